@@ -1,0 +1,176 @@
+// Package intake is the petition: its model, the text understanding that
+// fills it, working-day deadlines, and the case backends (file, webhook,
+// open311) that receive it through a durable outbox.
+//
+// intake never imports bot: the runtime calls into intake, not the reverse.
+package intake
+
+import "time"
+
+// SchemaVersion is the version of the petition JSON shape sent to backends.
+const SchemaVersion = 1
+
+// Flags a petition may carry.
+const (
+	FlagIncomplete        = "incomplete"         // submitted with slots missing; staff call back
+	FlagCallbackRequested = "callback_requested" // the citizen asked for a person (人工)
+	FlagOfficialBusy      = "official_busy"      // written to an official who was busy (会后联系)
+)
+
+// Urgency levels.
+const (
+	UrgencyNormal = "normal"
+	UrgencyUrgent = "urgent"
+)
+
+// Petition is one citizen appeal (诉求) in the shape the case backend receives.
+// The JSON field names are the backend contract (DESIGN.md); do not rename.
+type Petition struct {
+	SchemaVersion int          `json:"schema_version"`
+	Type          string       `json:"type,omitempty"`    // "petition" in the file backend
+	CaseID        string       `json:"case_id,omitempty"` // the backend's id, once it answered
+	ID            string       `json:"id"`
+	ReceivedAt    time.Time    `json:"received_at"`
+	Channel       string       `json:"channel"`
+	Citizen       Citizen      `json:"citizen"`
+	ReportedBy    *Reporter    `json:"reported_by"`
+	AddressedTo   Addressee    `json:"addressed_to"`
+	Description   string       `json:"description"`
+	Location      Location     `json:"location"`
+	Category      Category     `json:"category"`
+	Urgency       string       `json:"urgency"`
+	Contacts      []string     `json:"contacts"`
+	Attachments   []Attachment `json:"attachments"`
+	Transcript    []Turn       `json:"transcript"`
+	DuplicateOf   string       `json:"duplicate_of"`
+	Deadlines     Deadlines    `json:"deadlines"`
+	Flags         []string     `json:"flags"`
+}
+
+// Citizen is the person the petition is about and who gets the answers.
+type Citizen struct {
+	Phone        string `json:"phone"`
+	Name         string `json:"name"`
+	Anonymous    bool   `json:"anonymous"`
+	TelegramUser int64  `json:"telegram_user"`
+}
+
+// Reporter is the staff member who forwarded a complaint seen in a group.
+type Reporter struct {
+	Name         string `json:"name"`
+	TelegramUser int64  `json:"telegram_user"`
+	Chat         int64  `json:"chat,omitempty"`
+}
+
+// Addressee is the published number (official or hotline) the citizen wrote to.
+type Addressee struct {
+	Number string `json:"number"`
+	Name   string `json:"name"`
+	Title  string `json:"title"`
+}
+
+// Location is where the problem is.
+type Location struct {
+	Text   string `json:"text"`
+	County string `json:"county"`
+	Town   string `json:"town"`
+}
+
+// Category is the suggested category of the matter.
+type Category struct {
+	Code       string  `json:"code"`
+	Name       string  `json:"name"`
+	Confidence float64 `json:"confidence"`
+}
+
+// Attachment is a file the citizen sent, by URL; it is not downloaded.
+type Attachment struct {
+	Kind string `json:"kind"` // image, audio, video, file
+	URL  string `json:"url"`
+	Type string `json:"content_type,omitempty"`
+}
+
+// Turn is one message of the conversation that produced the petition.
+type Turn struct {
+	At   time.Time `json:"at"`
+	From string    `json:"from"` // citizen | bot | staff
+	Text string    `json:"text"`
+}
+
+// Deadlines are the handling promises, computed in working days.
+type Deadlines struct {
+	AssignBy  time.Time `json:"assign_by"`
+	ContactBy time.Time `json:"contact_by"`
+	ResolveBy time.Time `json:"resolve_by"`
+}
+
+// HasFlag reports whether the petition carries flag f.
+func (p *Petition) HasFlag(f string) bool {
+	for _, x := range p.Flags {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// AddFlag adds f once.
+func (p *Petition) AddFlag(f string) {
+	if !p.HasFlag(f) {
+		p.Flags = append(p.Flags, f)
+	}
+}
+
+// Supplement is text or files a citizen added to a petition after its receipt.
+type Supplement struct {
+	Type        string       `json:"type,omitempty"` // "supplement" in the file backend
+	PetitionID  string       `json:"petition_id"`
+	CaseID      string       `json:"case_id"`
+	Text        string       `json:"text"`
+	Attachments []Attachment `json:"attachments"`
+	At          time.Time    `json:"at"`
+}
+
+// Ratings of the satisfaction survey (回访).
+const (
+	RatingSatisfied   = "satisfied"   // 满意
+	RatingUnderstood  = "understood"  // 理解 / 基本满意
+	RatingUnsatisfied = "unsatisfied" // 不满意
+)
+
+// Rating is the citizen's answer to the satisfaction survey.
+type Rating struct {
+	Type       string    `json:"type,omitempty"` // "rating" in the file backend
+	PetitionID string    `json:"petition_id"`
+	CaseID     string    `json:"case_id"`
+	Rating     string    `json:"rating"` // satisfied | understood | unsatisfied | "" (comment only)
+	Comment    string    `json:"comment"`
+	At         time.Time `json:"at"`
+}
+
+// Case statuses the backend reports (POST /api/v1/cases/{case_id}/events).
+const (
+	StatusAccepted   = "accepted"
+	StatusAssigned   = "assigned"
+	StatusContacted  = "contacted"
+	StatusInProgress = "in_progress"
+	StatusResolved   = "resolved" // starts the satisfaction survey
+	StatusReopened   = "reopened"
+	StatusClosed     = "closed"
+)
+
+// Handler is the person at the handling unit responsible for a case.
+type Handler struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
+
+// StatusEvent is a change of a case's status reported by the backend.
+type StatusEvent struct {
+	CaseID  string    `json:"case_id,omitempty"`
+	Status  string    `json:"status"`
+	Unit    string    `json:"unit"`
+	Handler Handler   `json:"handler"`
+	Note    string    `json:"note"`
+	At      time.Time `json:"at"`
+}
