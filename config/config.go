@@ -1,0 +1,272 @@
+// Package config loads minsheng's configuration: a YAML file and MINSHENG_*
+// environment variables over embedded defaults, validated all at once.
+//
+// Every key has a default (see Default), so every key can be overridden from
+// the environment: MINSHENG_ + the key path in capitals with "_" for "."
+// (MINSHENG_SMS_TWILIO_AUTH_TOKEN). example.yaml documents every key.
+package config
+
+import (
+	"time"
+	_ "time/tzdata" // zone data for fresh machines and containers without it
+)
+
+// Config is the whole configuration. The mapstructure names are the contract
+// (DESIGN.md); yaml tags let `config check` print it back in the same shape.
+type Config struct {
+	Timezone   string     `mapstructure:"timezone" yaml:"timezone"`
+	Log        Log        `mapstructure:"log" yaml:"log"`
+	HTTP       HTTP       `mapstructure:"http" yaml:"http"`
+	Redis      Redis      `mapstructure:"redis" yaml:"redis"`
+	SMS        SMS        `mapstructure:"sms" yaml:"sms"`
+	Telegram   Telegram   `mapstructure:"telegram" yaml:"telegram"`
+	Officials  []Official `mapstructure:"officials" yaml:"officials"`
+	Callbacks  Callbacks  `mapstructure:"callbacks" yaml:"callbacks"`
+	Dialog     Dialog     `mapstructure:"dialog" yaml:"dialog"`
+	QuietHours QuietHours `mapstructure:"quiet_hours" yaml:"quiet_hours"`
+	Flood      Flood      `mapstructure:"flood" yaml:"flood"`
+	Notify     Notify     `mapstructure:"notify" yaml:"notify"`
+	Intake     Intake     `mapstructure:"intake" yaml:"intake"`
+	Backend    Backend    `mapstructure:"backend" yaml:"backend"`
+	Survey     Survey     `mapstructure:"survey" yaml:"survey"`
+}
+
+// Log selects log verbosity and format.
+type Log struct {
+	Level  string `mapstructure:"level" yaml:"level"`   // debug | info | warn | error
+	Format string `mapstructure:"format" yaml:"format"` // text | json
+}
+
+// HTTP is the server of `serve`.
+type HTTP struct {
+	Listen     string `mapstructure:"listen" yaml:"listen"`
+	PublicURL  string `mapstructure:"public_url" yaml:"public_url"`
+	AdminToken string `mapstructure:"admin_token" yaml:"admin_token" secret:"true"`
+}
+
+// Redis is the store. An empty Addr and Addrs means the embedded store.
+type Redis struct {
+	Addr       string   `mapstructure:"addr" yaml:"addr"`
+	Addrs      []string `mapstructure:"addrs" yaml:"addrs"`
+	MasterName string   `mapstructure:"master_name" yaml:"master_name"`
+	Username   string   `mapstructure:"username" yaml:"username"`
+	Password   string   `mapstructure:"password" yaml:"password" secret:"true"`
+	DB         int      `mapstructure:"db" yaml:"db"`
+}
+
+// Embedded reports whether the in-process store is to be used.
+func (r Redis) Embedded() bool { return r.Addr == "" && len(r.Addrs) == 0 }
+
+// SMS holds the SMS channel settings.
+type SMS struct {
+	AllowedCountryCodes []string `mapstructure:"allowed_country_codes" yaml:"allowed_country_codes"`
+	Twilio              Twilio   `mapstructure:"twilio" yaml:"twilio"`
+}
+
+// Twilio is the Twilio account that owns the published numbers.
+type Twilio struct {
+	AccountSID          string  `mapstructure:"account_sid" yaml:"account_sid"`
+	AuthToken           string  `mapstructure:"auth_token" yaml:"auth_token" secret:"true"`
+	MessagingServiceSID string  `mapstructure:"messaging_service_sid" yaml:"messaging_service_sid"`
+	APIBaseURL          string  `mapstructure:"api_base_url" yaml:"api_base_url"`
+	RatePerSecond       float64 `mapstructure:"rate_per_second" yaml:"rate_per_second"`
+}
+
+// Enabled reports whether credentials are configured.
+func (t Twilio) Enabled() bool { return t.AccountSID != "" && t.AuthToken != "" }
+
+// Telegram is the Telegram bot.
+type Telegram struct {
+	Token         string  `mapstructure:"token" yaml:"token" secret:"true"`
+	APIURL        string  `mapstructure:"api_url" yaml:"api_url"`
+	Mode          string  `mapstructure:"mode" yaml:"mode"` // polling | webhook
+	WebhookSecret string  `mapstructure:"webhook_secret" yaml:"webhook_secret" secret:"true"`
+	IntakeChats   []int64 `mapstructure:"intake_chats" yaml:"intake_chats"`
+	StaffUsers    []int64 `mapstructure:"staff_users" yaml:"staff_users"`
+}
+
+// Official is one published number and the person behind it.
+type Official struct {
+	Number       string   `mapstructure:"number" yaml:"number"`
+	Name         string   `mapstructure:"name" yaml:"name"`
+	Title        string   `mapstructure:"title" yaml:"title"`
+	Duties       []string `mapstructure:"duties" yaml:"duties"`
+	County       string   `mapstructure:"county" yaml:"county"`
+	ForwardTo    string   `mapstructure:"forward_to" yaml:"forward_to"`
+	TelegramUser int64    `mapstructure:"telegram_user" yaml:"telegram_user"`
+	StaffChat    int64    `mapstructure:"staff_chat" yaml:"staff_chat"`
+	Schedule     Schedule `mapstructure:"schedule" yaml:"schedule"`
+}
+
+// Schedule is an official's regular availability.
+type Schedule struct {
+	Days []int `mapstructure:"days" yaml:"days"` // 1 = Monday … 7 = Sunday
+	From string `mapstructure:"from" yaml:"from"` // "08:00"
+	To   string `mapstructure:"to" yaml:"to"`     // "18:00"
+}
+
+// Callbacks is the officials' call-back list.
+type Callbacks struct {
+	RemindAfter time.Duration `mapstructure:"remind_after" yaml:"remind_after"`
+}
+
+// Dialog tunes the intake conversation.
+type Dialog struct {
+	CoalesceWindow   time.Duration     `mapstructure:"coalesce_window" yaml:"coalesce_window"`
+	SupplementWindow time.Duration     `mapstructure:"supplement_window" yaml:"supplement_window"`
+	IdleSubmitAfter  time.Duration     `mapstructure:"idle_submit_after" yaml:"idle_submit_after"`
+	AskName          bool              `mapstructure:"ask_name" yaml:"ask_name"`
+	AskCategory      bool              `mapstructure:"ask_category" yaml:"ask_category"`
+	Templates        map[string]string `mapstructure:"templates" yaml:"templates"`
+}
+
+// QuietHours is when no status or survey message is sent. Empty start and
+// end turn quiet hours off.
+type QuietHours struct {
+	Start string `mapstructure:"start" yaml:"start"`
+	End   string `mapstructure:"end" yaml:"end"`
+}
+
+// Flood limits how many messages one sender may send in a window.
+type Flood struct {
+	MaxMessages int           `mapstructure:"max_messages" yaml:"max_messages"`
+	Per         time.Duration `mapstructure:"per" yaml:"per"`
+}
+
+// Notify chooses which case statuses are sent to the citizen.
+type Notify struct {
+	Statuses []string `mapstructure:"statuses" yaml:"statuses"`
+}
+
+// Intake is the understanding of petitions.
+type Intake struct {
+	DedupWindow time.Duration `mapstructure:"dedup_window" yaml:"dedup_window"`
+	Classifier  Classifier    `mapstructure:"classifier" yaml:"classifier"`
+	Categories  []Category    `mapstructure:"categories" yaml:"categories"`
+	Places      []Place       `mapstructure:"places" yaml:"places"`
+	Holidays    []string      `mapstructure:"holidays" yaml:"holidays"`
+	Workdays    []string      `mapstructure:"workdays" yaml:"workdays"`
+	SLA         SLA           `mapstructure:"sla" yaml:"sla"`
+}
+
+// Classifier selects the category model.
+type Classifier struct {
+	Model string `mapstructure:"model" yaml:"model"` // "" = embedded default
+}
+
+// Category is one category of petitions and the unit that usually handles it.
+type Category struct {
+	Code     string   `mapstructure:"code" yaml:"code"`
+	Label    string   `mapstructure:"label" yaml:"label"` // the classifier's label
+	Name     string   `mapstructure:"name" yaml:"name"`   // shown to people
+	Keywords []string `mapstructure:"keywords" yaml:"keywords"`
+	Unit     string   `mapstructure:"unit" yaml:"unit"`
+	Urgent   bool     `mapstructure:"urgent" yaml:"urgent"`
+}
+
+// Place is a county or town of the deployment, so places are recognised.
+type Place struct {
+	County  string   `mapstructure:"county" yaml:"county"`
+	Town    string   `mapstructure:"town" yaml:"town"`
+	Aliases []string `mapstructure:"aliases" yaml:"aliases"`
+}
+
+// SLA is the handling promise, in working days unless named days.
+type SLA struct {
+	AssignNextWorkdays    int `mapstructure:"assign_next_workdays" yaml:"assign_next_workdays"`
+	ContactDays           int `mapstructure:"contact_days" yaml:"contact_days"`
+	ResolveWorkdaysUrgent int `mapstructure:"resolve_workdays_urgent" yaml:"resolve_workdays_urgent"`
+	ResolveWorkdays       int `mapstructure:"resolve_workdays" yaml:"resolve_workdays"`
+}
+
+// Backend is where petitions go.
+type Backend struct {
+	Kind        string  `mapstructure:"kind" yaml:"kind"` // file | webhook | open311
+	MaxAttempts int     `mapstructure:"max_attempts" yaml:"max_attempts"`
+	File        File    `mapstructure:"file" yaml:"file"`
+	Webhook     Webhook `mapstructure:"webhook" yaml:"webhook"`
+	Open311     Open311 `mapstructure:"open311" yaml:"open311"`
+}
+
+// File is the file backend.
+type File struct {
+	Path string `mapstructure:"path" yaml:"path"`
+}
+
+// Webhook is the JSON webhook backend.
+type Webhook struct {
+	URL     string        `mapstructure:"url" yaml:"url"`
+	Secret  string        `mapstructure:"secret" yaml:"secret" secret:"true"`
+	Timeout time.Duration `mapstructure:"timeout" yaml:"timeout"`
+}
+
+// Open311 is the GeoReport v2 backend.
+type Open311 struct {
+	Endpoint       string            `mapstructure:"endpoint" yaml:"endpoint"`
+	APIKey         string            `mapstructure:"api_key" yaml:"api_key" secret:"true"`
+	JurisdictionID string            `mapstructure:"jurisdiction_id" yaml:"jurisdiction_id"`
+	ServiceCodes   map[string]string `mapstructure:"service_codes" yaml:"service_codes"`
+	PollEvery      time.Duration     `mapstructure:"poll_every" yaml:"poll_every"`
+}
+
+// Survey is the satisfaction survey (回访).
+type Survey struct {
+	RemindAfter time.Duration     `mapstructure:"remind_after" yaml:"remind_after"`
+	ExpireAfter time.Duration     `mapstructure:"expire_after" yaml:"expire_after"`
+	Words       map[string]string `mapstructure:"words" yaml:"words"`
+}
+
+// Default is the embedded configuration: it runs with no file, no Redis and
+// no accounts.
+func Default() Config {
+	return Config{
+		Timezone: "Asia/Shanghai",
+		Log:      Log{Level: "info", Format: "text"},
+		HTTP:     HTTP{Listen: ":8080"},
+		SMS:      SMS{AllowedCountryCodes: []string{"+86"}, Twilio: Twilio{RatePerSecond: 1}},
+		Telegram: Telegram{Mode: "polling"},
+		Callbacks: Callbacks{
+			RemindAfter: 24 * time.Hour,
+		},
+		Dialog: Dialog{
+			CoalesceWindow:   15 * time.Second,
+			SupplementWindow: 30 * time.Minute,
+			IdleSubmitAfter:  30 * time.Minute,
+			Templates:        map[string]string{},
+		},
+		QuietHours: QuietHours{Start: "22:00", End: "07:00"},
+		Flood:      Flood{MaxMessages: 20, Per: 10 * time.Minute},
+		Notify:     Notify{Statuses: []string{"assigned", "resolved"}},
+		Intake: Intake{
+			DedupWindow: 72 * time.Hour,
+			Categories:  DefaultCategories(),
+			SLA:         SLA{AssignNextWorkdays: 1, ContactDays: 3, ResolveWorkdaysUrgent: 2, ResolveWorkdays: 5},
+		},
+		Backend: Backend{
+			Kind:        "file",
+			MaxAttempts: 50,
+			File:        File{Path: "./data/petitions.jsonl"},
+			Webhook:     Webhook{Timeout: 10 * time.Second},
+			Open311:     Open311{ServiceCodes: map[string]string{}, PollEvery: 5 * time.Minute},
+		},
+		Survey: Survey{
+			RemindAfter: 24 * time.Hour,
+			ExpireAfter: 72 * time.Hour,
+			Words:       map[string]string{"基本满意": "understood"},
+		},
+	}
+}
+
+// DefaultCategories are the first-level categories of the public appeals data
+// (see ../shared/data), with the unit that usually handles each.
+func DefaultCategories() []Category {
+	return []Category{
+		{Code: "urban", Label: "城乡建设", Name: "城乡建设", Unit: "市住建局"},
+		{Code: "environment", Label: "环境保护", Name: "环境保护", Unit: "市生态环境局"},
+		{Code: "transport", Label: "交通运输", Name: "交通运输", Unit: "市交通运输局"},
+		{Code: "education", Label: "教育文体", Name: "教育文体", Unit: "市教育局"},
+		{Code: "labour", Label: "劳动和社会保障", Name: "劳动和社会保障", Unit: "市人社局"},
+		{Code: "commerce", Label: "商贸旅游", Name: "商贸旅游", Unit: "市商务局"},
+		{Code: "health", Label: "卫生计生", Name: "卫生计生", Unit: "市卫健委"},
+	}
+}

@@ -1,0 +1,281 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+var (
+	e164        = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	countryCode = regexp.MustCompile(`^\+[1-9][0-9]{0,3}$`)
+	clock       = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	alnum       = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+)
+
+// Statuses are the case statuses the backend may report.
+var Statuses = []string{"accepted", "assigned", "contacted", "in_progress", "resolved", "reopened", "closed"}
+
+// Ratings are the survey answers.
+var Ratings = []string{"satisfied", "understood", "unsatisfied"}
+
+// IsE164 reports whether s is a phone number in E.164 form (+8613800138000).
+func IsE164(s string) bool { return e164.MatchString(s) }
+
+// Validate lists every problem, "key: reason", in key order.
+func (c *Config) Validate() Problems {
+	var p problemList
+	if c.Timezone == "" {
+		p.add("timezone", "must not be empty (e.g. Asia/Shanghai)")
+	} else if _, err := time.LoadLocation(c.Timezone); err != nil {
+		p.add("timezone", fmt.Sprintf("unknown time zone %q", c.Timezone))
+	}
+	p.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	p.oneOf("log.format", c.Log.Format, "text", "json")
+	c.validateHTTP(&p)
+	c.validateRedis(&p)
+	c.validateSMS(&p)
+	c.validateTelegram(&p)
+	c.validateOfficials(&p)
+	p.positive("callbacks.remind_after", c.Callbacks.RemindAfter)
+	p.nonNegative("dialog.coalesce_window", c.Dialog.CoalesceWindow)
+	p.positive("dialog.supplement_window", c.Dialog.SupplementWindow)
+	p.positive("dialog.idle_submit_after", c.Dialog.IdleSubmitAfter)
+	if (c.QuietHours.Start == "") != (c.QuietHours.End == "") {
+		p.add("quiet_hours", "set both start and end, or neither (no quiet hours)")
+	} else if c.QuietHours.Start != "" {
+		p.clock("quiet_hours.start", c.QuietHours.Start)
+		p.clock("quiet_hours.end", c.QuietHours.End)
+	}
+	if c.Flood.MaxMessages < 1 {
+		p.add("flood.max_messages", "must be at least 1")
+	}
+	p.positive("flood.per", c.Flood.Per)
+	for _, s := range c.Notify.Statuses {
+		p.oneOf("notify.statuses", s, Statuses...)
+	}
+	c.validateIntake(&p)
+	c.validateBackend(&p)
+	p.positive("survey.remind_after", c.Survey.RemindAfter)
+	p.positive("survey.expire_after", c.Survey.ExpireAfter)
+	if c.Survey.ExpireAfter > 0 && c.Survey.RemindAfter >= c.Survey.ExpireAfter {
+		p.add("survey.remind_after", "must be shorter than survey.expire_after")
+	}
+	for w, r := range c.Survey.Words {
+		p.oneOf("survey.words."+w, r, Ratings...)
+	}
+	return p.list
+}
+
+func (c *Config) validateHTTP(p *problemList) {
+	if c.HTTP.Listen == "" {
+		p.add("http.listen", "must not be empty (e.g. :8080)")
+	} else if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		p.add("http.listen", fmt.Sprintf("%q is not host:port", c.HTTP.Listen))
+	}
+	if c.HTTP.PublicURL != "" {
+		p.url("http.public_url", c.HTTP.PublicURL)
+	}
+	if c.SMS.Twilio.Enabled() && c.HTTP.PublicURL == "" {
+		p.add("http.public_url", "required with Twilio: signatures are computed over the public URL")
+	}
+}
+
+func (c *Config) validateRedis(p *problemList) {
+	if c.Redis.Addr != "" && len(c.Redis.Addrs) > 0 {
+		p.add("redis", "set addr or addrs, not both")
+	}
+	for _, a := range append([]string{c.Redis.Addr}, c.Redis.Addrs...) {
+		if a == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			p.add("redis.addr", fmt.Sprintf("%q is not host:port", a))
+		}
+	}
+	if c.Redis.MasterName != "" && len(c.Redis.Addrs) == 0 && c.Redis.Addr == "" {
+		p.add("redis.master_name", "needs the sentinel addresses in redis.addrs")
+	}
+	if c.Redis.DB < 0 {
+		p.add("redis.db", "must not be negative")
+	}
+}
+
+func (c *Config) validateSMS(p *problemList) {
+	for _, cc := range c.SMS.AllowedCountryCodes {
+		if !countryCode.MatchString(cc) {
+			p.add("sms.allowed_country_codes", fmt.Sprintf("%q is not a country code like +86", cc))
+		}
+	}
+	t := c.SMS.Twilio
+	if (t.AccountSID == "") != (t.AuthToken == "") {
+		p.add("sms.twilio", "set both account_sid and auth_token, or neither (SMS off)")
+	}
+	if t.AccountSID != "" && (!strings.HasPrefix(t.AccountSID, "AC") || !alnum.MatchString(t.AccountSID)) {
+		p.add("sms.twilio.account_sid", "must look like AC followed by letters and digits")
+	}
+	if t.AuthToken != "" && !alnum.MatchString(t.AuthToken) {
+		p.add("sms.twilio.auth_token", "must be letters and digits")
+	}
+	if t.MessagingServiceSID != "" && !strings.HasPrefix(t.MessagingServiceSID, "MG") {
+		p.add("sms.twilio.messaging_service_sid", "must start with MG")
+	}
+	if t.APIBaseURL != "" {
+		p.url("sms.twilio.api_base_url", t.APIBaseURL)
+	}
+	if t.RatePerSecond <= 0 {
+		p.add("sms.twilio.rate_per_second", "must be more than 0")
+	}
+}
+
+func (c *Config) validateTelegram(p *problemList) {
+	t := c.Telegram
+	p.oneOf("telegram.mode", t.Mode, "polling", "webhook")
+	if t.APIURL != "" {
+		p.url("telegram.api_url", t.APIURL)
+	}
+	if t.Token != "" && t.Mode == "webhook" {
+		if t.WebhookSecret == "" {
+			p.add("telegram.webhook_secret", "required in webhook mode: updates are authenticated by it")
+		}
+		if c.HTTP.PublicURL == "" {
+			p.add("http.public_url", "required in Telegram webhook mode")
+		}
+	}
+}
+
+func (c *Config) validateOfficials(p *problemList) {
+	seen := map[string]bool{}
+	for i, o := range c.Officials {
+		key := fmt.Sprintf("officials[%d]", i)
+		if !IsE164(o.Number) {
+			p.add(key+".number", fmt.Sprintf("%q is not an E.164 number like +8613800000001", o.Number))
+		} else if seen[o.Number] {
+			p.add(key+".number", fmt.Sprintf("%q is listed twice", o.Number))
+		}
+		seen[o.Number] = true
+		if o.ForwardTo != "" && !IsE164(o.ForwardTo) {
+			p.add(key+".forward_to", fmt.Sprintf("%q is not an E.164 number", o.ForwardTo))
+		}
+		for _, d := range o.Schedule.Days {
+			if d < 1 || d > 7 {
+				p.add(key+".schedule.days", fmt.Sprintf("%d is not a weekday (1 = Monday … 7 = Sunday)", d))
+			}
+		}
+		if o.Schedule.From != "" || o.Schedule.To != "" {
+			p.clock(key+".schedule.from", o.Schedule.From)
+			p.clock(key+".schedule.to", o.Schedule.To)
+		}
+	}
+}
+
+func (c *Config) validateIntake(p *problemList) {
+	p.positive("intake.dedup_window", c.Intake.DedupWindow)
+	codes := map[string]bool{}
+	for i, cat := range c.Intake.Categories {
+		key := fmt.Sprintf("intake.categories[%d]", i)
+		switch {
+		case cat.Code == "":
+			p.add(key+".code", "must not be empty")
+		case codes[cat.Code]:
+			p.add(key+".code", fmt.Sprintf("%q is listed twice", cat.Code))
+		}
+		codes[cat.Code] = true
+	}
+	for _, d := range c.Intake.Holidays {
+		p.date("intake.holidays", d)
+	}
+	for _, d := range c.Intake.Workdays {
+		p.date("intake.workdays", d)
+	}
+	s := c.Intake.SLA
+	for k, n := range map[string]int{
+		"intake.sla.assign_next_workdays": s.AssignNextWorkdays, "intake.sla.contact_days": s.ContactDays,
+		"intake.sla.resolve_workdays_urgent": s.ResolveWorkdaysUrgent, "intake.sla.resolve_workdays": s.ResolveWorkdays,
+	} {
+		if n < 0 {
+			p.add(k, "must not be negative")
+		}
+	}
+}
+
+func (c *Config) validateBackend(p *problemList) {
+	b := c.Backend
+	p.oneOf("backend.kind", b.Kind, "file", "webhook", "open311")
+	if b.MaxAttempts < 1 {
+		p.add("backend.max_attempts", "must be at least 1")
+	}
+	switch b.Kind {
+	case "file":
+		if b.File.Path == "" {
+			p.add("backend.file.path", "required with backend.kind file")
+		}
+	case "webhook":
+		if b.Webhook.URL == "" {
+			p.add("backend.webhook.url", "required with backend.kind webhook")
+		}
+		if b.Webhook.Secret == "" {
+			p.add("backend.webhook.secret", "required with backend.kind webhook: requests are signed with it")
+		}
+	case "open311":
+		if b.Open311.Endpoint == "" {
+			p.add("backend.open311.endpoint", "required with backend.kind open311")
+		}
+		p.positive("backend.open311.poll_every", b.Open311.PollEvery)
+	}
+	if b.Webhook.URL != "" {
+		p.url("backend.webhook.url", b.Webhook.URL)
+	}
+	if b.Open311.Endpoint != "" {
+		p.url("backend.open311.endpoint", b.Open311.Endpoint)
+	}
+	p.positive("backend.webhook.timeout", b.Webhook.Timeout)
+}
+
+// problemList collects "key: reason" lines.
+type problemList struct{ list Problems }
+
+func (p *problemList) add(key, reason string) { p.list = append(p.list, key+": "+reason) }
+
+func (p *problemList) oneOf(key, val string, allowed ...string) {
+	for _, a := range allowed {
+		if val == a {
+			return
+		}
+	}
+	p.add(key, fmt.Sprintf("%q is not one of %s", val, strings.Join(allowed, ", ")))
+}
+
+func (p *problemList) positive(key string, d time.Duration) {
+	if d <= 0 {
+		p.add(key, "must be a positive duration like 90s or 72h")
+	}
+}
+
+func (p *problemList) nonNegative(key string, d time.Duration) {
+	if d < 0 {
+		p.add(key, "must not be negative")
+	}
+}
+
+func (p *problemList) clock(key, s string) {
+	if !clock.MatchString(s) {
+		p.add(key, fmt.Sprintf("%q is not a time of day like 07:30", s))
+	}
+}
+
+func (p *problemList) date(key, s string) {
+	if _, err := time.Parse("2006-01-02", s); err != nil {
+		p.add(key, fmt.Sprintf("%q is not a date like 2026-10-01", s))
+	}
+}
+
+func (p *problemList) url(key, s string) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.add(key, fmt.Sprintf("%q is not an http(s) URL", s))
+	}
+}
