@@ -1,0 +1,313 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// recorder keeps what handlers saw.
+type recorder struct {
+	mu   sync.Mutex
+	seen []queue.Entry
+}
+
+func (r *recorder) add(e queue.Entry) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seen = append(r.seen, e)
+	n := 0
+	for _, s := range r.seen {
+		if s.Key == e.Key {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *recorder) count(key string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, s := range r.seen {
+		if s.Key == key {
+			n++
+		}
+	}
+	return n
+}
+
+func run(t *testing.T, q *queue.Queue) context.CancelFunc {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = q.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return cancel
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func fast(o queue.Options) queue.Options {
+	o.Block = 50 * time.Millisecond
+	o.Poll = 20 * time.Millisecond
+	return o
+}
+
+func TestEveryEntryHandledOnceInOrderPerShard(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	var rec recorder
+	q := queue.New(rdb, prefix, "work", func(ctx context.Context, e queue.Entry) error {
+		rec.add(e)
+		return nil
+	}, fast(queue.Options{}))
+	ctx := context.Background()
+	const n = 200
+	for i := 0; i < n; i++ {
+		if err := q.Enqueue(ctx, fmt.Sprintf("k%03d", i%20), map[string]int{"i": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, q)
+	eventually(t, "all handled", func() bool { rec.mu.Lock(); defer rec.mu.Unlock(); return len(rec.seen) == n })
+	// Per key, bodies arrive in enqueue order (one key, one shard, one stream).
+	last := map[string]int{}
+	for _, e := range rec.seen {
+		var b struct{ I int }
+		if err := e.Decode(&b); err != nil {
+			t.Fatal(err)
+		}
+		if prev, ok := last[e.Key]; ok && b.I <= prev {
+			t.Errorf("key %s: %d after %d", e.Key, b.I, prev)
+		}
+		last[e.Key] = b.I
+		if e.Attempt != 1 {
+			t.Errorf("first delivery should be attempt 1, got %d", e.Attempt)
+		}
+	}
+	eventually(t, "queue empty", func() bool { st, _ := q.Stats(ctx); return st.Empty() && st.Pending == 0 })
+}
+
+func TestFailureRetriedWithBackoffSameKey(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	clock := &fakeClock{now: time.Date(2026, 3, 11, 14, 5, 0, 0, time.UTC)}
+	var rec recorder
+	q := queue.New(rdb, prefix, "work", func(ctx context.Context, e queue.Entry) error {
+		if rec.add(e) < 3 {
+			return errors.New("backend down")
+		}
+		return nil
+	}, fast(queue.Options{Now: clock.Now, Backoff: func(a int) time.Duration { return time.Duration(a) * time.Minute }}))
+	ctx := context.Background()
+	if err := q.Enqueue(ctx, "MS-1", "petition"); err != nil {
+		t.Fatal(err)
+	}
+	run(t, q)
+	retryKey := queue.Tag(prefix, queue.ShardOf("MS-1")) + "work:retry"
+
+	eventually(t, "first failure scheduled", func() bool { return rdb.ZCard(ctx, retryKey).Val() == 1 })
+	due := rdb.ZRangeWithScores(ctx, retryKey, 0, -1).Val()[0].Score
+	if want := clock.Now().Add(time.Minute).UnixMilli(); int64(due) != want {
+		t.Errorf("first retry due %d, want now+1m %d", int64(due), want)
+	}
+	time.Sleep(100 * time.Millisecond) // several polls: not due, so not retried
+	if rec.count("MS-1") != 1 {
+		t.Fatalf("retried before it was due: %d", rec.count("MS-1"))
+	}
+	clock.Add(time.Minute)
+	eventually(t, "second failure scheduled", func() bool { return rec.count("MS-1") == 2 && rdb.ZCard(ctx, retryKey).Val() == 1 })
+	due = rdb.ZRangeWithScores(ctx, retryKey, 0, -1).Val()[0].Score
+	if want := clock.Now().Add(2 * time.Minute).UnixMilli(); int64(due) != want {
+		t.Errorf("second retry due %d, want now+2m %d", int64(due), want)
+	}
+	clock.Add(2 * time.Minute)
+	eventually(t, "third attempt", func() bool { return rec.count("MS-1") == 3 })
+	eventually(t, "queue empty", func() bool { st, _ := q.Stats(ctx); return st.Empty() })
+	for i, e := range rec.seen {
+		if e.Key != "MS-1" || e.Attempt != i+1 || string(e.Body) != `"petition"` {
+			t.Errorf("delivery %d: key %q attempt %d body %s", i, e.Key, e.Attempt, e.Body)
+		}
+	}
+}
+
+func TestDeadLetters(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	var rec recorder
+	q := queue.New(rdb, prefix, "work", func(ctx context.Context, e queue.Entry) error {
+		rec.add(e)
+		if e.Key == "bad" {
+			return fmt.Errorf("400 from backend: %w", queue.ErrPermanent)
+		}
+		return errors.New("still down")
+	}, fast(queue.Options{MaxAttempts: 3, Backoff: func(int) time.Duration { return 0 }}))
+	ctx := context.Background()
+	_ = q.Enqueue(ctx, "bad", 1)
+	_ = q.Enqueue(ctx, "flaky", 2)
+	run(t, q)
+	eventually(t, "both dead", func() bool { st, _ := q.Stats(ctx); return st.Dead == 2 && st.Empty() })
+	if rec.count("bad") != 1 || rec.count("flaky") != 3 {
+		t.Errorf("attempts: bad %d (want 1), flaky %d (want 3)", rec.count("bad"), rec.count("flaky"))
+	}
+	dl, err := q.DeadLetters(ctx, 10)
+	if err != nil || len(dl) != 2 {
+		t.Fatalf("dead letters %v %v", dl, err)
+	}
+	for _, d := range dl {
+		switch d.Key {
+		case "bad":
+			if d.Attempts != 1 || !strings.Contains(d.Error, "400") {
+				t.Errorf("bad: %+v", d)
+			}
+		case "flaky":
+			if d.Attempts != 3 || !strings.Contains(d.Error, "still down") || string(d.Body) != "2" {
+				t.Errorf("flaky: %+v", d)
+			}
+		}
+	}
+}
+
+func TestDeferDoesNotCountAttempts(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	var rec recorder
+	q := queue.New(rdb, prefix, "work", func(ctx context.Context, e queue.Entry) error {
+		if rec.add(e) <= 5 {
+			return queue.Defer(0)
+		}
+		return nil
+	}, fast(queue.Options{MaxAttempts: 2}))
+	ctx := context.Background()
+	_ = q.Enqueue(ctx, "supplement", 1)
+	run(t, q)
+	eventually(t, "delivered after deferrals", func() bool { return rec.count("supplement") == 6 })
+	eventually(t, "empty", func() bool { st, _ := q.Stats(ctx); return st.Empty() && st.Dead == 0 })
+	for _, e := range rec.seen {
+		if e.Attempt != 1 {
+			t.Errorf("deferral counted as an attempt: %d", e.Attempt)
+		}
+	}
+}
+
+func TestShutdownFinishesTheEntryInHand(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	started := make(chan struct{})
+	var rec recorder
+	q := queue.New(rdb, prefix, "work", func(ctx context.Context, e queue.Entry) error {
+		close(started)
+		time.Sleep(200 * time.Millisecond) // still working when the stop comes
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rec.add(e)
+		return nil
+	}, fast(queue.Options{}))
+	ctx, cancel := context.WithCancel(context.Background())
+	_ = q.Enqueue(ctx, "k", 1)
+	done := make(chan struct{})
+	go func() { _ = q.Run(ctx); close(done) }()
+	<-started
+	cancel()
+	<-done
+	if rec.count("k") != 1 {
+		t.Fatal("the entry in hand was not finished on shutdown")
+	}
+	st, _ := q.Stats(context.Background())
+	if !st.Empty() || st.Pending != 0 {
+		t.Errorf("entry left behind after a graceful stop: %+v", st)
+	}
+}
+
+// TestCrashBetweenHandleAndAck kills a worker process (SIGKILL) after its
+// handler did the work and before the acknowledgement. Another worker takes
+// the entry over: it is done exactly once more, never again.
+func TestCrashBetweenHandleAndAck(t *testing.T) {
+	if os.Getenv("QUEUE_CRASH_CHILD") != "" {
+		return
+	}
+	rdb, prefix := redistest.Client(t)
+	ctx := context.Background()
+	out := filepath.Join(t.TempDir(), "done.log")
+	if err := queue.New(rdb, prefix, "work", nil, queue.Options{}).Enqueue(ctx, "MS-crash", "x"); err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
+	child.Env = append(os.Environ(), "QUEUE_CRASH_CHILD=1", "QUEUE_PREFIX="+prefix, "QUEUE_OUT="+out)
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "child did the work", func() bool { b, _ := os.ReadFile(out); return len(b) > 0 })
+	_ = child.Process.Signal(syscall.SIGKILL)
+	_ = child.Wait()
+
+	q := queue.New(rdb, prefix, "work", func(ctx context.Context, e queue.Entry) error {
+		return appendLine(out, fmt.Sprintf("%s attempt=%d", e.Key, e.Attempt))
+	}, fast(queue.Options{ClaimIdle: 300 * time.Millisecond, Consumer: "survivor"}))
+	run(t, q)
+	eventually(t, "taken over", func() bool { st, _ := q.Stats(ctx); return st.Empty() && st.Pending == 0 })
+	time.Sleep(time.Second) // more takeover rounds: nothing more may happen
+	b, _ := os.ReadFile(out)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 || lines[0] != "MS-crash attempt=1" || lines[1] != "MS-crash attempt=2" {
+		t.Errorf("want the work done by the crashed worker and once more, got %q", lines)
+	}
+}
+
+// TestCrashChild is the worker process killed by TestCrashBetweenHandleAndAck.
+func TestCrashChild(t *testing.T) {
+	if os.Getenv("QUEUE_CRASH_CHILD") == "" {
+		t.Skip("run by TestCrashBetweenHandleAndAck")
+	}
+	rdb := redis.NewClient(redistest.Options())
+	out := os.Getenv("QUEUE_OUT")
+	q := queue.New(rdb, os.Getenv("QUEUE_PREFIX"), "work", func(ctx context.Context, e queue.Entry) error {
+		if err := appendLine(out, fmt.Sprintf("%s attempt=%d", e.Key, e.Attempt)); err != nil {
+			return err
+		}
+		select {} // killed here, before the acknowledgement
+	}, fast(queue.Options{Consumer: "doomed"}))
+	_ = q.Run(context.Background())
+}
+
+func appendLine(path, line string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = f.WriteString(line + "\n")
+	return err
+}

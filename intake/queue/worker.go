@@ -1,0 +1,381 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Handler does the work of one entry. nil: done. An error wrapping
+// ErrPermanent: dead letter. Defer(d): again after d, not counted. Any other
+// error: retried with backoff until Options.MaxAttempts.
+type Handler func(ctx context.Context, e Entry) error
+
+// Options tune a queue; zero values take the defaults.
+type Options struct {
+	MaxAttempts   int                             // default 50
+	Backoff       func(attempt int) time.Duration // default Backoff
+	ClaimIdle     time.Duration                   // take over entries idle this long (default 60s)
+	Block         time.Duration                   // how long one read waits (default 1s)
+	Batch         int                             // entries per read (default 16)
+	Poll          time.Duration                   // how often retries and stale entries are looked at (default 500ms)
+	HandleTimeout time.Duration                   // per entry (default 30s)
+	Consumer      string                          // default hostname-pid
+	Now           func() time.Time                // default time.Now (tests use a fake clock)
+	Logger        *slog.Logger
+	// Done is called after each entry with its outcome, for metrics.
+	Done func(e Entry, outcome Outcome, err error)
+}
+
+// Outcome is what became of an entry after its handler ran.
+type Outcome string
+
+// Outcomes.
+const (
+	Delivered Outcome = "delivered"
+	Retrying  Outcome = "retrying"
+	Deferred  Outcome = "deferred"
+	Dead      Outcome = "dead"
+)
+
+// Queue is one named, sharded stream queue with its consumer group.
+type Queue struct {
+	rdb     redis.UniversalClient
+	prefix  string
+	name    string
+	group   string
+	handler Handler
+	opt     Options
+
+	mu      sync.Mutex
+	created bool // the consumer groups exist
+}
+
+// New describes queue name under prefix ("ms:"). handler may be nil for a
+// queue that is only written to or inspected.
+func New(rdb redis.UniversalClient, prefix, name string, handler Handler, opt Options) *Queue {
+	if opt.MaxAttempts <= 0 {
+		opt.MaxAttempts = 50
+	}
+	if opt.Backoff == nil {
+		opt.Backoff = Backoff
+	}
+	if opt.ClaimIdle <= 0 {
+		opt.ClaimIdle = time.Minute
+	}
+	if opt.Block <= 0 {
+		opt.Block = time.Second
+	}
+	if opt.Batch <= 0 {
+		opt.Batch = 16
+	}
+	if opt.Poll <= 0 {
+		opt.Poll = 500 * time.Millisecond
+	}
+	if opt.HandleTimeout <= 0 {
+		opt.HandleTimeout = 30 * time.Second
+	}
+	if opt.Consumer == "" {
+		host, _ := os.Hostname()
+		opt.Consumer = host + "-" + strconv.Itoa(os.Getpid())
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	return &Queue{rdb: rdb, prefix: prefix, name: name, group: "workers", handler: handler, opt: opt}
+}
+
+// Name is the queue's name.
+func (q *Queue) Name() string { return q.name }
+
+// StreamKey is the stream of a shard: "ms:{s3}:sendq".
+func (q *Queue) StreamKey(shard int) string { return Tag(q.prefix, shard) + q.name }
+
+func (q *Queue) retryKey(shard int) string { return Tag(q.prefix, shard) + q.name + ":retry" }
+
+// DeadKey is the dead-letter stream of a shard.
+func (q *Queue) DeadKey(shard int) string { return Tag(q.prefix, shard) + q.name + ":dead" }
+
+// Enqueue appends work for key to its shard's stream. Work produced together
+// with other state changes is appended by the caller's own script instead
+// (XADD StreamKey(shard) * e envelope), so that both happen or neither.
+func (q *Queue) Enqueue(ctx context.Context, key string, body any) error {
+	env, err := NewEnvelope(key, body, q.opt.Now())
+	if err != nil {
+		return err
+	}
+	if err := q.rdb.XAdd(ctx, &redis.XAddArgs{Stream: q.StreamKey(ShardOf(key)), Values: []any{"e", env.Encode()}}).Err(); err != nil {
+		return fmt.Errorf("enqueue %s on %s: %w", key, q.name, err)
+	}
+	return nil
+}
+
+// ensureGroups creates the consumer group on every shard stream, once
+// unless recreate (the streams vanished: FLUSHALL, failover to an empty replica).
+func (q *Queue) ensureGroups(ctx context.Context, recreate bool) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.created && !recreate {
+		return nil
+	}
+	for s := 0; s < Shards; s++ {
+		err := q.rdb.XGroupCreateMkStream(ctx, q.StreamKey(s), q.group, "0").Err()
+		if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+			return fmt.Errorf("create group on %s: %w", q.StreamKey(s), err)
+		}
+	}
+	q.created = true
+	return nil
+}
+
+// Run handles entries until ctx is done. Entries being handled when ctx ends
+// are finished (with a context that lives HandleTimeout longer) and
+// acknowledged, so a graceful stop loses and repeats nothing.
+func (q *Queue) Run(ctx context.Context) error {
+	if q.handler == nil {
+		return errors.New("queue " + q.name + ": no handler")
+	}
+	if err := q.ensureGroups(ctx, false); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); q.maintain(ctx) }()
+	if _, cluster := q.rdb.(*redis.ClusterClient); cluster {
+		// Streams of several shards cannot be read in one command in a cluster.
+		for s := 0; s < Shards; s++ {
+			wg.Add(1)
+			go func() { defer wg.Done(); q.readLoop(ctx, []int{s}) }()
+		}
+	} else {
+		all := make([]int, Shards)
+		for i := range all {
+			all[i] = i
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); q.readLoop(ctx, all) }()
+	}
+	wg.Wait()
+	return nil
+}
+
+func (q *Queue) readLoop(ctx context.Context, shards []int) {
+	streams := make([]string, 0, 2*len(shards))
+	for _, s := range shards {
+		streams = append(streams, q.StreamKey(s))
+	}
+	for range shards {
+		streams = append(streams, ">")
+	}
+	for ctx.Err() == nil {
+		res, err := q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: q.group, Consumer: q.opt.Consumer, Streams: streams,
+			Count: int64(q.opt.Batch), Block: q.opt.Block,
+		}).Result()
+		if err != nil {
+			if errors.Is(err, redis.Nil) || ctx.Err() != nil {
+				continue
+			}
+			if strings.Contains(err.Error(), "NOGROUP") {
+				_ = q.ensureGroups(ctx, true)
+			}
+			q.opt.Logger.Warn("queue read failed", "queue", q.name, "err", err)
+			sleep(ctx, time.Second)
+			continue
+		}
+		for _, st := range res {
+			shard := q.shardOfStream(st.Stream)
+			for _, m := range st.Messages {
+				q.handle(ctx, shard, m, 0)
+			}
+		}
+	}
+}
+
+func (q *Queue) shardOfStream(key string) int {
+	i := strings.Index(key, "{s")
+	j := strings.Index(key, "}")
+	if i < 0 || j < i {
+		return 0
+	}
+	n, _ := strconv.Atoi(key[i+2 : j])
+	return n
+}
+
+// handle runs the handler for one message and records the outcome.
+// extra counts deliveries that were not recorded in the envelope (a takeover).
+func (q *Queue) handle(ctx context.Context, shard int, m redis.XMessage, extra int) {
+	raw, _ := m.Values["e"].(string)
+	var env Envelope
+	if err := json.Unmarshal([]byte(raw), &env); err != nil {
+		q.opt.Logger.Error("queue entry unreadable: dead letter", "queue", q.name, "id", m.ID, "err", err)
+		env = Envelope{Key: "unreadable:" + m.ID, Body: json.RawMessage(strconv.Quote(raw))}
+		q.finish(shard, m.ID, env, Entry{ID: m.ID, Shard: shard, Key: env.Key}, fmt.Errorf("%w: unreadable entry: %v", ErrPermanent, err))
+		return
+	}
+	e := Entry{ID: m.ID, Shard: shard, Key: env.Key, Body: env.Body, Attempt: env.Attempt + 1 + extra, At: time.UnixMilli(env.At)}
+	// The handler outlives a shutdown by HandleTimeout: finishing the work
+	// beats doing it twice.
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), q.opt.HandleTimeout)
+	err := q.safeHandle(hctx, e)
+	cancel()
+	q.finish(shard, m.ID, env, e, err)
+}
+
+func (q *Queue) safeHandle(ctx context.Context, e Entry) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("handler panic: %v", r)
+		}
+	}()
+	return q.handler(ctx, e)
+}
+
+var (
+	// ack removes a handled entry.
+	ackScript = redis.NewScript(`
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+return 1`)
+	// later moves an entry to the retry set (acknowledged in the stream).
+	laterScript = redis.NewScript(`
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1`)
+	// dead moves an entry to the dead-letter stream.
+	deadScript = redis.NewScript(`
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', '100000', '*', 'e', ARGV[3])
+return 1`)
+	// due moves retries that are due back into the stream, oldest first.
+	dueScript = redis.NewScript(`
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, m in ipairs(due) do
+  redis.call('XADD', KEYS[2], '*', 'e', m)
+  redis.call('ZREM', KEYS[1], m)
+end
+return #due`)
+)
+
+// finish records the outcome. It uses a context of its own: after the
+// handler ran, the outcome must be written even during shutdown.
+func (q *Queue) finish(shard int, id string, env Envelope, e Entry, herr error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	stream := q.StreamKey(shard)
+	var outcome Outcome
+	var err error
+	var d deferral
+	var ra retryAfter
+	switch {
+	case herr == nil:
+		outcome = Delivered
+		err = ackScript.Run(ctx, q.rdb, []string{stream}, q.group, id).Err()
+	case errors.As(herr, &d):
+		outcome = Deferred
+		env.Nonce = id
+		env.Attempt = e.Attempt - 1
+		err = laterScript.Run(ctx, q.rdb, []string{stream, q.retryKey(shard)}, q.group, id,
+			q.opt.Now().Add(d.after).UnixMilli(), env.Encode()).Err()
+	case errors.Is(herr, ErrPermanent) || e.Attempt >= q.opt.MaxAttempts:
+		outcome = Dead
+		env.Attempt = e.Attempt
+		env.Err = herr.Error()
+		err = deadScript.Run(ctx, q.rdb, []string{stream, q.DeadKey(shard)}, q.group, id, env.Encode()).Err()
+		q.opt.Logger.Error("queue entry parked as dead letter", "queue", q.name, "key", e.Key, "attempts", e.Attempt, "err", herr)
+	default:
+		outcome = Retrying
+		wait := q.opt.Backoff(e.Attempt)
+		if errors.As(herr, &ra) && ra.after > wait {
+			wait = ra.after
+		}
+		env.Nonce = id
+		env.Attempt = e.Attempt
+		env.Err = herr.Error()
+		err = laterScript.Run(ctx, q.rdb, []string{stream, q.retryKey(shard)}, q.group, id,
+			q.opt.Now().Add(wait).UnixMilli(), env.Encode()).Err()
+		q.opt.Logger.Warn("queue entry failed, will retry", "queue", q.name, "key", e.Key, "attempt", e.Attempt, "in", wait.Round(time.Millisecond), "err", herr)
+	}
+	if err != nil {
+		// The entry stays pending and is taken over after ClaimIdle.
+		q.opt.Logger.Error("queue could not record outcome", "queue", q.name, "key", e.Key, "outcome", outcome, "err", err)
+	}
+	if q.opt.Done != nil {
+		q.opt.Done(e, outcome, herr)
+	}
+}
+
+// maintain moves due retries back and takes over entries of dead workers.
+func (q *Queue) maintain(ctx context.Context) {
+	t := time.NewTicker(q.opt.Poll)
+	defer t.Stop()
+	lastClaim := time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		q.MoveDue(ctx)
+		if time.Since(lastClaim) >= q.opt.ClaimIdle/2 {
+			lastClaim = time.Now()
+			q.claimStale(ctx)
+		}
+	}
+}
+
+// MoveDue puts retries whose time has come back into their streams.
+func (q *Queue) MoveDue(ctx context.Context) {
+	now := q.opt.Now().UnixMilli()
+	for s := 0; s < Shards; s++ {
+		if err := dueScript.Run(ctx, q.rdb, []string{q.retryKey(s), q.StreamKey(s)}, now, 100).Err(); err != nil && ctx.Err() == nil {
+			q.opt.Logger.Warn("queue could not move retries", "queue", q.name, "err", err)
+		}
+	}
+}
+
+// claimStale takes over entries that another consumer read but did not
+// finish within ClaimIdle: that consumer is presumed dead.
+func (q *Queue) claimStale(ctx context.Context) {
+	for s := 0; s < Shards && ctx.Err() == nil; s++ {
+		msgs, _, err := q.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+			Stream: q.StreamKey(s), Group: q.group, Consumer: q.opt.Consumer,
+			MinIdle: q.opt.ClaimIdle, Start: "0-0", Count: 100,
+		}).Result()
+		if err != nil {
+			if ctx.Err() == nil && !strings.Contains(err.Error(), "NOGROUP") {
+				q.opt.Logger.Warn("queue takeover failed", "queue", q.name, "err", err)
+			}
+			continue
+		}
+		for _, m := range msgs {
+			if m.Values == nil { // deleted while pending
+				_ = ackScript.Run(ctx, q.rdb, []string{q.StreamKey(s)}, q.group, m.ID).Err()
+				continue
+			}
+			q.opt.Logger.Warn("queue took over an entry from a stopped worker", "queue", q.name, "id", m.ID)
+			q.handle(ctx, s, m, 1)
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
