@@ -1,0 +1,127 @@
+// Package console is the terminal channel behind `minsheng chat`: one input
+// line is one message from a citizen, through the same pipeline as SMS; the
+// bot's replies are printed before the next line is read.
+package console
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/minsheng/minsheng/bot"
+)
+
+// Options of a console session.
+type Options struct {
+	From string // the citizen's number
+	To   string // the published number written to
+	JSON bool   // one {"to","text"} object per reply instead of plain text
+	// Wait bounds how long to wait for the replies to one line (default 10s).
+	Wait time.Duration
+	Now  func() time.Time
+}
+
+// Console is one terminal session.
+type Console struct {
+	p       *bot.Pipeline
+	out     io.Writer
+	opt     Options
+	mu      sync.Mutex
+	printed chan struct{} // one token per reply printed
+	session string
+}
+
+// New builds a console session writing replies to out.
+func New(p *bot.Pipeline, out io.Writer, opt Options) *Console {
+	if opt.Wait <= 0 {
+		opt.Wait = 10 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &Console{p: p, out: out, opt: opt, printed: make(chan struct{}, 1024),
+		session: strconv.FormatInt(time.Now().UnixNano(), 36)}
+}
+
+// Conversation is the session's conversation key.
+func (c *Console) Conversation() string { return bot.ChannelConsole + ":" + c.opt.From }
+
+// Send prints one reply; it is the console channel's bot.Sender.
+func (c *Console) Send(_ context.Context, m bot.Outbound) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var err error
+	if c.opt.JSON {
+		err = json.NewEncoder(c.out).Encode(struct {
+			To   string `json:"to"`
+			Text string `json:"text"`
+		}{m.To, m.Text})
+	} else {
+		_, err = fmt.Fprintf(c.out, "民声> %s\n", strings.ReplaceAll(m.Text, "\n", "\n       "))
+	}
+	if err != nil {
+		return fmt.Errorf("print reply: %w", err)
+	}
+	select {
+	case c.printed <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Run reads lines until EOF or ctx ends. Empty lines are ignored. At EOF
+// whatever the citizen left open is submitted, so nothing typed is lost.
+func (c *Console) Run(ctx context.Context, in io.Reader) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	n := 0
+	for sc.Scan() {
+		if ctx.Err() != nil {
+			return nil
+		}
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		n++
+		res, err := c.p.Handle(ctx, bot.Inbound{
+			Channel: bot.ChannelConsole, Conversation: c.Conversation(),
+			From: c.opt.From, Phone: c.opt.From, To: c.opt.To, Text: line,
+			ProviderID: c.session + "-" + strconv.Itoa(n), At: c.opt.Now(),
+		})
+		if err != nil {
+			return fmt.Errorf("line %d: %w", n, err)
+		}
+		c.await(ctx, res.Replies)
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read input: %w", err)
+	}
+	res, err := c.p.Flush(ctx, c.Conversation())
+	if err != nil {
+		return fmt.Errorf("submit open draft: %w", err)
+	}
+	c.await(ctx, res.Replies)
+	return nil
+}
+
+// await waits until n replies were printed (or Wait passed).
+func (c *Console) await(ctx context.Context, n int) {
+	deadline := time.NewTimer(c.opt.Wait)
+	defer deadline.Stop()
+	for i := 0; i < n; i++ {
+		select {
+		case <-c.printed:
+		case <-deadline.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}

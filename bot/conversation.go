@@ -1,0 +1,292 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/redis/go-redis/v9"
+)
+
+// A conversation is an actor over Redis: inputs are appended to its inbox;
+// whoever holds its lock runs the dialog over the whole inbox, in order, and
+// commits state, replies and petitions in one script that also trims the
+// inbox. Two messages arriving at once on two replicas are both kept, in
+// arrival order; a worker that dies holding the lock loses nothing: the
+// inbox stays, the lock expires, and the conversation's timer (set on every
+// ingest) makes the scheduler run it again.
+//
+// Every key of a conversation carries its shard's hash tag, as do the send
+// queue and outbox streams of that shard, so both scripts work in Redis Cluster.
+
+// convKeys are the keys of one conversation.
+type convKeys struct {
+	shard  int
+	tag    string
+	state  string
+	inbox  string
+	lock   string
+	timers string
+	flood  string
+}
+
+func (s *Store) conv(conv string) convKeys {
+	shard := queue.ShardOf(conv)
+	tag := queue.Tag(s.Prefix, shard)
+	return convKeys{
+		shard: shard, tag: tag,
+		state:  tag + "conv:" + conv,
+		inbox:  tag + "inbox:" + conv,
+		lock:   tag + "lock:" + conv,
+		timers: tag + "timers",
+		flood:  tag + "flood:" + conv,
+	}
+}
+
+func (k convKeys) seen(id string) string     { return k.tag + "seen:" + id }
+func (k convKeys) counter(day string) string { return k.tag + "pid:" + day }
+
+// ingestScript records one input. It returns {status, reserved, flood,
+// state, items…}: status 0 = a duplicate (nothing done), 1 = recorded and the
+// lock taken (state and the whole inbox follow), 2 = recorded for the lock
+// holder, who will process it before letting go.
+//
+// KEYS: seen, inbox, lock, state, counter, timers, flood
+// ARGV: item, dedup(0/1), seenTTLs, reserve(0/1), day, token, lockTTLms,
+//
+//	nowMs, conv, floodWindowMs
+var ingestScript = redis.NewScript(`
+if ARGV[2] == '1' then
+  if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then
+    return {0}
+  end
+end
+local reserved = ''
+if ARGV[4] == '1' then
+  local n = redis.call('INCR', KEYS[5])
+  if n == 1 then redis.call('EXPIRE', KEYS[5], 172800) end
+  reserved = ARGV[5] .. ':' .. n
+end
+local flood = 0
+if tonumber(ARGV[10]) > 0 then
+  flood = redis.call('INCR', KEYS[7])
+  if flood == 1 then redis.call('PEXPIRE', KEYS[7], ARGV[10]) end
+end
+redis.call('RPUSH', KEYS[2], reserved .. '\n' .. ARGV[1])
+-- if whoever processes this dies, the scheduler comes back after the lock expired
+local rescue = tonumber(ARGV[8]) + tonumber(ARGV[7])
+local cur = redis.call('ZSCORE', KEYS[6], ARGV[9])
+if not cur or tonumber(cur) > rescue then
+  redis.call('ZADD', KEYS[6], rescue, ARGV[9])
+end
+if redis.call('SET', KEYS[3], ARGV[6], 'NX', 'PX', ARGV[7]) then
+  local out = {1, reserved, flood, redis.call('GET', KEYS[4]) or ''}
+  for _, it in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do out[#out+1] = it end
+  return out
+end
+return {2, reserved, flood}
+`)
+
+// commitScript writes the outcome of processing n inbox items, if the lock
+// is still ours. It returns {-1} when the lock was lost (another worker will
+// redo the items: nothing was written), {0} when done (lock released), or
+// {1, items…} when more arrived meanwhile (lock kept, process those).
+//
+// KEYS: lock, state, inbox, timers, sendq, outbox
+// ARGV: token, n, state, stateTTLs, wakeMs (0 = none), conv, lockTTLms, nowMs,
+//
+//	nSend, send…, nOut, out…
+var commitScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+redis.call('LTRIM', KEYS[3], tonumber(ARGV[2]), -1)
+local i = 9
+local ns = tonumber(ARGV[i])
+for j = 1, ns do redis.call('XADD', KEYS[5], '*', 'e', ARGV[i + j]) end
+i = i + ns + 1
+local no = tonumber(ARGV[i])
+for j = 1, no do redis.call('XADD', KEYS[6], '*', 'e', ARGV[i + j]) end
+local rest = redis.call('LRANGE', KEYS[3], 0, -1)
+if #rest > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[7])
+  redis.call('ZADD', KEYS[4], tonumber(ARGV[8]) + tonumber(ARGV[7]), ARGV[6])
+  local out = {1}
+  for _, it in ipairs(rest) do out[#out+1] = it end
+  return out
+end
+if tonumber(ARGV[5]) > 0 then
+  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
+else
+  redis.call('ZREM', KEYS[4], ARGV[6])
+end
+redis.call('DEL', KEYS[1])
+return {0}
+`)
+
+// dueScript hands out conversations whose timer is due, pushing each timer
+// a lease into the future so that a worker dying on it does not lose it.
+// KEYS: timers  ARGV: nowMs, leaseMs, limit
+var dueScript = redis.NewScript(`
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, c in ipairs(due) do
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), c)
+end
+return due
+`)
+
+// ingestResult is what ingest learned.
+type ingestResult struct {
+	status   int // 0 duplicate, 1 locked, 2 queued
+	reserved string
+	flood    int64
+	state    string
+	items    []string
+}
+
+type ingestArgs struct {
+	conv     string
+	item     []byte
+	dedupID  string // "" = no deduplication
+	reserve  bool
+	day      string
+	token    string
+	lockTTL  time.Duration
+	seenTTL  time.Duration
+	now      time.Time
+	floodWin time.Duration
+}
+
+func (s *Store) ingest(ctx context.Context, a ingestArgs) (ingestResult, error) {
+	k := s.conv(a.conv)
+	dedup, reserve := "0", "0"
+	seenKey := k.seen("-")
+	if a.dedupID != "" {
+		dedup, seenKey = "1", k.seen(a.dedupID)
+	}
+	if a.reserve {
+		reserve = "1"
+	}
+	res, err := ingestScript.Run(ctx, s.Redis,
+		[]string{seenKey, k.inbox, k.lock, k.state, k.counter(a.day), k.timers, k.flood},
+		a.item, dedup, int64(a.seenTTL/time.Second), reserve, a.day, a.token,
+		a.lockTTL.Milliseconds(), a.now.UnixMilli(), a.conv, a.floodWin.Milliseconds(),
+	).Slice()
+	if err != nil {
+		return ingestResult{}, fmt.Errorf("ingest into %s: %w", redactConv(a.conv), err)
+	}
+	var r ingestResult
+	r.status = int(res[0].(int64))
+	if r.status == 0 {
+		return r, nil
+	}
+	r.reserved, _ = res[1].(string)
+	r.flood, _ = res[2].(int64)
+	if r.status == 1 {
+		r.state, _ = res[3].(string)
+		for _, it := range res[4:] {
+			str, _ := it.(string)
+			r.items = append(r.items, str)
+		}
+	}
+	return r, nil
+}
+
+type commitArgs struct {
+	conv     string
+	token    string
+	n        int
+	state    []byte
+	stateTTL time.Duration
+	wake     time.Time
+	lockTTL  time.Duration
+	now      time.Time
+	sends    []string // encoded queue envelopes
+	outbox   []string
+}
+
+// errLockLost means another worker took the conversation over; it redoes the work.
+var errLockLost = errors.New("conversation lock lost")
+
+func (s *Store) commit(ctx context.Context, a commitArgs, sendq, outbox func(shard int) string) ([]string, error) {
+	k := s.conv(a.conv)
+	wake := int64(0)
+	if !a.wake.IsZero() {
+		wake = a.wake.UnixMilli()
+	}
+	args := make([]any, 0, 10+len(a.sends)+len(a.outbox))
+	args = append(args, a.token, a.n, a.state, int64(a.stateTTL/time.Second), wake, a.conv,
+		a.lockTTL.Milliseconds(), a.now.UnixMilli(), len(a.sends))
+	for _, e := range a.sends {
+		args = append(args, e)
+	}
+	args = append(args, len(a.outbox))
+	for _, e := range a.outbox {
+		args = append(args, e)
+	}
+	res, err := commitScript.Run(ctx, s.Redis,
+		[]string{k.lock, k.state, k.inbox, k.timers, sendq(k.shard), outbox(k.shard)}, args...).Slice()
+	if err != nil {
+		return nil, fmt.Errorf("commit %s: %w", redactConv(a.conv), err)
+	}
+	switch res[0].(int64) {
+	case -1:
+		return nil, errLockLost
+	case 1:
+		more := make([]string, 0, len(res)-1)
+		for _, it := range res[1:] {
+			str, _ := it.(string)
+			more = append(more, str)
+		}
+		return more, nil
+	}
+	return nil, nil
+}
+
+// dueConversations returns conversations of a shard whose timer is due.
+func (s *Store) dueConversations(ctx context.Context, shard int, now time.Time, lease time.Duration, limit int) ([]string, error) {
+	key := queue.Tag(s.Prefix, shard) + "timers"
+	return dueScript.Run(ctx, s.Redis, []string{key}, now.UnixMilli(), lease.Milliseconds(), limit).StringSlice()
+}
+
+// splitItem separates the reserved petition counter from an inbox item.
+func splitItem(raw string) (reserved string, item []byte) {
+	i := strings.IndexByte(raw, '\n')
+	if i < 0 {
+		return "", []byte(raw)
+	}
+	return raw[:i], []byte(raw[i+1:])
+}
+
+// parseReserved splits "20260311:17" into the day and the counter.
+func parseReserved(s string) (day string, n int64, ok bool) {
+	d, c, found := strings.Cut(s, ":")
+	if !found {
+		return "", 0, false
+	}
+	n, err := strconv.ParseInt(c, 10, 64)
+	return d, n, err == nil
+}
+
+func newToken() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// redactConv masks the phone number inside a conversation key for errors.
+func redactConv(conv string) string { return MaskPhones(conv) }
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("bot: encode %T: %v", v, err))
+	}
+	return b
+}

@@ -1,0 +1,78 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are the figures /metrics exposes. Each process has its own
+// registry, so tests can run several pipelines side by side.
+type Metrics struct {
+	Registry      *prometheus.Registry
+	Inbound       *prometheus.CounterVec   // by channel
+	Duplicates    *prometheus.CounterVec   // redelivered provider ids, by channel
+	Outbound      *prometheus.CounterVec   // by channel and result
+	Petitions     prometheus.Counter       // petitions submitted to the outbox
+	Deliveries    *prometheus.CounterVec   // backend deliveries by type and result
+	HandleSeconds *prometheus.HistogramVec // inbound handling latency, by channel
+	queues        []*queue.Queue
+}
+
+// NewMetrics registers minsheng's metrics and the Go runtime's.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		Inbound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minsheng_inbound_messages_total", Help: "Messages received from citizens.",
+		}, []string{"channel"}),
+		Duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minsheng_inbound_duplicates_total", Help: "Redelivered messages handled once.",
+		}, []string{"channel"}),
+		Outbound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minsheng_outbound_messages_total", Help: "Messages to citizens by result (sent, retry, failed).",
+		}, []string{"channel", "result"}),
+		Petitions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "minsheng_petitions_submitted_total", Help: "Petitions submitted to the outbox.",
+		}),
+		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minsheng_backend_deliveries_total", Help: "Outbox deliveries to the case backend by result.",
+		}, []string{"result"}),
+		HandleSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "minsheng_inbound_handle_seconds", Help: "Time to take in one inbound message.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"channel"}),
+	}
+	m.Registry.MustRegister(m.Inbound, m.Duplicates, m.Outbound, m.Petitions, m.Deliveries, m.HandleSeconds,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		queueCollector{m})
+	return m
+}
+
+// WatchQueue adds a queue's depth to /metrics.
+func (m *Metrics) WatchQueue(q *queue.Queue) { m.queues = append(m.queues, q) }
+
+// queueCollector reads queue depths from Redis at scrape time.
+type queueCollector struct{ m *Metrics }
+
+var queueDepthDesc = prometheus.NewDesc("minsheng_queue_depth",
+	"Entries in a durable queue by state (ready, pending, retry, dead).", []string{"queue", "state"}, nil)
+
+func (c queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueDepthDesc }
+
+func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, q := range c.m.queues {
+		st, err := q.Stats(ctx)
+		if err != nil {
+			continue
+		}
+		for state, v := range map[string]int64{"ready": st.Ready, "pending": st.Pending, "retry": st.Retry, "dead": st.Dead} {
+			ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(v), q.Name(), state)
+		}
+	}
+}

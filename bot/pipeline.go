@@ -1,0 +1,304 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/minsheng/minsheng/config"
+	"github.com/minsheng/minsheng/dialog"
+	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/outbox"
+	"github.com/minsheng/minsheng/intake/queue"
+)
+
+// Pipeline takes in every inbound message, whatever the channel, and runs
+// the conversations. It is safe for concurrent use, also across replicas.
+type Pipeline struct {
+	store     *Store
+	machine   *dialog.Machine
+	officials map[string]dialog.Official
+	loc       *time.Location
+	opt       PipelineOptions
+	metrics   *Metrics
+	log       *slog.Logger
+	sendq     *queue.Queue // only its stream keys are used here
+	outbox    *queue.Queue
+}
+
+// PipelineOptions tune the pipeline; zero values take the defaults.
+type PipelineOptions struct {
+	LockTTL  time.Duration    // how long a worker may hold a conversation (default 30s)
+	SeenTTL  time.Duration    // how long provider ids are remembered (default 7 days)
+	StateTTL time.Duration    // how long an idle conversation is kept (default 180 days)
+	Flood    config.Flood     // per-sender message limit
+	Now      func() time.Time // default time.Now (tests use a fake clock)
+}
+
+// NewPipeline wires a pipeline. The dialog machine decides; the pipeline
+// only records, orders and commits.
+func NewPipeline(store *Store, machine *dialog.Machine, cfg *config.Config, metrics *Metrics, log *slog.Logger, opt PipelineOptions) *Pipeline {
+	if opt.LockTTL <= 0 {
+		opt.LockTTL = 30 * time.Second
+	}
+	if opt.SeenTTL <= 0 {
+		opt.SeenTTL = 7 * 24 * time.Hour
+	}
+	if opt.StateTTL <= 0 {
+		opt.StateTTL = 180 * 24 * time.Hour
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if metrics == nil {
+		metrics = NewMetrics()
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	officials := map[string]dialog.Official{}
+	for _, o := range cfg.Officials {
+		officials[o.Number] = dialog.Official{Number: o.Number, Name: o.Name, Title: o.Title}
+	}
+	return &Pipeline{
+		store: store, machine: machine, officials: officials, loc: cfg.Location(), opt: opt,
+		metrics: metrics, log: log,
+		sendq:  queue.New(store.Redis, store.Prefix, SendQueueName, nil, queue.Options{}),
+		outbox: queue.New(store.Redis, store.Prefix, outbox.QueueName, nil, queue.Options{}),
+	}
+}
+
+// Result says what became of one input.
+type Result struct {
+	Duplicate bool // the provider id was seen before: nothing was done
+	Processed bool // this call ran the dialog; otherwise the worker holding the conversation did
+	Replies   int  // replies this call queued (all conversations' inputs it processed)
+	Petitions int  // petitions this call submitted
+}
+
+// item is one entry of a conversation's inbox.
+type item struct {
+	Kind dialog.Kind `json:"k"`
+	In   *Inbound    `json:"in,omitempty"`
+	At   time.Time   `json:"at"`
+}
+
+// record is the stored conversation: where to reach the citizen, and the
+// dialog's own state.
+type record struct {
+	Channel string       `json:"ch,omitempty"`
+	Address string       `json:"addr,omitempty"` // the citizen on the channel
+	Via     string       `json:"via,omitempty"`  // our number they last wrote to
+	Seq     int64        `json:"seq"`            // last outbound sequence number
+	Dialog  dialog.State `json:"d"`
+}
+
+// Handle takes in one message: at most three Redis round trips (in practice
+// two: record + commit) whatever the channel.
+func (p *Pipeline) Handle(ctx context.Context, in Inbound) (Result, error) {
+	start := time.Now()
+	defer func() { p.metrics.HandleSeconds.WithLabelValues(in.Channel).Observe(time.Since(start).Seconds()) }()
+	if in.Conversation == "" || in.Channel == "" {
+		return Result{}, errors.New("inbound message without channel or conversation")
+	}
+	if in.At.IsZero() {
+		in.At = p.opt.Now()
+	}
+	p.metrics.Inbound.WithLabelValues(in.Channel).Inc()
+	dedup := ""
+	if in.ProviderID != "" {
+		dedup = in.Channel + ":" + in.ProviderID
+	}
+	res, err := p.deliver(ctx, in.Conversation, item{Kind: dialog.KindMessage, In: &in, At: in.At}, dedup, true, p.opt.Flood.Per)
+	if res.Duplicate {
+		p.metrics.Duplicates.WithLabelValues(in.Channel).Inc()
+	}
+	return res, err
+}
+
+// Tick runs a conversation's timers (coalesced replies, idle drafts, survey
+// reminders); the scheduler calls it when they are due.
+func (p *Pipeline) Tick(ctx context.Context, conv string) (Result, error) {
+	return p.deliver(ctx, conv, item{Kind: dialog.KindTick, At: p.opt.Now()}, "", false, 0)
+}
+
+// Flush submits whatever the conversation has open now (the console closing).
+func (p *Pipeline) Flush(ctx context.Context, conv string) (Result, error) {
+	return p.deliver(ctx, conv, item{Kind: dialog.KindFlush, At: p.opt.Now()}, "", false, 0)
+}
+
+func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup string, reserve bool, floodWin time.Duration) (Result, error) {
+	raw, err := json.Marshal(it)
+	if err != nil {
+		return Result{}, fmt.Errorf("encode input: %w", err)
+	}
+	now := p.opt.Now()
+	token := newToken()
+	ing, err := p.store.ingest(ctx, ingestArgs{
+		conv: conv, item: raw, dedupID: dedup, reserve: reserve,
+		day: it.At.In(p.loc).Format("20060102"), token: token,
+		lockTTL: p.opt.LockTTL, seenTTL: p.opt.SeenTTL, now: now, floodWin: floodWin,
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	switch ing.status {
+	case 0:
+		return Result{Duplicate: true}, nil
+	case 2:
+		return Result{}, nil // the worker holding the conversation takes it
+	}
+	return p.process(ctx, conv, token, ing.state, ing.items, ing.flood)
+}
+
+// process runs the dialog over inbox items and commits, until the inbox is
+// empty. The context of the commit outlives a cancelled caller: the work
+// was done, writing it down beats redoing it.
+func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, items []string, flood int64) (Result, error) {
+	var rec record
+	if rawState != "" {
+		if err := json.Unmarshal([]byte(rawState), &rec); err != nil {
+			// Never drop the citizen's inbox over a bad state: start afresh, loudly.
+			p.log.Error("conversation state unreadable, starting afresh", "conv", conv, "err", err)
+			rec = record{}
+		}
+	}
+	shard := queue.ShardOf(conv)
+	var res Result
+	res.Processed = true
+	for {
+		now := p.opt.Now()
+		var sends, boxes []string
+		submitted := 0
+		for _, raw := range items {
+			reserved, body := splitItem(raw)
+			var it item
+			if err := json.Unmarshal(body, &it); err != nil {
+				p.log.Error("inbox item unreadable, skipped", "conv", conv, "err", err)
+				continue
+			}
+			in := p.input(&rec, it, reserved, shard, now)
+			out := p.machine.Step(&rec.Dialog, in)
+			for _, r := range out.Replies {
+				rec.Seq++
+				ob := Outbound{
+					Key: conv + ":" + strconv.FormatInt(rec.Seq, 10), Seq: rec.Seq,
+					Channel: rec.Channel, Conversation: conv, To: rec.Address, From: rec.Via,
+					Text: r.Text, Template: r.Template, Bulk: r.Bulk,
+				}
+				env, err := queue.NewEnvelope(ob.Key, ob, now)
+				if err != nil {
+					return res, err
+				}
+				sends = append(sends, env.Encode())
+			}
+			for _, ev := range out.Events {
+				if ev.Submit == nil {
+					continue
+				}
+				env, err := outbox.Envelope(outbox.Record{Type: outbox.TypePetition, Conversation: conv, Petition: ev.Submit}, now)
+				if err != nil {
+					return res, err
+				}
+				boxes = append(boxes, env.Encode())
+				submitted++
+			}
+		}
+		state, err := json.Marshal(rec)
+		if err != nil {
+			return res, fmt.Errorf("encode conversation: %w", err)
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		more, err := p.store.commit(cctx, commitArgs{
+			conv: conv, token: token, n: len(items), state: state, stateTTL: p.opt.StateTTL,
+			wake: p.machine.WakeAt(&rec.Dialog), lockTTL: p.opt.LockTTL, now: now,
+			sends: sends, outbox: boxes,
+		}, p.sendq.StreamKey, p.outbox.StreamKey)
+		cancel()
+		if errors.Is(err, errLockLost) {
+			p.log.Warn("conversation taken over by another worker; it redoes the work", "conv", conv)
+			res.Processed = false
+			return res, nil
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Replies += len(sends)
+		res.Petitions += submitted
+		p.metrics.Petitions.Add(float64(submitted))
+		if len(more) == 0 {
+			return res, nil
+		}
+		items = more
+		_ = flood // the flood count feeds the dialog once the SMS guards land
+	}
+}
+
+// input turns an inbox item into the dialog's input.
+func (p *Pipeline) input(rec *record, it item, reserved string, shard int, now time.Time) dialog.Input {
+	in := dialog.Input{Kind: it.Kind, Now: now}
+	if it.In == nil {
+		in.Official = p.official(rec.Via)
+		return in
+	}
+	m := it.In
+	rec.Channel, rec.Address, rec.Via = m.Channel, m.From, m.To
+	msg := &dialog.Message{
+		Channel: m.Channel, From: m.From, Phone: m.Phone, To: m.To, Text: m.Text,
+		Attachments: m.Attachments, At: m.At.In(p.loc), SenderName: m.SenderName,
+		TelegramUser: m.TelegramUser, ReportedBy: m.ReportedBy,
+	}
+	if day, n, ok := parseReserved(reserved); ok {
+		if d, err := time.ParseInLocation("20060102", day, p.loc); err == nil {
+			msg.PetitionID = intake.PetitionID(d, shard, n)
+		}
+	}
+	in.Message = msg
+	in.Official = p.official(m.To)
+	return in
+}
+
+func (p *Pipeline) official(number string) dialog.Official {
+	if o, ok := p.officials[number]; ok {
+		return o
+	}
+	return dialog.Official{Number: number}
+}
+
+// RunScheduler ticks conversations whose timers are due, until ctx is done.
+// Several replicas may run it: a due timer is handed to one of them.
+func (p *Pipeline) RunScheduler(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		p.RunDue(ctx)
+	}
+}
+
+// RunDue ticks every conversation whose timer is due now.
+func (p *Pipeline) RunDue(ctx context.Context) int {
+	n := 0
+	for s := 0; s < queue.Shards && ctx.Err() == nil; s++ {
+		due, err := p.store.dueConversations(ctx, s, p.opt.Now(), 2*p.opt.LockTTL, 100)
+		if err != nil {
+			p.log.Warn("scheduler could not read timers", "shard", s, "err", err)
+			continue
+		}
+		for _, conv := range due {
+			if _, err := p.Tick(ctx, conv); err != nil {
+				p.log.Warn("scheduled tick failed", "conv", conv, "err", err)
+			}
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,75 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/minsheng/minsheng/config"
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultPrefix is the prefix of every key minsheng writes.
+const DefaultPrefix = "ms:"
+
+// Store is the Redis that holds everything that must survive a restart.
+type Store struct {
+	Redis  redis.UniversalClient
+	Prefix string
+	mini   *miniredis.Miniredis // the embedded store, when no Redis is configured
+}
+
+// NewStore wraps an existing client (tests: a per-test prefix).
+func NewStore(rdb redis.UniversalClient, prefix string) *Store {
+	return &Store{Redis: rdb, Prefix: prefix}
+}
+
+// OpenStore connects to the configured Redis (one node, Sentinel or Cluster),
+// or starts the embedded store when none is configured.
+func OpenStore(ctx context.Context, cfg config.Redis, log *slog.Logger) (*Store, error) {
+	opts := &redis.UniversalOptions{
+		Addrs:      cfg.Addrs,
+		MasterName: cfg.MasterName,
+		Username:   cfg.Username,
+		Password:   cfg.Password,
+		DB:         cfg.DB,
+	}
+	var mini *miniredis.Miniredis
+	if cfg.Embedded() {
+		mini = miniredis.NewMiniRedis()
+		mini.ClockTTL(true) // without it keys never expire in real time
+		if err := mini.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("start embedded store: %w", err)
+		}
+		log.Warn("no redis.addr configured: using an in-process store; all state is lost on exit")
+		opts.Addrs = []string{mini.Addr()}
+	} else if cfg.Addr != "" {
+		opts.Addrs = []string{cfg.Addr}
+	}
+	rdb := redis.NewUniversalClient(opts)
+	s := &Store{Redis: rdb, Prefix: DefaultPrefix, mini: mini}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.Ping(pctx); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("connect to redis %v: %w", opts.Addrs, err)
+	}
+	return s, nil
+}
+
+// Embedded reports whether this is the in-process store.
+func (s *Store) Embedded() bool { return s.mini != nil }
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error { return s.Redis.Ping(ctx).Err() }
+
+// Close disconnects and stops the embedded store.
+func (s *Store) Close() error {
+	err := s.Redis.Close()
+	if s.mini != nil {
+		s.mini.Close()
+	}
+	return err
+}

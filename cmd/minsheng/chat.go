@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/bot/console"
+	"github.com/spf13/cobra"
+)
+
+func newChat(g *globals) *cobra.Command {
+	var from, to string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "chat",
+		Short: "Talk to the bot as a citizen from the terminal (one line = one message)",
+		Long: `Talk to the bot as a citizen, through the same pipeline as SMS.
+Each input line is one message; the bot's replies are printed before the next
+line is read. Works with no config, no Redis and no network.`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			if to == "" {
+				to = "12345"
+				if len(cfg.Officials) > 0 {
+					to = cfg.Officials[0].Number
+				}
+			}
+			log := bot.NewLogger(g.stderr, "warn", cfg.Log.Format)
+			ctx := c.Context()
+			a, err := newApp(ctx, cfg, log, appOptions{queuePoll: 100 * time.Millisecond})
+			if err != nil {
+				return err
+			}
+			defer a.close()
+			session := console.New(a.pipeline, g.stdout, console.Options{From: from, To: to, JSON: asJSON})
+			a.sendq.Register(bot.ChannelConsole, session)
+			wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+			wait := a.runWorkers(wctx, 200*time.Millisecond)
+			runErr := session.Run(ctx, g.stdin)
+			if err := a.drain(ctx, 15*time.Second); err != nil {
+				log.Warn("not everything was delivered before exit", "err", err)
+			}
+			stop()
+			wait()
+			return runErr
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "+8613800138000", "the citizen's phone number")
+	cmd.Flags().StringVar(&to, "to", "", "the number written to (default: the first official's number, else 12345)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print one {"to":"…","text":"…"} object per reply`)
+	return cmd
+}

@@ -1,0 +1,345 @@
+// Package file is the case backend that appends every record to a JSON-lines
+// file: the default when no case system is configured, and an audit trail
+// that tools like jq can read.
+//
+// Lines are, per DESIGN.md: the petition with "type":"petition" and
+// "case_id" equal to its id; {"type":"supplement","petition_id","case_id",
+// "text","attachments","at"}; {"type":"rating","petition_id","case_id",
+// "rating","comment","at"}.
+//
+// Each record is one write(2) of the whole line followed by fsync, so a
+// record acknowledged to the outbox survives a crash. Records are written
+// once: a repeat of a record already in the file, even from before a
+// restart, is acknowledged without writing. A Backend is safe for concurrent
+// use within one process; several processes appending to the same file are
+// not supported (each keeps its own view of what is written, so both would
+// write a record retried across them, and a crash repair in one could cut a
+// line the other is writing).
+package file
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/backend"
+)
+
+// Options configure a Backend.
+type Options struct {
+	Path   string       // backend.file.path, e.g. ./data/petitions.jsonl
+	Logger *slog.Logger // where repairs and unreadable lines are reported; nil = slog.Default()
+}
+
+// Backend appends records to one file. Create it with New, stop with Close.
+type Backend struct {
+	path string
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	f      *os.File
+	size   int64           // the file's length after the last good write
+	seen   map[string]bool // record keys already in the file
+	broken error           // set when the file may hold a partial line we could not remove
+}
+
+var _ intake.Backend = (*Backend)(nil)
+
+// New opens (creating if needed) the file and reads it once to learn which
+// records it holds. A last line without its newline — a crash in the middle
+// of a write — is cut off when it is not a whole JSON object (the outbox
+// will retry that record), or finished with a newline when it is (a file
+// edited by hand), so the next record starts on a line of its own.
+func New(opts Options) (*Backend, error) {
+	if opts.Path == "" {
+		return nil, errors.New("file backend: no path")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	dir := filepath.Dir(opts.Path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("file backend: create directory: %w", err)
+	}
+	_, statErr := os.Stat(opts.Path)
+	created := errors.Is(statErr, os.ErrNotExist)
+	f, err := os.OpenFile(opts.Path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("file backend: open: %w", err)
+	}
+	b := &Backend{path: opts.Path, log: log, f: f, seen: map[string]bool{}}
+	if err := b.load(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("file backend: %s: %w", opts.Path, err)
+	}
+	if created {
+		// Make the new directory entry durable too, or a crash could lose
+		// the whole file along with every fsynced record in it.
+		if err := syncDir(dir); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("file backend: sync directory: %w", err)
+		}
+	}
+	return b, nil
+}
+
+// Path is the file written to.
+func (b *Backend) Path() string { return b.path }
+
+// Close closes the file. Calls after Close fail.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.f == nil {
+		return nil
+	}
+	err := b.f.Close()
+	b.f = nil
+	return err
+}
+
+// Submit appends the petition; the case id is the petition id.
+func (b *Backend) Submit(ctx context.Context, p *intake.Petition, _ string) (string, error) {
+	if p == nil || p.ID == "" {
+		return "", fmt.Errorf("file backend: %w", &intake.PermanentError{Body: "petition without id"})
+	}
+	rec := backend.NormalizePetition(p)
+	rec.Type = "petition"
+	rec.CaseID = p.ID
+	if err := b.append(ctx, rec); err != nil {
+		return "", fmt.Errorf("file backend: petition %s: %w", p.ID, err)
+	}
+	return p.ID, nil
+}
+
+// Supplement appends the supplement. The outbox's key is not used: the line
+// format has no place for it, so repeats are recognised by content (petition,
+// instant, text and attachments), which is what the key stands for.
+func (b *Backend) Supplement(ctx context.Context, s *intake.Supplement, _ string) error {
+	if s == nil || s.PetitionID == "" {
+		return fmt.Errorf("file backend: %w", &intake.PermanentError{Body: "supplement without petition id"})
+	}
+	rec := *s
+	rec.Type = "supplement"
+	if rec.CaseID == "" {
+		rec.CaseID = s.PetitionID // in this backend the case id is the petition id
+	}
+	if rec.Attachments == nil {
+		rec.Attachments = []intake.Attachment{}
+	}
+	if err := b.append(ctx, rec); err != nil {
+		return fmt.Errorf("file backend: supplement to %s: %w", s.PetitionID, err)
+	}
+	return nil
+}
+
+// Rate appends the rating; repeats are recognised by petition, instant,
+// rating and comment.
+func (b *Backend) Rate(ctx context.Context, r *intake.Rating, _ string) error {
+	if r == nil || r.PetitionID == "" {
+		return fmt.Errorf("file backend: %w", &intake.PermanentError{Body: "rating without petition id"})
+	}
+	rec := *r
+	rec.Type = "rating"
+	if rec.CaseID == "" {
+		rec.CaseID = r.PetitionID
+	}
+	if err := b.append(ctx, rec); err != nil {
+		return fmt.Errorf("file backend: rating of %s: %w", r.PetitionID, err)
+	}
+	return nil
+}
+
+func (b *Backend) append(ctx context.Context, rec any) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "<" and "&" in citizens' words readable
+	if err := enc.Encode(rec); err != nil {
+		// Only unencodable data gets here; a retry would fail the same way.
+		return &intake.PermanentError{Body: "encode: " + err.Error()}
+	}
+	line := buf.Bytes() // Encode ended it with '\n'
+	// The key comes from the encoded line, exactly as New will read it back
+	// after a restart (encoding replaces invalid UTF-8, for one).
+	key, err := recordKey(line)
+	if err != nil {
+		return &intake.PermanentError{Body: "encode: " + err.Error()}
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.f == nil:
+		return errors.New("closed")
+	case b.broken != nil:
+		return b.broken
+	case b.seen[key]:
+		return nil
+	}
+	if err := b.writeLine(line); err != nil {
+		return err
+	}
+	b.seen[key] = true
+	return nil
+}
+
+// writeLine appends line durably or leaves the file as it was: after a
+// failed or short write, or a failed fsync (after which Linux may have
+// dropped the dirty pages), the file is cut back to its last good length so
+// the retry writes a whole line after whole lines.
+func (b *Backend) writeLine(line []byte) error {
+	n, err := b.f.Write(line)
+	if err == nil && n != len(line) {
+		err = io.ErrShortWrite
+	}
+	if err == nil {
+		err = b.f.Sync()
+	}
+	if err == nil {
+		b.size += int64(len(line))
+		return nil
+	}
+	if terr := b.truncate(b.size); terr != nil {
+		b.broken = fmt.Errorf("write failed (%v) and the partial line could not be removed (%v); reopen to repair", err, terr)
+		return b.broken
+	}
+	return fmt.Errorf("write: %w", err)
+}
+
+func (b *Backend) truncate(size int64) error {
+	if err := b.f.Truncate(size); err != nil {
+		return err
+	}
+	return b.f.Sync()
+}
+
+// scanned is what load needs of a line to rebuild its record key.
+type scanned struct {
+	Type        string              `json:"type"`
+	ID          string              `json:"id"`
+	PetitionID  string              `json:"petition_id"`
+	Text        string              `json:"text"`
+	Attachments []intake.Attachment `json:"attachments"`
+	Rating      string              `json:"rating"`
+	Comment     string              `json:"comment"`
+	At          time.Time           `json:"at"`
+}
+
+// load reads the whole file, fills seen, and repairs a torn last line.
+func (b *Backend) load() error {
+	if _, err := b.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	r := bufio.NewReaderSize(b.f, 64<<10)
+	var off int64
+	lineNo := 0
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(line) > 0 && line[len(line)-1] != '\n' {
+			// EOF without newline: the torn tail of an interrupted write.
+			if err := b.repairTail(off, line); err != nil {
+				return err
+			}
+			break
+		}
+		if len(line) > 0 {
+			lineNo++
+			b.remember(line, lineNo)
+			off += int64(len(line))
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read: %w", err)
+		}
+	}
+	b.size = off
+	// O_APPEND writes go to the end whatever the offset; keep it tidy anyway.
+	_, err := b.f.Seek(0, io.SeekEnd)
+	return err
+}
+
+func (b *Backend) repairTail(off int64, tail []byte) error {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(tail, &obj) == nil {
+		// A whole record that only lacks its newline: keep it.
+		if _, err := b.f.Write([]byte{'\n'}); err != nil {
+			return fmt.Errorf("finish last line: %w", err)
+		}
+		if err := b.f.Sync(); err != nil {
+			return fmt.Errorf("finish last line: %w", err)
+		}
+		b.remember(tail, -1)
+		b.log.Warn("file backend: last line had no newline; added one", "path", b.path)
+		off += int64(len(tail)) + 1
+		b.size = off
+		return nil
+	}
+	if err := b.truncate(off); err != nil {
+		return fmt.Errorf("cut torn last line: %w", err)
+	}
+	b.log.Warn("file backend: cut a torn last line left by an interrupted write; its record will be written again",
+		"path", b.path, "bytes", len(tail))
+	return nil
+}
+
+// remember adds the key of one line to seen. Lines that are not ours
+// (unreadable, unknown type) are left alone and reported: at worst the
+// record they were is written again, which beats refusing to start.
+func (b *Backend) remember(line []byte, lineNo int) {
+	if len(bytes.TrimSpace(line)) == 0 {
+		return
+	}
+	key, err := recordKey(line)
+	if err != nil {
+		b.log.Warn("file backend: line ignored", "path", b.path, "line", lineNo, "err", err)
+		return
+	}
+	b.seen[key] = true
+}
+
+// recordKey is the identity of a record line: the petition id, or for a
+// supplement or rating its petition, instant and a digest of its content.
+func recordKey(line []byte) (string, error) {
+	var s scanned
+	if err := json.Unmarshal(line, &s); err != nil {
+		return "", err
+	}
+	switch s.Type {
+	case "petition":
+		if s.ID == "" {
+			return "", errors.New("petition without id")
+		}
+		return backend.PetitionKey(&intake.Petition{ID: s.ID}), nil
+	case "supplement":
+		return backend.SupplementKey(&intake.Supplement{PetitionID: s.PetitionID, Text: s.Text, Attachments: s.Attachments, At: s.At}), nil
+	case "rating":
+		return backend.RatingKey(&intake.Rating{PetitionID: s.PetitionID, Rating: s.Rating, Comment: s.Comment, At: s.At}), nil
+	default:
+		return "", fmt.Errorf("unknown record type %q", s.Type)
+	}
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
