@@ -14,6 +14,7 @@ import (
 	"github.com/minsheng/minsheng/intake"
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/textnorm"
 )
 
 // Pipeline takes in every inbound message, whatever the channel, and runs
@@ -108,6 +109,7 @@ func (p *Pipeline) Handle(ctx context.Context, in Inbound) (Result, error) {
 	if in.At.IsZero() {
 		in.At = p.opt.Now()
 	}
+	in.Text = textnorm.Clean(in.Text) // what is stored has no control characters
 	p.metrics.Inbound.WithLabelValues(in.Channel).Inc()
 	dedup := ""
 	if in.ProviderID != "" {

@@ -14,6 +14,7 @@ func newConfig(g *globals) *cobra.Command {
 		Use:   "config",
 		Short: "Work with the configuration",
 		Args:  noArgs,
+		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "check",

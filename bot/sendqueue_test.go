@@ -1,0 +1,159 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
+)
+
+func runSendQueue(t *testing.T, sq *SendQueue) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = sq.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func fastQueue(o queue.Options) queue.Options {
+	o.Block, o.Poll = 50*time.Millisecond, 20*time.Millisecond
+	return o
+}
+
+func TestSendFailureRetriedThenSentOnce(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	m := NewMetrics()
+	sq := NewSendQueue(rdb, prefix, m, quietLog(), fastQueue(queue.Options{Backoff: func(int) time.Duration { return 50 * time.Millisecond }}))
+	var mu sync.Mutex
+	var tries []Outbound
+	sq.Register(ChannelSMS, SenderFunc(func(ctx context.Context, o Outbound) error {
+		mu.Lock()
+		defer mu.Unlock()
+		tries = append(tries, o)
+		if len(tries) <= 2 {
+			return errors.New("provider 503")
+		}
+		return nil
+	}))
+	ob := Outbound{Key: "sms:+8613912345678:1", Channel: ChannelSMS, To: "+8613912345678", Text: "已收到", Seq: 1}
+	if err := sq.Queue().Enqueue(context.Background(), ob.Key, ob); err != nil {
+		t.Fatal(err)
+	}
+	runSendQueue(t, sq)
+	waitFor(t, "sent", func() bool { return testutil.ToFloat64(m.Outbound.WithLabelValues(ChannelSMS, "sent")) == 1 })
+	time.Sleep(200 * time.Millisecond) // nothing more may come
+	mu.Lock()
+	defer mu.Unlock()
+	if len(tries) != 3 {
+		t.Fatalf("want 3 tries (2 failures, 1 success), got %d", len(tries))
+	}
+	for _, tr := range tries {
+		if tr.Key != ob.Key || tr.Text != ob.Text {
+			t.Errorf("retry changed the message: %+v", tr)
+		}
+	}
+	if got := testutil.ToFloat64(m.Outbound.WithLabelValues(ChannelSMS, "retry")); got != 2 {
+		t.Errorf("retry metric %v", got)
+	}
+}
+
+func TestSendToUnknownChannelIsVisibleDeadLetter(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	sq := NewSendQueue(rdb, prefix, NewMetrics(), quietLog(), fastQueue(queue.Options{}))
+	ob := Outbound{Key: "fax:1:1", Channel: "fax", To: "x", Text: "hi"}
+	_ = sq.Queue().Enqueue(context.Background(), ob.Key, ob)
+	runSendQueue(t, sq)
+	waitFor(t, "dead letter", func() bool { st, _ := sq.Queue().Stats(context.Background()); return st.Dead == 1 })
+	dl, _ := sq.Queue().DeadLetters(context.Background(), 10)
+	if len(dl) != 1 || !strings.Contains(dl[0].Error, `no sender for channel "fax"`) {
+		t.Errorf("dead letters %+v", dl)
+	}
+}
+
+// TestSendCrashRedeliversAtMostOnceMore kills a sending process after the
+// provider took the message and before the acknowledgement: the message is
+// sent once more by the surviving worker, and never a third time.
+func TestSendCrashRedeliversAtMostOnceMore(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	ctx := context.Background()
+	sent := filepath.Join(t.TempDir(), "provider.log")
+	sq := NewSendQueue(rdb, prefix, NewMetrics(), quietLog(), fastQueue(queue.Options{ClaimIdle: 300 * time.Millisecond, Consumer: "survivor"}))
+	ob := Outbound{Key: "sms:+8613912345678:7", Channel: ChannelSMS, To: "+8613912345678", Text: "已收到您的诉求", Seq: 7}
+	if err := sq.Queue().Enqueue(ctx, ob.Key, ob); err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command(os.Args[0], "-test.run=^TestSendCrashChild$")
+	child.Env = append(os.Environ(), "SEND_CRASH_CHILD=1", "SEND_PREFIX="+prefix, "SEND_LOG="+sent)
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the doomed worker sent", func() bool { b, _ := os.ReadFile(sent); return len(b) > 0 })
+	_ = child.Process.Signal(syscall.SIGKILL)
+	_ = child.Wait()
+
+	sq.Register(ChannelSMS, SenderFunc(func(ctx context.Context, o Outbound) error {
+		return appendTo(sent, o.Key+" "+o.Text)
+	}))
+	runSendQueue(t, sq)
+	waitFor(t, "taken over", func() bool { st, _ := sq.Queue().Stats(ctx); return st.Empty() && st.Pending == 0 })
+	time.Sleep(time.Second)
+	b, _ := os.ReadFile(sent)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want the message sent by the crashed worker and once more, got %q", lines)
+	}
+	for _, l := range lines {
+		if l != ob.Key+" "+ob.Text {
+			t.Errorf("line %q", l)
+		}
+	}
+}
+
+func TestSendCrashChild(t *testing.T) {
+	if os.Getenv("SEND_CRASH_CHILD") == "" {
+		t.Skip("run by TestSendCrashRedeliversAtMostOnceMore")
+	}
+	rdb := redis.NewClient(redistest.Options())
+	sq := NewSendQueue(rdb, os.Getenv("SEND_PREFIX"), NewMetrics(), quietLog(), fastQueue(queue.Options{Consumer: "doomed"}))
+	sq.Register(ChannelSMS, SenderFunc(func(ctx context.Context, o Outbound) error {
+		if err := appendTo(os.Getenv("SEND_LOG"), o.Key+" "+o.Text); err != nil {
+			return err
+		}
+		select {} // the provider took it; killed before the acknowledgement
+	}))
+	_ = sq.Run(context.Background())
+}
+
+func appendTo(path, line string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = fmt.Fprintln(f, line)
+	return err
+}

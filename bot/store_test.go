@@ -1,0 +1,132 @@
+package bot
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minsheng/minsheng/config"
+	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+func TestEmbeddedStoreExpiresKeysInRealTime(t *testing.T) {
+	s, err := OpenStore(context.Background(), config.Redis{}, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !s.Embedded() {
+		t.Fatal("empty redis config should give the embedded store")
+	}
+	ctx := context.Background()
+	if err := s.Redis.Set(ctx, "k", "v", 200*time.Millisecond).Err(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if n := s.Redis.Exists(ctx, "k").Val(); n != 0 {
+		t.Error("a TTL did not pass in the embedded store (ClockTTL off?)")
+	}
+}
+
+func TestRealStore(t *testing.T) {
+	redistest.Client(t) // fails clearly if no Redis
+	s, err := OpenStore(context.Background(), config.Redis{Addr: redistest.Addr()}, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Embedded() {
+		t.Error("configured address should not give the embedded store")
+	}
+	if err := s.Ping(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestOpenStoreFailsWhenRedisDoesNotAnswer(t *testing.T) {
+	_, err := OpenStore(context.Background(), config.Redis{Addr: "127.0.0.1:1"}, quietLog())
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("want a connection error naming the address, got %v", err)
+	}
+}
+
+func TestReadyzFollowsRedis(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	up := NewServer(NewStore(rdb, prefix), NewMetrics(), quietLog())
+	down := NewServer(NewStore(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}), prefix), NewMetrics(), quietLog())
+	for name, c := range map[string]struct {
+		srv  *Server
+		code int
+	}{"up": {up, 200}, "down": {down, 503}} {
+		rr := httptest.NewRecorder()
+		c.srv.Handler().ServeHTTP(rr, httptest.NewRequest("GET", "/readyz", nil))
+		if rr.Code != c.code {
+			t.Errorf("%s: /readyz = %d, want %d", name, rr.Code, c.code)
+		}
+		rr = httptest.NewRecorder()
+		c.srv.Handler().ServeHTTP(rr, httptest.NewRequest("GET", "/healthz", nil))
+		if rr.Code != 200 {
+			t.Errorf("%s: /healthz = %d", name, rr.Code)
+		}
+	}
+}
+
+func TestBodyLimitAndMetrics(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	m := NewMetrics()
+	srv := NewServer(NewStore(rdb, prefix), m, quietLog())
+	srv.Handle("POST /echo", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, ok := ReadBody(w, r)
+		if ok {
+			_, _ = w.Write(b)
+		}
+	}))
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+
+	big := strings.Repeat("x", MaxBody+1)
+	resp, err := http.Post(ts.URL+"/echo", "text/plain", strings.NewReader(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("declared oversize body: %d", resp.StatusCode)
+	}
+	// A chunked body (no Content-Length) is cut off while reading.
+	req, _ := http.NewRequest("POST", ts.URL+"/echo", io.MultiReader(strings.NewReader(big)))
+	req.ContentLength = -1
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("chunked oversize body: %d", resp.StatusCode)
+	}
+	resp, _ = http.Post(ts.URL+"/echo", "text/plain", strings.NewReader("ok"))
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("small body: %d", resp.StatusCode)
+	}
+
+	m.Inbound.WithLabelValues("sms").Inc()
+	m.WatchQueue(NewSendQueue(rdb, prefix, NewMetrics(), quietLog(), fastQueue(queue.Options{})).Queue())
+	resp, err = http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`minsheng_inbound_messages_total{channel="sms"} 1`, `minsheng_queue_depth{queue="sendq",state="ready"} 0`, "go_goroutines"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runCmd runs the command line in-process with the given stdin.
+func runCmd(t *testing.T, ctx context.Context, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(ctx, args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// isolate makes the test independent of the caller's environment and
+// points the file backend at a temporary file.
+func isolate(t *testing.T) (petitions string) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "MINSHENG_") {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
+	}
+	petitions = filepath.Join(t.TempDir(), "data", "petitions.jsonl")
+	t.Setenv("MINSHENG_BACKEND_FILE_PATH", petitions)
+	return petitions
+}
+
+var idRe = regexp.MustCompile(`MS-[0-9]{8}-[0-9A-Z]{5}`)
+
+func readPetitions(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("petitions file: %v", err)
+	}
+	defer f.Close()
+	var out []map[string]any
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("petitions file line %q: %v", sc.Text(), err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestChatJSONGivesReceiptAndWritesPetition(t *testing.T) {
+	path := isolate(t)
+	code, stdout, stderr := runCmd(t, context.Background(), "小区门口的路灯坏了一个月了，晚上很黑\n", "chat", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("want one reply, got %q", stdout)
+	}
+	var reply struct{ To, Text string }
+	if err := json.Unmarshal([]byte(lines[0]), &reply); err != nil {
+		t.Fatalf("reply is not JSON: %v", err)
+	}
+	id := idRe.FindString(reply.Text)
+	if reply.To != "+8613800138000" || id == "" {
+		t.Fatalf("reply %+v", reply)
+	}
+	ps := readPetitions(t, path)
+	if len(ps) != 1 || ps[0]["id"] != id || ps[0]["type"] != "petition" ||
+		ps[0]["description"] != "小区门口的路灯坏了一个月了，晚上很黑" || ps[0]["channel"] != "console" {
+		t.Errorf("petitions %v", ps)
+	}
+	if !strings.Contains(stderr, "state is lost on exit") {
+		t.Errorf("the embedded store should warn: %q", stderr)
+	}
+}
+
+func TestChatIgnoresBlankLinesAndPrintsPlainText(t *testing.T) {
+	path := isolate(t)
+	code, stdout, stderr := runCmd(t, context.Background(), "\n   \n\t\n路灯坏了\n", "chat", "--from", "+8613900001111", "--to", "+8613800000001")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Count(stdout, "民声> ") != 1 || idRe.FindString(stdout) == "" {
+		t.Errorf("want one plain reply with an id, got %q", stdout)
+	}
+	ps := readPetitions(t, path)
+	if len(ps) != 1 {
+		t.Fatalf("want 1 petition, got %d", len(ps))
+	}
+	citizen := ps[0]["citizen"].(map[string]any)
+	to := ps[0]["addressed_to"].(map[string]any)
+	if citizen["phone"] != "+8613900001111" || to["number"] != "+8613800000001" {
+		t.Errorf("from/to not used: %v %v", citizen, to)
+	}
+}
+
+func TestUsageErrorsExit2WithOneLine(t *testing.T) {
+	isolate(t)
+	for _, args := range [][]string{
+		{"chat", "--bogus"},
+		{"frobnicate"},
+		{"config", "check", "--config", filepath.Join(t.TempDir(), "missing.yaml")},
+		{"version", "extra"},
+	} {
+		code, _, stderr := runCmd(t, context.Background(), "", args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
+		}
+		if n := strings.Count(strings.TrimSpace(stderr), "\n"); n != 0 || stderr == "" {
+			t.Errorf("%v: want one line, got %q", args, stderr)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	_ = os.WriteFile(bad, []byte("timezone: [\n: :\n"), 0o600)
+	if code, _, stderr := runCmd(t, context.Background(), "", "chat", "--config", bad); code != 2 {
+		t.Errorf("unparseable config: exit %d (%s)", code, stderr)
+	}
+}
+
+func TestConfigCheck(t *testing.T) {
+	isolate(t)
+	code, stdout, stderr := runCmd(t, context.Background(), "", "config", "check")
+	if code != 0 || !strings.Contains(stdout, "timezone: Asia/Shanghai") {
+		t.Fatalf("defaults: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+
+	t.Setenv("MINSHENG_TIMEZONE", "Mars/Base")
+	code, _, stderr = runCmd(t, context.Background(), "", "config", "check")
+	if code != 1 || !strings.Contains(stderr, "timezone:") || !strings.Contains(stderr, "Mars/Base") {
+		t.Errorf("bad timezone: exit %d, %q", code, stderr)
+	}
+	t.Setenv("MINSHENG_TIMEZONE", "Asia/Shanghai")
+
+	t.Setenv("MINSHENG_SMS_TWILIO_ACCOUNT_SID", "AC0123456789")
+	t.Setenv("MINSHENG_SMS_TWILIO_AUTH_TOKEN", "supersecret42")
+	t.Setenv("MINSHENG_HTTP_PUBLIC_URL", "https://h.example.org")
+	code, stdout, stderr = runCmd(t, context.Background(), "", "config", "check")
+	if code != 0 || strings.Contains(stdout+stderr, "supersecret42") || !strings.Contains(stdout, "auth_token: '***'") {
+		t.Errorf("secrets: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	cfg := filepath.Join(t.TempDir(), "tpl.yaml")
+	_ = os.WriteFile(cfg, []byte("dialog:\n  templates:\n    receipt: \"编号{{.ID\"\n"), 0o600)
+	code, _, stderr = runCmd(t, context.Background(), "", "config", "check", "--config", cfg)
+	if code != 1 || !strings.Contains(stderr, "dialog.templates.receipt") {
+		t.Errorf("broken template: exit %d, %q", code, stderr)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, _ := runCmd(t, context.Background(), "", "version")
+	if code != 0 || !strings.HasPrefix(stdout, "minsheng dev (commit ") || !strings.Contains(stdout, "go1.") {
+		t.Errorf("version: %d %q", code, stdout)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestServeAnswersAndStopsCleanly(t *testing.T) {
+	isolate(t)
+	addr := freeAddr(t)
+	t.Setenv("MINSHENG_HTTP_LISTEN", addr)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var errb bytes.Buffer
+	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), io.Discard, &errb) }()
+
+	base := "http://" + addr
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not come up: %v\n%s", err, errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/nope": 404} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s = %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	cancel() // SIGINT/SIGTERM cancel this context in main
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d after a stop signal:\n%s", code, errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(errb.String(), "minsheng stopped") {
+		t.Errorf("no clean stop logged:\n%s", errb.String())
+	}
+}
