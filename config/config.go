@@ -100,7 +100,7 @@ type Official struct {
 
 // Schedule is an official's regular availability.
 type Schedule struct {
-	Days []int `mapstructure:"days" yaml:"days"` // 1 = Monday … 7 = Sunday
+	Days []int  `mapstructure:"days" yaml:"days"` // 1 = Monday … 7 = Sunday
 	From string `mapstructure:"from" yaml:"from"` // "08:00"
 	To   string `mapstructure:"to" yaml:"to"`     // "18:00"
 }

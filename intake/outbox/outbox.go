@@ -107,7 +107,7 @@ func Envelope(r Record, now time.Time) (queue.Envelope, error) {
 }
 
 func (o *Outbox) petitionKey(id string) string { return o.prefix + "p:{" + id + "}" }
-func (o *Outbox) caseKey(caseID string) string  { return o.prefix + "case:{" + caseID + "}" }
+func (o *Outbox) caseKey(caseID string) string { return o.prefix + "case:{" + caseID + "}" }
 
 // Lookup finds the petition and conversation of a backend case id.
 func (o *Outbox) Lookup(ctx context.Context, caseID string) (Delivered, bool, error) {
