@@ -79,7 +79,7 @@ if tonumber(ARGV[10]) > 0 then
   flood = redis.call('INCR', KEYS[7])
   if flood == 1 then redis.call('PEXPIRE', KEYS[7], ARGV[10]) end
 end
-redis.call('RPUSH', KEYS[2], reserved .. '\n' .. ARGV[1])
+redis.call('RPUSH', KEYS[2], reserved .. '|' .. flood .. '\n' .. ARGV[1])
 -- if whoever processes this dies, the scheduler comes back after the lock expired
 local rescue = tonumber(ARGV[8]) + tonumber(ARGV[7])
 local cur = redis.call('ZSCORE', KEYS[6], ARGV[9])
@@ -113,6 +113,9 @@ for j = 1, ns do redis.call('XADD', KEYS[5], '*', 'e', ARGV[i + j]) end
 i = i + ns + 1
 local no = tonumber(ARGV[i])
 for j = 1, no do redis.call('XADD', KEYS[6], '*', 'e', ARGV[i + j]) end
+i = i + no + 1
+local nb = tonumber(ARGV[i])
+for j = 1, nb do redis.call('XADD', KEYS[7], '*', 'e', ARGV[i + j]) end
 local rest = redis.call('LRANGE', KEYS[3], 0, -1)
 if #rest > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
@@ -207,20 +210,24 @@ type commitArgs struct {
 	wake     time.Time
 	lockTTL  time.Duration
 	now      time.Time
-	sends    []string // encoded queue envelopes
-	outbox   []string
+	sends    []string // encoded queue envelopes: replies
+	outbox   []string // petitions and what follows them
+	bulk     []string // status and survey messages (sent after replies)
 }
 
 // errLockLost means another worker took the conversation over; it redoes the work.
 var errLockLost = errors.New("conversation lock lost")
 
-func (s *Store) commit(ctx context.Context, a commitArgs, sendq, outbox func(shard int) string) ([]string, error) {
+// streamKeys name the streams a commit appends to, by shard.
+type streamKeys struct{ sendq, outbox, bulk func(shard int) string }
+
+func (s *Store) commit(ctx context.Context, a commitArgs, streams streamKeys) ([]string, error) {
 	k := s.conv(a.conv)
 	wake := int64(0)
 	if !a.wake.IsZero() {
 		wake = a.wake.UnixMilli()
 	}
-	args := make([]any, 0, 10+len(a.sends)+len(a.outbox))
+	args := make([]any, 0, 11+len(a.sends)+len(a.outbox)+len(a.bulk))
 	args = append(args, a.token, a.n, a.state, int64(a.stateTTL/time.Second), wake, a.conv,
 		a.lockTTL.Milliseconds(), a.now.UnixMilli(), len(a.sends))
 	for _, e := range a.sends {
@@ -230,8 +237,12 @@ func (s *Store) commit(ctx context.Context, a commitArgs, sendq, outbox func(sha
 	for _, e := range a.outbox {
 		args = append(args, e)
 	}
+	args = append(args, len(a.bulk))
+	for _, e := range a.bulk {
+		args = append(args, e)
+	}
 	res, err := commitScript.Run(ctx, s.Redis,
-		[]string{k.lock, k.state, k.inbox, k.timers, sendq(k.shard), outbox(k.shard)}, args...).Slice()
+		[]string{k.lock, k.state, k.inbox, k.timers, streams.sendq(k.shard), streams.outbox(k.shard), streams.bulk(k.shard)}, args...).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", redactConv(a.conv), err)
 	}
@@ -255,13 +266,22 @@ func (s *Store) dueConversations(ctx context.Context, shard int, now time.Time, 
 	return dueScript.Run(ctx, s.Redis, []string{key}, now.UnixMilli(), lease.Milliseconds(), limit).StringSlice()
 }
 
-// splitItem separates the reserved petition counter from an inbox item.
-func splitItem(raw string) (reserved string, item []byte) {
+// splitItem separates what the ingest script learned (the reserved petition
+// counter, the sender's message count in the flood window) from an inbox item:
+// "20260311:17|3\n{…}".
+func splitItem(raw string) (reserved string, flood int64, item []byte) {
 	i := strings.IndexByte(raw, '\n')
 	if i < 0 {
-		return "", []byte(raw)
+		return "", 0, []byte(raw)
 	}
-	return raw[:i], []byte(raw[i+1:])
+	head := raw[:i]
+	if r, f, ok := strings.Cut(head, "|"); ok {
+		reserved = r
+		flood, _ = strconv.ParseInt(f, 10, 64)
+	} else {
+		reserved = head
+	}
+	return reserved, flood, []byte(raw[i+1:])
 }
 
 // parseReserved splits "20260311:17" into the day and the counter.

@@ -27,8 +27,7 @@ type Pipeline struct {
 	opt       PipelineOptions
 	metrics   *Metrics
 	log       *slog.Logger
-	sendq     *queue.Queue // only its stream keys are used here
-	outbox    *queue.Queue
+	streams   streamKeys
 }
 
 // PipelineOptions tune the pipeline; zero values take the defaults.
@@ -68,8 +67,11 @@ func NewPipeline(store *Store, machine *dialog.Machine, cfg *config.Config, metr
 	return &Pipeline{
 		store: store, machine: machine, officials: officials, loc: cfg.Location(), opt: opt,
 		metrics: metrics, log: log,
-		sendq:  queue.New(store.Redis, store.Prefix, SendQueueName, nil, queue.Options{}),
-		outbox: queue.New(store.Redis, store.Prefix, outbox.QueueName, nil, queue.Options{}),
+		streams: streamKeys{
+			sendq:  queue.New(store.Redis, store.Prefix, SendQueueName, nil, queue.Options{}).StreamKey,
+			outbox: queue.New(store.Redis, store.Prefix, outbox.QueueName, nil, queue.Options{}).StreamKey,
+			bulk:   queue.New(store.Redis, store.Prefix, BulkQueueName, nil, queue.Options{}).StreamKey,
+		},
 	}
 }
 
@@ -133,6 +135,13 @@ func (p *Pipeline) Flush(ctx context.Context, conv string) (Result, error) {
 	return p.deliver(ctx, conv, item{Kind: dialog.KindFlush, At: p.opt.Now()}, "", false, 0)
 }
 
+// OptOut records that the citizen must get no more status or survey
+// messages (e.g. the carrier reported them unsubscribed: Twilio 21610).
+func (p *Pipeline) OptOut(ctx context.Context, conv string) error {
+	_, err := p.deliver(ctx, conv, item{Kind: dialog.KindOptOut, At: p.opt.Now()}, "", false, 0)
+	return err
+}
+
 func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup string, reserve bool, floodWin time.Duration) (Result, error) {
 	raw, err := json.Marshal(it)
 	if err != nil {
@@ -154,13 +163,13 @@ func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup stri
 	case 2:
 		return Result{}, nil // the worker holding the conversation takes it
 	}
-	return p.process(ctx, conv, token, ing.state, ing.items, ing.flood)
+	return p.process(ctx, conv, token, ing.state, ing.items)
 }
 
 // process runs the dialog over inbox items and commits, until the inbox is
 // empty. The context of the commit outlives a cancelled caller: the work
 // was done, writing it down beats redoing it.
-func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, items []string, flood int64) (Result, error) {
+func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, items []string) (Result, error) {
 	var rec record
 	if rawState != "" {
 		if err := json.Unmarshal([]byte(rawState), &rec); err != nil {
@@ -174,16 +183,17 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 	res.Processed = true
 	for {
 		now := p.opt.Now()
-		var sends, boxes []string
+		var sends, bulk, boxes []string
 		submitted := 0
 		for _, raw := range items {
-			reserved, body := splitItem(raw)
+			reserved, flood, body := splitItem(raw)
 			var it item
 			if err := json.Unmarshal(body, &it); err != nil {
 				p.log.Error("inbox item unreadable, skipped", "conv", conv, "err", err)
 				continue
 			}
 			in := p.input(&rec, it, reserved, shard, now)
+			in.Flood = flood
 			out := p.machine.Step(&rec.Dialog, in)
 			for _, r := range out.Replies {
 				rec.Seq++
@@ -196,7 +206,11 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 				if err != nil {
 					return res, err
 				}
-				sends = append(sends, env.Encode())
+				if r.Bulk {
+					bulk = append(bulk, env.Encode())
+				} else {
+					sends = append(sends, env.Encode())
+				}
 			}
 			for _, ev := range out.Events {
 				if ev.Submit == nil {
@@ -218,8 +232,8 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 		more, err := p.store.commit(cctx, commitArgs{
 			conv: conv, token: token, n: len(items), state: state, stateTTL: p.opt.StateTTL,
 			wake: p.machine.WakeAt(&rec.Dialog), lockTTL: p.opt.LockTTL, now: now,
-			sends: sends, outbox: boxes,
-		}, p.sendq.StreamKey, p.outbox.StreamKey)
+			sends: sends, outbox: boxes, bulk: bulk,
+		}, p.streams)
 		cancel()
 		if errors.Is(err, errLockLost) {
 			p.log.Warn("conversation taken over by another worker; it redoes the work", "conv", conv)
@@ -229,14 +243,13 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 		if err != nil {
 			return res, err
 		}
-		res.Replies += len(sends)
+		res.Replies += len(sends) + len(bulk)
 		res.Petitions += submitted
 		p.metrics.Petitions.Add(float64(submitted))
 		if len(more) == 0 {
 			return res, nil
 		}
 		items = more
-		_ = flood // the flood count feeds the dialog once the SMS guards land
 	}
 }
 

@@ -248,7 +248,7 @@ func TestWorkerDyingWithTheLockLosesNothing(t *testing.T) {
 	// The dead worker wakes up and tries to commit: refused, nothing doubled.
 	_, err = env.store.commit(ctx, commitArgs{conv: conv, token: "dead-worker", n: 1, state: []byte(`{}`),
 		stateTTL: time.Hour, lockTTL: time.Second, now: time.Now(), outbox: []string{`{"k":"x","a":0,"b":{}}`}},
-		env.p.sendq.StreamKey, env.p.outbox.StreamKey)
+		env.p.streams)
 	if err != errLockLost {
 		t.Fatalf("stale commit: want errLockLost, got %v", err)
 	}

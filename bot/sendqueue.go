@@ -2,65 +2,179 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/redis/go-redis/v9"
 )
 
-// SendQueueName is the name of the outbound stream.
-const SendQueueName = "sendq"
+// Names of the outbound streams: replies to a citizen's own message, and
+// bulk (status and survey messages), which yield to replies.
+const (
+	SendQueueName = "sendq"
+	BulkQueueName = "sendbulk"
+)
+
+// ErrDropped, wrapped by a sender's error, means the message was
+// deliberately not sent (a number outside the allowed countries, a
+// reply loop): it is acknowledged and counted, not retried, not a dead letter.
+var ErrDropped = errors.New("dropped")
+
+// orderGrace is how long a message waits for an earlier message to the same
+// citizen that is still being retried before it goes anyway.
+const orderGrace = 2 * time.Minute
 
 // SendQueue drains outbound messages to the channel senders. Messages wait
 // in Redis until a sender took them; a failed send is retried with backoff,
 // and a worker killed mid-send leaves the message to be taken over (sent at
-// most once more).
+// most once more). Messages to one citizen go out in the order the dialog
+// wrote them (their Seq), across replicas.
 type SendQueue struct {
-	q       *queue.Queue
+	rdb     redis.UniversalClient
+	prefix  string
+	replies *queue.Queue
+	bulk    *queue.Queue
+	mu      sync.RWMutex
 	senders map[string]Sender
 	metrics *Metrics
 	log     *slog.Logger
 }
 
-// NewSendQueue builds the queue's worker side. Register senders before Run.
+// NewSendQueue builds the queues' worker side. Register senders before Run.
 func NewSendQueue(rdb redis.UniversalClient, prefix string, metrics *Metrics, log *slog.Logger, opt queue.Options) *SendQueue {
-	sq := &SendQueue{senders: map[string]Sender{}, metrics: metrics, log: log}
+	sq := &SendQueue{rdb: rdb, prefix: prefix, senders: map[string]Sender{}, metrics: metrics, log: log}
 	if opt.MaxAttempts == 0 {
 		opt.MaxAttempts = 10
 	}
 	opt.Logger = log
 	opt.Done = sq.done
-	sq.q = queue.New(rdb, prefix, SendQueueName, sq.handle, opt)
-	metrics.WatchQueue(sq.q)
+	sq.replies = queue.New(rdb, prefix, SendQueueName, sq.handle, opt)
+	sq.bulk = queue.New(rdb, prefix, BulkQueueName, sq.handle, opt)
+	metrics.WatchQueue(sq.replies)
+	metrics.WatchQueue(sq.bulk)
 	return sq
 }
 
 // Register sets the sender of a channel.
-func (sq *SendQueue) Register(channel string, s Sender) { sq.senders[channel] = s }
+func (sq *SendQueue) Register(channel string, s Sender) {
+	sq.mu.Lock()
+	sq.senders[channel] = s
+	sq.mu.Unlock()
+}
 
-// Queue is the underlying queue.
-func (sq *SendQueue) Queue() *queue.Queue { return sq.q }
+// Queue is the queue of replies (bulk has its own).
+func (sq *SendQueue) Queue() *queue.Queue { return sq.replies }
+
+// Bulk is the queue of status and survey messages.
+func (sq *SendQueue) Bulk() *queue.Queue { return sq.bulk }
+
+// Enqueue puts one message in the right queue. The pipeline normally
+// appends messages atomically with the conversation's state instead.
+func (sq *SendQueue) Enqueue(ctx context.Context, m Outbound) error {
+	q := sq.replies
+	if m.Bulk {
+		q = sq.bulk
+	}
+	return q.Enqueue(ctx, m.Key, m)
+}
+
+// Stats sums both queues.
+func (sq *SendQueue) Stats(ctx context.Context) (queue.Stats, error) {
+	a, err := sq.replies.Stats(ctx)
+	if err != nil {
+		return a, err
+	}
+	b, err := sq.bulk.Stats(ctx)
+	return queue.Stats{Ready: a.Ready + b.Ready, Pending: a.Pending + b.Pending, Retry: a.Retry + b.Retry, Dead: a.Dead + b.Dead}, err
+}
 
 // Run sends until ctx is done.
-func (sq *SendQueue) Run(ctx context.Context) error { return sq.q.Run(ctx) }
+func (sq *SendQueue) Run(ctx context.Context) error {
+	errs := make(chan error, 2)
+	go func() { errs <- sq.replies.Run(ctx) }()
+	go func() { errs <- sq.bulk.Run(ctx) }()
+	return errors.Join(<-errs, <-errs)
+}
+
+func (sq *SendQueue) sentKey(conv string) string {
+	return queue.Tag(sq.prefix, queue.ShardOf(conv)) + "sent:" + conv
+}
+
+// markSent records that seq (and all before it) need not be waited for.
+var markSentScript = redis.NewScript(`
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > cur then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+else
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+return 1`)
+
+func (sq *SendQueue) markSent(ctx context.Context, m Outbound) error {
+	if m.Seq <= 0 || m.Conversation == "" {
+		return nil
+	}
+	return markSentScript.Run(ctx, sq.rdb, []string{sq.sentKey(m.Conversation)}, m.Seq, int64((30 * 24 * time.Hour).Seconds())).Err()
+}
 
 func (sq *SendQueue) handle(ctx context.Context, e queue.Entry) error {
 	var m Outbound
 	if err := e.Decode(&m); err != nil {
 		return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
 	}
+	sq.mu.RLock()
 	s, ok := sq.senders[m.Channel]
+	sq.mu.RUnlock()
 	if !ok {
 		// A channel switched off since the reply was queued: keep it visible.
+		_ = sq.markSent(ctx, m)
 		return fmt.Errorf("%w: no sender for channel %q", queue.ErrPermanent, m.Channel)
 	}
-	return s.Send(ctx, m)
+	if m.Seq > 0 && m.Conversation != "" {
+		done, err := sq.rdb.Get(ctx, sq.sentKey(m.Conversation)).Int64()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("read send order: %w", err)
+		}
+		switch {
+		case m.Seq <= done:
+			return nil // already sent: a takeover after the send was recorded
+		case m.Seq > done+1 && time.Since(e.At) < orderGrace:
+			return queue.Defer(250 * time.Millisecond) // an earlier message to this citizen goes first
+		}
+	}
+	err := s.Send(ctx, m)
+	if err == nil || errors.Is(err, ErrDropped) || errors.Is(err, queue.ErrPermanent) {
+		// Recorded before the acknowledgement: a crash in between does not send twice.
+		if merr := sq.markSent(ctx, m); merr != nil {
+			sq.log.Warn("could not record send order", "conv", m.Conversation, "err", merr)
+		}
+	}
+	switch {
+	case err == nil:
+		sq.metrics.Outbound.WithLabelValues(m.Channel, "sent").Inc()
+	case errors.Is(err, ErrDropped):
+		sq.metrics.Outbound.WithLabelValues(m.Channel, "dropped").Inc()
+		return nil
+	}
+	return err
 }
 
-func (sq *SendQueue) done(e queue.Entry, out queue.Outcome, err error) {
+// done counts failures; sends and drops are counted where they happen.
+func (sq *SendQueue) done(e queue.Entry, out queue.Outcome, _ error) {
+	var result string
+	switch out {
+	case queue.Retrying:
+		result = "retry"
+	case queue.Dead:
+		result = "failed"
+	default:
+		return
+	}
 	var m Outbound
 	_ = e.Decode(&m)
-	result := map[queue.Outcome]string{queue.Delivered: "sent", queue.Retrying: "retry", queue.Dead: "failed", queue.Deferred: "deferred"}[out]
 	sq.metrics.Outbound.WithLabelValues(m.Channel, result).Inc()
 }

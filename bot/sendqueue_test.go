@@ -157,3 +157,58 @@ func appendTo(path, line string) error {
 	_, err = fmt.Fprintln(f, line)
 	return err
 }
+
+func TestMessagesToOneCitizenKeepTheirOrder(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	m := NewMetrics()
+	sq := NewSendQueue(rdb, prefix, m, quietLog(), fastQueue(queue.Options{}))
+	var mu sync.Mutex
+	var got []string
+	sq.Register(ChannelSMS, SenderFunc(func(ctx context.Context, o Outbound) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, fmt.Sprintf("%s#%d", o.Conversation, o.Seq))
+		if o.Text == "loop" {
+			return fmt.Errorf("same text thrice: %w", ErrDropped)
+		}
+		return nil
+	}))
+	ctx := context.Background()
+	conv := "sms:+8613912345678"
+	// Written out of order (two replicas, a retry): 3 and 2 arrive before 1;
+	// 2 is dropped by a guard, which must not hold 3 back.
+	for _, o := range []Outbound{
+		{Key: conv + ":3", Conversation: conv, Channel: ChannelSMS, Seq: 3, Text: "c"},
+		{Key: conv + ":2", Conversation: conv, Channel: ChannelSMS, Seq: 2, Text: "loop", Bulk: true},
+		{Key: conv + ":1", Conversation: conv, Channel: ChannelSMS, Seq: 1, Text: "a"},
+	} {
+		if err := sq.Enqueue(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runSendQueue(t, sq)
+	waitFor(t, "three handled", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 3 })
+	want := []string{conv + "#1", conv + "#2", conv + "#3"}
+	mu.Lock()
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("send order %q, want %q", got, want)
+			break
+		}
+	}
+	mu.Unlock()
+	if d := testutil.ToFloat64(m.Outbound.WithLabelValues(ChannelSMS, "dropped")); d != 1 {
+		t.Errorf("dropped = %v", d)
+	}
+	if s := testutil.ToFloat64(m.Outbound.WithLabelValues(ChannelSMS, "sent")); s != 2 {
+		t.Errorf("sent = %v", s)
+	}
+	// A redelivery of an already-sent message (a takeover) is not sent again.
+	_ = sq.Enqueue(ctx, Outbound{Key: conv + ":1", Conversation: conv, Channel: ChannelSMS, Seq: 1, Text: "a"})
+	waitFor(t, "drained", func() bool { st, _ := sq.Stats(ctx); return st.Empty() && st.Pending == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 3 {
+		t.Errorf("an already-sent seq was sent again: %q", got)
+	}
+}

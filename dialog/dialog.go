@@ -18,6 +18,7 @@ const (
 	KindMessage Kind = "message" // the citizen wrote
 	KindTick    Kind = "tick"    // a timer the dialog asked for is due
 	KindFlush   Kind = "flush"   // submit whatever is open now (e.g. the console closes)
+	KindOptOut  Kind = "optout"  // the carrier says the citizen unsubscribed
 )
 
 // Message is what the citizen sent.
@@ -48,6 +49,9 @@ type Input struct {
 	Message  *Message
 	Official Official
 	Now      time.Time
+	// Flood is how many messages the sender sent in the flood window,
+	// this one included (0 when not counted).
+	Flood int64
 }
 
 // Reply is a message to the citizen.

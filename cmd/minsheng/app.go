@@ -113,7 +113,7 @@ func (a *app) runWorkers(ctx context.Context, tick time.Duration) (wait func()) 
 func (a *app) drain(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		sst, err1 := a.sendq.Queue().Stats(ctx)
+		sst, err1 := a.sendq.Stats(ctx)
 		ost, err2 := a.outbox.Queue().Stats(ctx)
 		if err := errors.Join(err1, err2); err != nil {
 			return err
