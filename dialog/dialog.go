@@ -75,7 +75,8 @@ type Output struct {
 
 // State is one citizen's conversation, stored between messages.
 type State struct {
-	Cases []Case `json:"cases,omitempty"` // the citizen's recent petitions, newest last
+	Cases    []Case `json:"cases,omitempty"` // the citizen's recent petitions, newest last
+	OptedOut bool   `json:"opted_out,omitempty"`
 }
 
 // Case is a petition the citizen has made.
@@ -88,6 +89,9 @@ type Case struct {
 // Settings are the dialog's knobs (from config).
 type Settings struct {
 	Location *time.Location
+	// FloodMax is how many messages a sender may send in the flood window
+	// before getting one notice and then silence (0: no limit).
+	FloodMax int
 }
 
 // Machine runs the dialog. It is immutable and safe for concurrent use.
@@ -106,7 +110,24 @@ func New(set Settings, tpl *Templates) *Machine {
 
 // Step applies one input to the state.
 func (m *Machine) Step(st *State, in Input) Output {
+	out := m.step(st, in)
+	// Over the flood limit: everything is still recorded, but the sender
+	// gets one notice and then silence until the window passes.
+	if max := int64(m.set.FloodMax); max > 0 && in.Flood > max {
+		out.Replies = nil
+		if in.Flood == max+1 {
+			out.Replies = []Reply{{Template: "flood", Text: m.tpl.Render("flood", nil)}}
+		}
+	}
+	return out
+}
+
+func (m *Machine) step(st *State, in Input) Output {
 	var out Output
+	if in.Kind == KindOptOut {
+		st.OptedOut = true
+		return out
+	}
 	if in.Kind != KindMessage || in.Message == nil || in.Message.Text == "" {
 		return out
 	}

@@ -13,6 +13,7 @@ import (
 // Chinese. Each aims at one SMS segment (70 characters) with a realistic id.
 // The citizen's words are data given to a template, never a template.
 var Defaults = map[string]string{
+	"flood":   "您发送的消息较多，我们已全部记录，稍后统一处理，请勿重复发送。",
 	"receipt": "已收到您的诉求，编号{{.ID}}。1个工作日内交办，承办单位3日内联系您。补充请直接回复，查进度回复“查询”。",
 }
 

@@ -53,7 +53,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opt appOp
 	for _, p := range problems {
 		log.Warn("template problem, using the default", "problem", p)
 	}
-	machine := dialog.New(dialog.Settings{Location: cfg.Location()}, tpl)
+	machine := dialog.New(dialog.Settings{Location: cfg.Location(), FloodMax: cfg.Flood.MaxMessages}, tpl)
 	metrics := bot.NewMetrics()
 	opt.pipeline.Flood = cfg.Flood
 	a := &app{cfg: cfg, log: log, store: store, metrics: metrics, backend: backend}
