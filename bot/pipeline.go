@@ -62,7 +62,7 @@ func NewPipeline(store *Store, machine *dialog.Machine, cfg *config.Config, metr
 	}
 	officials := map[string]dialog.Official{}
 	for _, o := range cfg.Officials {
-		officials[o.Number] = dialog.Official{Number: o.Number, Name: o.Name, Title: o.Title}
+		officials[o.Number] = dialog.Official{Number: o.Number, Name: o.Name, Title: o.Title, County: o.County}
 	}
 	return &Pipeline{
 		store: store, machine: machine, officials: officials, loc: cfg.Location(), opt: opt,
@@ -85,9 +85,11 @@ type Result struct {
 
 // item is one entry of a conversation's inbox.
 type item struct {
-	Kind dialog.Kind `json:"k"`
-	In   *Inbound    `json:"in,omitempty"`
-	At   time.Time   `json:"at"`
+	Kind      dialog.Kind            `json:"k"`
+	In        *Inbound               `json:"in,omitempty"`
+	Status    *dialog.StatusInput    `json:"st,omitempty"`
+	Delivered *dialog.DeliveredInput `json:"dl,omitempty"`
+	At        time.Time              `json:"at"`
 }
 
 // record is the stored conversation: where to reach the citizen, and the
@@ -133,6 +135,21 @@ func (p *Pipeline) Tick(ctx context.Context, conv string) (Result, error) {
 // Flush submits whatever the conversation has open now (the console closing).
 func (p *Pipeline) Flush(ctx context.Context, conv string) (Result, error) {
 	return p.deliver(ctx, conv, item{Kind: dialog.KindFlush, At: p.opt.Now()}, "", false, 0)
+}
+
+// Status hands a case status event to the citizen's conversation. The same
+// event (case, status, time) delivered twice is applied once: Result.Duplicate.
+func (p *Pipeline) Status(ctx context.Context, conv, petitionID string, ev intake.StatusEvent) (Result, error) {
+	key := "event:" + ev.CaseID + ":" + ev.Status + ":" + strconv.FormatInt(ev.At.UnixNano(), 36)
+	return p.deliver(ctx, conv, item{Kind: dialog.KindStatus, At: p.opt.Now(),
+		Status: &dialog.StatusInput{PetitionID: petitionID, Event: ev}}, key, false, 0)
+}
+
+// Delivered tells the conversation the backend's case id of a petition.
+func (p *Pipeline) Delivered(ctx context.Context, conv, petitionID, caseID string) error {
+	_, err := p.deliver(ctx, conv, item{Kind: dialog.KindDelivered, At: p.opt.Now(),
+		Delivered: &dialog.DeliveredInput{PetitionID: petitionID, CaseID: caseID}}, "", false, 0)
+	return err
 }
 
 // OptOut records that the citizen must get no more status or survey
@@ -200,7 +217,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 				ob := Outbound{
 					Key: conv + ":" + strconv.FormatInt(rec.Seq, 10), Seq: rec.Seq,
 					Channel: rec.Channel, Conversation: conv, To: rec.Address, From: rec.Via,
-					Text: r.Text, Template: r.Template, Bulk: r.Bulk,
+					Text: r.Text, Template: r.Template, Bulk: r.Bulk, Buttons: r.Buttons,
 				}
 				env, err := queue.NewEnvelope(ob.Key, ob, now)
 				if err != nil {
@@ -213,15 +230,23 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 				}
 			}
 			for _, ev := range out.Events {
-				if ev.Submit == nil {
+				r := outbox.Record{Conversation: conv}
+				switch {
+				case ev.Submit != nil:
+					r.Type, r.Petition = outbox.TypePetition, ev.Submit
+					submitted++
+				case ev.Supplement != nil:
+					r.Type, r.Supplement = outbox.TypeSupplement, ev.Supplement
+				case ev.Rating != nil:
+					r.Type, r.Rating = outbox.TypeRating, ev.Rating
+				default:
 					continue
 				}
-				env, err := outbox.Envelope(outbox.Record{Type: outbox.TypePetition, Conversation: conv, Petition: ev.Submit}, now)
+				env, err := outbox.Envelope(r, now)
 				if err != nil {
 					return res, err
 				}
 				boxes = append(boxes, env.Encode())
-				submitted++
 			}
 		}
 		state, err := json.Marshal(rec)
@@ -255,7 +280,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 
 // input turns an inbox item into the dialog's input.
 func (p *Pipeline) input(rec *record, it item, reserved string, shard int, now time.Time) dialog.Input {
-	in := dialog.Input{Kind: it.Kind, Now: now}
+	in := dialog.Input{Kind: it.Kind, Now: now, Status: it.Status, Delivered: it.Delivered}
 	if it.In == nil {
 		in.Official = p.official(rec.Via)
 		return in

@@ -2,12 +2,22 @@
 // (state, input, now) → (state, replies, events). It does no I/O and has no
 // clock of its own: the runtime (bot) loads the state, feeds inputs in
 // arrival order, and commits the state with the replies and events at once.
+//
+// The conversation gathers what, where and who in as few messages as
+// possible: a complete first message gets exactly one reply, the receipt;
+// missing pieces are asked one at a time (what, then where), each at most
+// twice; greetings alone open nothing; a burst of messages is answered once;
+// a message soon after a receipt is added to that petition; an idle draft is
+// submitted as it is, so nothing a citizen sent is ever dropped.
 package dialog
 
 import (
+	"strings"
 	"time"
 
 	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/understand"
+	"github.com/minsheng/minsheng/intake/workday"
 )
 
 // Kind is what happened to a conversation.
@@ -15,10 +25,12 @@ type Kind string
 
 // Kinds of input.
 const (
-	KindMessage Kind = "message" // the citizen wrote
-	KindTick    Kind = "tick"    // a timer the dialog asked for is due
-	KindFlush   Kind = "flush"   // submit whatever is open now (e.g. the console closes)
-	KindOptOut  Kind = "optout"  // the carrier says the citizen unsubscribed
+	KindMessage   Kind = "message"   // the citizen wrote
+	KindTick      Kind = "tick"      // a timer the dialog asked for (WakeAt) may be due
+	KindFlush     Kind = "flush"     // submit whatever is open now (e.g. the console closes)
+	KindOptOut    Kind = "optout"    // the carrier says the citizen unsubscribed
+	KindStatus    Kind = "status"    // the backend reports a case status
+	KindDelivered Kind = "delivered" // the backend took a petition under its case id
 )
 
 // Message is what the citizen sent.
@@ -27,7 +39,7 @@ type Message struct {
 	From         string // the citizen's address on the channel
 	Phone        string // the citizen's phone, if known
 	To           string // the published number written to
-	Text         string
+	Text         string // cleaned (no control characters), original script
 	Attachments  []intake.Attachment
 	At           time.Time
 	PetitionID   string // an id reserved for a petition this message may open
@@ -38,9 +50,10 @@ type Message struct {
 
 // Official is who the citizen wrote to, as the runtime knows it.
 type Official struct {
-	Number string
-	Name   string
-	Title  string
+	Number string `json:"number"`
+	Name   string `json:"name,omitempty"`
+	Title  string `json:"title,omitempty"`
+	County string `json:"county,omitempty"`
 }
 
 // Input is one thing that happened, in arrival order.
@@ -51,47 +64,63 @@ type Input struct {
 	Now      time.Time
 	// Flood is how many messages the sender sent in the flood window,
 	// this one included (0 when not counted).
-	Flood int64
+	Flood     int64
+	Status    *StatusInput
+	Delivered *DeliveredInput
 }
 
 // Reply is a message to the citizen.
 type Reply struct {
 	Template string
 	Text     string
-	Bulk     bool // status or survey, not an answer to a message
+	Bulk     bool     // status or survey, not an answer to a message
+	Buttons  []string // answers to offer where the channel has buttons
 }
 
-// Event is something the rest of the system must act on.
+// Event is something the rest of the system must act on; one field is set.
 type Event struct {
-	Submit *intake.Petition // a petition to deliver to the backend
+	Submit     *intake.Petition   // a petition to deliver to the backend
+	Supplement *intake.Supplement // an addition to a delivered petition
+	Rating     *intake.Rating     // the citizen's survey answer
 }
 
 // Output is what one step produced.
 type Output struct {
 	Replies []Reply
 	Events  []Event
-	WakeAt  time.Time // when to tick this conversation next; zero: no timer
 }
 
-// State is one citizen's conversation, stored between messages.
-type State struct {
-	Cases    []Case `json:"cases,omitempty"` // the citizen's recent petitions, newest last
-	OptedOut bool   `json:"opted_out,omitempty"`
-}
-
-// Case is a petition the citizen has made.
-type Case struct {
-	ID      string    `json:"id"`
-	At      time.Time `json:"at"`
-	Summary string    `json:"summary"`
+// CategoryInfo is a category as the dialog needs it.
+type CategoryInfo struct {
+	Code, Name string
+	Urgent     bool
 }
 
 // Settings are the dialog's knobs (from config).
 type Settings struct {
-	Location *time.Location
+	Location         *time.Location
+	CoalesceWindow   time.Duration // answer a burst once (0: answer each message)
+	SupplementWindow time.Duration // after a receipt, messages add to it
+	IdleSubmitAfter  time.Duration // submit a draft left idle, flagged incomplete
+	DedupWindow      time.Duration // link near-identical appeals of one citizen
+	AskName          bool
+	AskCategory      bool
 	// FloodMax is how many messages a sender may send in the flood window
 	// before getting one notice and then silence (0: no limit).
-	FloodMax int
+	FloodMax   int
+	Places     []understand.KnownPlace
+	Categories []CategoryInfo
+	// Categorize suggests a category for a description (nil: none).
+	Categorize func(text string) intake.Category
+	Calendar   *workday.Calendar
+	SLA        workday.SLA
+	// Notify lists the statuses told to the citizen (resolved always
+	// starts the survey).
+	Notify            map[string]bool
+	Quiet             QuietHours // no status or survey message inside
+	SurveyRemindAfter time.Duration
+	SurveyExpireAfter time.Duration
+	SurveyWords       map[string]string // extra answers: word → rating
 }
 
 // Machine runs the dialog. It is immutable and safe for concurrent use.
@@ -105,59 +134,103 @@ func New(set Settings, tpl *Templates) *Machine {
 	if set.Location == nil {
 		set.Location = time.UTC
 	}
+	if set.Calendar == nil {
+		set.Calendar = &workday.Calendar{Loc: set.Location}
+	}
+	if tpl == nil {
+		tpl, _ = NewTemplates(nil)
+	}
 	return &Machine{set: set, tpl: tpl}
 }
 
 // Step applies one input to the state.
 func (m *Machine) Step(st *State, in Input) Output {
-	out := m.step(st, in)
+	var out Output
+	switch in.Kind {
+	case KindOptOut:
+		st.OptedOut = true
+	case KindMessage:
+		if in.Message != nil {
+			m.message(st, in, &out)
+		}
+	case KindTick:
+		m.tick(st, in.Now, &out)
+		m.surveyTick(st, in.Now, &out)
+		m.releaseHeld(st, in.Now, &out)
+	case KindStatus:
+		if in.Status != nil {
+			m.status(st, in.Now, in.Status, &out)
+		}
+	case KindDelivered:
+		if in.Delivered != nil {
+			m.delivered(st, in.Delivered)
+		}
+	case KindFlush:
+		if st.Draft != nil {
+			m.submit(st, in.Now, &out, m.slots(st.Draft))
+		}
+	}
 	// Over the flood limit: everything is still recorded, but the sender
 	// gets one notice and then silence until the window passes.
 	if max := int64(m.set.FloodMax); max > 0 && in.Flood > max {
 		out.Replies = nil
 		if in.Flood == max+1 {
-			out.Replies = []Reply{{Template: "flood", Text: m.tpl.Render("flood", nil)}}
+			out.Replies = []Reply{m.reply("flood", Data{})}
 		}
 	}
 	return out
 }
 
-func (m *Machine) step(st *State, in Input) Output {
-	var out Output
-	if in.Kind == KindOptOut {
-		st.OptedOut = true
-		return out
+// WakeAt is when the conversation next needs a tick (a coalesced answer, an
+// idle draft); zero when nothing is pending.
+func (m *Machine) WakeAt(st *State) time.Time {
+	var at time.Time
+	earliest := func(t time.Time) {
+		if !t.IsZero() && (at.IsZero() || t.Before(at)) {
+			at = t
+		}
 	}
-	if in.Kind != KindMessage || in.Message == nil || in.Message.Text == "" {
-		return out
+	if d := st.Draft; d != nil {
+		earliest(d.ReplyDue)
+		if m.set.IdleSubmitAfter > 0 {
+			earliest(d.LastAt.Add(m.set.IdleSubmitAfter))
+		}
 	}
-	msg := in.Message
-	p := &intake.Petition{
-		SchemaVersion: intake.SchemaVersion,
-		ID:            msg.PetitionID,
-		ReceivedAt:    msg.At.In(m.set.Location),
-		Channel:       msg.Channel,
-		Citizen:       intake.Citizen{Phone: msg.Phone, Name: msg.SenderName, TelegramUser: msg.TelegramUser},
-		ReportedBy:    msg.ReportedBy,
-		AddressedTo:   intake.Addressee{Number: in.Official.Number, Name: in.Official.Name, Title: in.Official.Title},
-		Description:   msg.Text,
-		Urgency:       intake.UrgencyNormal,
-		Contacts:      []string{},
-		Attachments:   append([]intake.Attachment{}, msg.Attachments...),
-		Transcript:    []intake.Turn{{At: msg.At.In(m.set.Location), From: "citizen", Text: msg.Text}},
-		Flags:         []string{},
+	earliest(m.surveyWake(st))
+	if len(st.Held) > 0 && m.set.Quiet.Start != m.set.Quiet.End {
+		earliest(m.quietEnd(st.Held[0].At))
 	}
-	if msg.Phone != "" {
-		p.Contacts = append(p.Contacts, msg.Phone)
-	}
-	st.Cases = append(st.Cases, Case{ID: p.ID, At: msg.At, Summary: msg.Text})
-	out.Events = append(out.Events, Event{Submit: p})
-	out.Replies = append(out.Replies, Reply{Template: "receipt", Text: m.tpl.Render("receipt", map[string]any{"ID": p.ID})})
-	return out
+	return at
 }
 
-// WakeAt is when the conversation next needs a tick (a coalesced reply, an
-// idle draft, a survey reminder); zero when nothing is pending.
-func (m *Machine) WakeAt(st *State) time.Time {
-	return time.Time{}
+// tick acts on whatever timer is due.
+func (m *Machine) tick(st *State, now time.Time, out *Output) {
+	d := st.Draft
+	if d == nil {
+		return
+	}
+	switch {
+	case !d.ReplyDue.IsZero() && !now.Before(d.ReplyDue):
+		m.respond(st, now, out)
+	case m.set.IdleSubmitAfter > 0 && !now.Before(d.LastAt.Add(m.set.IdleSubmitAfter)):
+		// Idle: submitted as it is; staff call back if pieces are missing.
+		m.submit(st, now, out, m.slots(d))
+	}
+}
+
+func (m *Machine) reply(name string, data Data) Reply {
+	r := Reply{Template: name, Text: m.tpl.Render(name, data)}
+	if strings.HasPrefix(name, "survey") && name != "survey_thanks" && name != "survey_thanks_unsatisfied" && name != "survey_reason" {
+		r.Buttons = SurveyButtons
+	}
+	return r
+}
+
+// say adds a reply and, when a draft is open, its transcript.
+func (m *Machine) say(st *State, now time.Time, out *Output, name string, data Data) {
+	r := m.reply(name, data)
+	out.Replies = append(out.Replies, r)
+	if st.Draft != nil {
+		st.Draft.Turns = append(st.Draft.Turns, intake.Turn{At: now.In(m.set.Location).Truncate(time.Second), From: "bot", Text: r.Text})
+	}
 }

@@ -10,11 +10,74 @@ import (
 )
 
 // Defaults are the reply texts, by template name, in plain simplified
-// Chinese. Each aims at one SMS segment (70 characters) with a realistic id.
-// The citizen's words are data given to a template, never a template.
+// Chinese. Each aims at one SMS segment (70 characters) with a realistic id,
+// and none may take more than two (a test holds them to it). The citizen's
+// words are never part of a template: they are data (see Data).
 var Defaults = map[string]string{
-	"flood":   "您发送的消息较多，我们已全部记录，稍后统一处理，请勿重复发送。",
+	// Not an appeal yet: a greeting or a filler.
+	"prompt": "您好，请直接发送您要反映的问题和具体地点，例如：幸福小区3号楼下水道堵了。",
+	// Missing pieces, asked one at a time.
+	"ask_what":     "请问您要反映什么问题？请简要说明情况。",
+	"ask_where":    "请问具体在什么地方？请回复区县、街道、小区或路名。",
+	"ask_name":     "请问怎么称呼您？不愿留名请回复“匿名”。",
+	"ask_category": "请问属于哪类问题？回复序号：{{.Categories}}",
+	// The receipt of a complete appeal.
 	"receipt": "已收到您的诉求，编号{{.ID}}。1个工作日内交办，承办单位3日内联系您。补充请直接回复，查进度回复“查询”。",
+	// Submitted with pieces missing: staff call back.
+	"receipt_incomplete": "已记录您的诉求，编号{{.ID}}。信息不全，工作人员将电话联系您核实。查进度回复“查询”。",
+	// The same appeal again within intake.dedup_window.
+	"receipt_duplicate": "您反映的问题已登记，编号{{.Earlier}}，正在办理，无需重复反映。有新情况请直接回复补充。",
+	// A message soon after the receipt, added to that petition.
+	"supplement": "已补充到诉求{{.ID}}，谢谢。",
+	// Keywords.
+	"query":         "您的诉求：{{range .Cases}}{{.ID}}{{.Status}}；{{end}}回复“查询 编号”看详情。",
+	"query_one":     "诉求{{.ID}}：{{.Status}}{{if .Unit}}，承办单位{{.Unit}}{{end}}{{if .Phone}}，电话{{.Phone}}{{end}}。",
+	"query_none":    "您还没有提交过诉求。请直接发送您要反映的问题和地点。",
+	"query_unknown": "没有找到诉求{{.ID}}，请核对编号，或回复“查询”看您的诉求。",
+	"cancel":        "已取消您尚未提交的诉求。需要时请重新发送问题和地点。",
+	"cancel_none":   "您没有尚未提交的诉求。已提交的诉求如需撤回，请回复“人工”。",
+	"human":         "已转人工，工作人员将尽快给您回电。诉求编号{{.ID}}。",
+	"help":          "直接发送问题和地点即可反映诉求。回复：查询-查进度；取消-取消未提交的诉求；人工-请工作人员回电；退订-不收进度短信。",
+	"unsubscribe":   "已退订，您将不再收到进度和回访短信。回复“订阅”可恢复。",
+	"subscribe":     "已恢复订阅，您将收到诉求进度和回访短信。",
+	// Case status messages (notify.statuses chooses which are sent).
+	"status_accepted":    "您的诉求{{.ID}}已受理，正在交办。",
+	"status_assigned":    "您的诉求{{.ID}}已交{{.Unit}}办理{{if .Handler}}，负责人{{.Handler}}{{end}}{{if .Phone}}，电话{{.Phone}}{{end}}。",
+	"status_contacted":   "诉求{{.ID}}：{{if .Unit}}{{.Unit}}{{else}}承办单位{{end}}已与您联系，正在办理。",
+	"status_in_progress": "诉求{{.ID}}正在办理中{{if .Note}}：{{.Note}}{{end}}。",
+	"status_reopened":    "诉求{{.ID}}已重新办理（复核），承办单位将再次与您联系。",
+	"status_closed":      "诉求{{.ID}}已办结，感谢您的反映。",
+	// The satisfaction survey (回访), sent when a case is resolved.
+	"survey":                    "诉求{{.ID}}（{{.Summary}}）已办结{{if .Note}}：{{.Note}}{{end}}。请评价，回复：1满意 2理解 3不满意",
+	"survey_remind":             "诉求{{.ID}}已办结，请回复1满意 2理解 3不满意，您的评价很重要。",
+	"survey_unclear":            "请回复数字评价诉求{{.ID}}：1满意 2理解 3不满意。",
+	"survey_reason":             "很抱歉没有让您满意。请简要说明原因，我们将督促复核。",
+	"survey_thanks":             "感谢您的评价！",
+	"survey_thanks_unsatisfied": "已记录您的意见，我们将督促承办单位复核并再次联系您。",
+	// Over flood.max_messages in flood.per: once, then silence.
+	"flood": "您发送的消息较多，我们已全部记录，稍后统一处理，请勿重复发送。",
+}
+
+// Data is what templates can use. Citizen text only ever appears here,
+// shortened, never as template source.
+type Data struct {
+	ID         string     // the petition's id (the backend's case id once known)
+	Earlier    string     // the earlier petition a duplicate is linked to
+	Cases      []CaseLine // the citizen's recent petitions (query)
+	Status     string     // a status in words: 已交办, 已办结 …
+	Unit       string     // the handling unit
+	Handler    string     // the person handling it
+	Phone      string     // their phone
+	Note       string     // the unit's note, shortened
+	Summary    string     // a few words of the matter
+	Official   string     // who the citizen wrote to (title and name)
+	Categories string     // numbered category names (ask_category)
+}
+
+// CaseLine is one petition in a list.
+type CaseLine struct {
+	ID     string
+	Status string
 }
 
 // Templates are the parsed reply templates.
@@ -41,6 +104,7 @@ func NewTemplates(overrides map[string]string) (*Templates, []string) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
+		name := name
 		if _, ok := Defaults[name]; !ok {
 			problems = append(problems, fmt.Sprintf("dialog.templates.%s: no such template (known: %s)", name, strings.Join(Names(), ", ")))
 			continue
@@ -50,9 +114,29 @@ func NewTemplates(overrides map[string]string) (*Templates, []string) {
 			problems = append(problems, fmt.Sprintf("dialog.templates.%s: %v", name, err))
 			continue
 		}
+		var b bytes.Buffer
+		if err := t.Execute(&b, Sample); err != nil {
+			problems = append(problems, fmt.Sprintf("dialog.templates.%s: %v", name, err))
+			continue
+		}
+		if n := Segments(strings.TrimSpace(b.String())); n > 2 {
+			problems = append(problems, fmt.Sprintf("dialog.templates.%s: %d SMS segments with a typical case; keep it to 2 (70 Chinese characters each)", name, n))
+		}
 		ts.t[name] = t
 	}
 	return ts, problems
+}
+
+// Sample is realistic template data: the longest ids and lists a reply
+// usually carries, to measure replies in SMS segments.
+var Sample = Data{
+	ID: "MS-20260311-K7Q2P", Earlier: "MS-20260309-3HX8M",
+	Cases: []CaseLine{
+		{ID: "MS-20260311-K7Q2P", Status: "已交办"}, {ID: "MS-20260302-9TQ4W", Status: "办理中"}, {ID: "MS-20260215-M2C7D", Status: "已办结"},
+	},
+	Status: "已交办", Unit: "谯城区住建局", Handler: "李明", Phone: "0558-5123456",
+	Note: "已安排维修人员更换灯具", Summary: "幸福小区3号楼门口的路灯…", Official: "王市长",
+	Categories: "1城乡建设 2环境保护 3交通运输 4教育文体 5劳动和社会保障 6商贸旅游 7卫生计生",
 }
 
 // Names lists the template names.

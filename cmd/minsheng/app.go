@@ -18,6 +18,8 @@ import (
 	"github.com/minsheng/minsheng/intake/backend/webhook"
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/understand"
+	"github.com/minsheng/minsheng/intake/workday"
 )
 
 // app is the wired runtime shared by serve and chat.
@@ -30,6 +32,7 @@ type app struct {
 	sendq    *bot.SendQueue
 	outbox   *outbox.Outbox
 	backend  intake.Backend
+	poller   *bot.CasePoller // Open311 only: statuses are polled
 }
 
 type appOptions struct {
@@ -37,6 +40,52 @@ type appOptions struct {
 	pipeline bot.PipelineOptions
 	// queuePoll is how often queues look for due retries.
 	queuePoll time.Duration
+	// coalesce overrides dialog.coalesce_window when set (chat answers
+	// line by line unless asked to wait).
+	coalesce *time.Duration
+}
+
+// dialogSettings maps the configuration onto the dialog's knobs.
+func dialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Settings, error) {
+	cal, err := workday.New(cfg.Location(), cfg.Intake.Holidays, cfg.Intake.Workdays)
+	if err != nil {
+		return dialog.Settings{}, fmt.Errorf("working-day calendar: %w", err)
+	}
+	set := dialog.Settings{
+		Location:         cfg.Location(),
+		CoalesceWindow:   cfg.Dialog.CoalesceWindow,
+		SupplementWindow: cfg.Dialog.SupplementWindow,
+		IdleSubmitAfter:  cfg.Dialog.IdleSubmitAfter,
+		DedupWindow:      cfg.Intake.DedupWindow,
+		AskName:          cfg.Dialog.AskName,
+		AskCategory:      cfg.Dialog.AskCategory,
+		FloodMax:         cfg.Flood.MaxMessages,
+		Calendar:         cal,
+		SLA: workday.SLA{
+			AssignNextWorkdays: cfg.Intake.SLA.AssignNextWorkdays, ContactDays: cfg.Intake.SLA.ContactDays,
+			ResolveWorkdaysUrgent: cfg.Intake.SLA.ResolveWorkdaysUrgent, ResolveWorkdays: cfg.Intake.SLA.ResolveWorkdays,
+		},
+	}
+	if coalesce != nil {
+		set.CoalesceWindow = *coalesce
+	}
+	quiet, ok := dialog.ParseQuietHours(cfg.QuietHours.Start, cfg.QuietHours.End)
+	if !ok {
+		return dialog.Settings{}, fmt.Errorf("quiet_hours %q–%q do not parse", cfg.QuietHours.Start, cfg.QuietHours.End)
+	}
+	set.Quiet = quiet
+	set.Notify = map[string]bool{}
+	for _, s := range cfg.Notify.Statuses {
+		set.Notify[s] = true
+	}
+	set.SurveyRemindAfter, set.SurveyExpireAfter, set.SurveyWords = cfg.Survey.RemindAfter, cfg.Survey.ExpireAfter, cfg.Survey.Words
+	for _, p := range cfg.Intake.Places {
+		set.Places = append(set.Places, understand.KnownPlace{County: p.County, Town: p.Town, Aliases: p.Aliases})
+	}
+	for _, c := range cfg.Intake.Categories {
+		set.Categories = append(set.Categories, dialog.CategoryInfo{Code: c.Code, Name: c.Name, Urgent: c.Urgent})
+	}
+	return set, nil
 }
 
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opt appOptions) (*app, error) {
@@ -53,7 +102,12 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opt appOp
 	for _, p := range problems {
 		log.Warn("template problem, using the default", "problem", p)
 	}
-	machine := dialog.New(dialog.Settings{Location: cfg.Location(), FloodMax: cfg.Flood.MaxMessages}, tpl)
+	set, err := dialogSettings(cfg, opt.coalesce)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	machine := dialog.New(set, tpl)
 	metrics := bot.NewMetrics()
 	opt.pipeline.Flood = cfg.Flood
 	a := &app{cfg: cfg, log: log, store: store, metrics: metrics, backend: backend}
@@ -66,7 +120,27 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opt appOp
 		},
 	})
 	metrics.WatchQueue(a.outbox.Queue())
+	if src, ok := backend.(bot.StatusSource); ok && cfg.Backend.Kind == "open311" {
+		a.poller = bot.NewCasePoller(store.Redis, store.Prefix, src, a.outbox, a.pipeline, log)
+	}
+	// When the backend took a petition: the conversation learns the case id
+	// (so 查询 and status events use it), and Open311 cases start being polled.
+	a.outbox.OnDelivered = func(ctx context.Context, d outbox.Delivered) {
+		if err := a.pipeline.Delivered(ctx, d.Conversation, d.PetitionID, d.CaseID); err != nil {
+			log.Warn("could not note the case id in the conversation", "petition", d.PetitionID, "err", err)
+		}
+		if a.poller != nil {
+			if err := a.poller.Track(ctx, d.CaseID); err != nil {
+				log.Warn("could not start polling a case", "case", d.CaseID, "err", err)
+			}
+		}
+	}
 	return a, nil
+}
+
+// routes registers the endpoints every deployment has (channels add theirs).
+func (a *app) routes(srv *bot.Server) {
+	srv.Handle("POST /api/v1/cases/{case_id}/events", bot.NewEvents(a.cfg.Backend.Webhook.Secret, a.outbox, a.pipeline, a.log))
 }
 
 // newBackend builds the configured case backend.
@@ -105,6 +179,9 @@ func (a *app) runWorkers(ctx context.Context, tick time.Duration) (wait func()) 
 	start("sendq", a.sendq.Run)
 	start("outbox", a.outbox.Run)
 	start("scheduler", func(ctx context.Context) error { a.pipeline.RunScheduler(ctx, tick); return nil })
+	if a.poller != nil {
+		start("open311 poller", func(ctx context.Context) error { a.poller.Run(ctx, a.cfg.Backend.Open311.PollEvery); return nil })
+	}
 	return wg.Wait
 }
 

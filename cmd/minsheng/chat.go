@@ -12,6 +12,7 @@ import (
 func newChat(g *globals) *cobra.Command {
 	var from, to string
 	var asJSON bool
+	var window time.Duration
 	cmd := &cobra.Command{
 		Use:   "chat",
 		Short: "Talk to the bot as a citizen from the terminal (one line = one message)",
@@ -32,7 +33,7 @@ line is read. Works with no config, no Redis and no network.`,
 			}
 			log := bot.NewLogger(g.stderr, "warn", cfg.Log.Format)
 			ctx := c.Context()
-			a, err := newApp(ctx, cfg, log, appOptions{queuePoll: 100 * time.Millisecond})
+			a, err := newApp(ctx, cfg, log, appOptions{queuePoll: 100 * time.Millisecond, coalesce: &window})
 			if err != nil {
 				return err
 			}
@@ -53,5 +54,6 @@ line is read. Works with no config, no Redis and no network.`,
 	cmd.Flags().StringVar(&from, "from", "+8613800138000", "the citizen's phone number")
 	cmd.Flags().StringVar(&to, "to", "", "the number written to (default: the first official's number, else 12345)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print one {"to":"…","text":"…"} object per reply`)
+	cmd.Flags().DurationVar(&window, "window", 0, "answer messages within this window once, like SMS (dialog.coalesce_window); 0 = each line")
 	return cmd
 }

@@ -26,6 +26,7 @@ func newServe(g *globals) *cobra.Command {
 			}
 			defer a.close()
 			srv := bot.NewServer(a.store, a.metrics, log)
+			a.routes(srv)
 			if !cfg.SMS.Twilio.Enabled() {
 				log.Info("SMS off: sms.twilio.account_sid and auth_token are not set")
 			}

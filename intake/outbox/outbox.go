@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/backend"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/redis/go-redis/v9"
 )
@@ -199,10 +200,14 @@ func (o *Outbox) recordDelivered(ctx context.Context, d Delivered) error {
 	return nil
 }
 
-// classify maps the backend's permanent refusal onto the queue's.
+// classify maps the backend's permanent refusal onto the queue's, and
+// honours a Retry-After the backend sent.
 func (o *Outbox) classify(err error) error {
 	if errors.Is(err, intake.ErrPermanent) {
 		return fmt.Errorf("%w: %w", queue.ErrPermanent, err)
+	}
+	if d, ok := backend.RetryAfter(err); ok {
+		return queue.RetryAfter(err, d)
 	}
 	return err
 }

@@ -59,7 +59,11 @@ func Clean(s string) string {
 			r = ' '
 		case r == zwj:
 			// Keep one joiner between two emoji; a run of joiners is one.
-			if prev == zwj || !isEmoji(prev) || !isEmoji(nextKept(s[i:])) {
+			// What lies between here and the next kept rune is dropped
+			// either way, so skip it (a long run stays linear).
+			next, skip := nextKept(s[i:])
+			i += skip
+			if prev == zwj || !isEmoji(prev) || !isEmoji(next) {
 				continue
 			}
 		case r == '\n':
@@ -73,15 +77,15 @@ func Clean(s string) string {
 }
 
 // nextKept is the first rune of s that Clean does not drop outright
-// (joiners are skipped too), or 0.
-func nextKept(s string) rune {
-	for _, r := range s {
+// (joiners are skipped too), or 0, and its byte offset in s.
+func nextKept(s string) (rune, int) {
+	for k, r := range s {
 		if r == zwj || invisible(r) || (unicode.IsControl(r) && !isLineOrSpaceControl(r)) {
 			continue
 		}
-		return r
+		return r, k
 	}
-	return 0
+	return 0, len(s)
 }
 
 func isLineOrSpaceControl(r rune) bool {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -245,4 +246,24 @@ func FuzzFold(f *testing.F) {
 			t.Fatalf("Fold(%q) = %q still has traditional characters", s, fs)
 		}
 	})
+}
+
+// TestLongInputsStayLinear guards against quadratic paths (a long run of
+// joiners once rescanned the rest of the text for each one). The bound is
+// two orders of magnitude above the real cost, so a loaded machine passes.
+func TestLongInputsStayLinear(t *testing.T) {
+	inputs := []string{
+		"😀" + strings.Repeat("\u200D", 50000) + "a",
+		strings.Repeat("😀\u200D\u200B", 20000),
+		strings.Repeat("區 ", 30000),
+	}
+	for _, s := range inputs {
+		start := time.Now()
+		Clean(s)
+		Fold(s)
+		Compact(s)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%d bytes took %v", len(s), d)
+		}
+	}
 }

@@ -1,0 +1,169 @@
+package dialog
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/textnorm"
+	"github.com/minsheng/minsheng/intake/understand"
+)
+
+// submit turns the draft into a petition, answers with the receipt and
+// remembers the case.
+func (m *Machine) submit(st *State, now time.Time, out *Output, s slots) {
+	d := st.Draft
+	p := m.petition(d, s)
+	if !s.complete() {
+		p.AddFlag(intake.FlagIncomplete)
+	}
+	c := Case{ID: p.ID, At: now, Summary: summary(p.Description), Folded: textnorm.Compact(p.Description),
+		Category: p.Category.Code, Place: p.Location.Text}
+	tpl, data := "receipt", Data{ID: p.ID}
+	if earlier := m.duplicateOf(st, c, now); earlier != nil {
+		p.DuplicateOf = earlier.ID
+		c.Duplicate = earlier.ID
+		tpl, data = "receipt_duplicate", Data{ID: p.ID, Earlier: earlier.publicID()}
+	} else if p.HasFlag(intake.FlagIncomplete) {
+		tpl = "receipt_incomplete"
+	}
+	if p.HasFlag(intake.FlagCallbackRequested) {
+		tpl = "human"
+	}
+	m.say(st, now, out, tpl, data)
+	p.Transcript = d.Turns
+	out.Events = append(out.Events, Event{Submit: p})
+	st.addCase(c)
+	st.Draft = nil
+}
+
+// petition assembles the petition a draft stands for.
+func (m *Machine) petition(d *Draft, s slots) *intake.Petition {
+	loc := m.set.Location
+	received := d.OpenedAt.In(loc).Truncate(time.Second)
+	p := &intake.Petition{
+		SchemaVersion: intake.SchemaVersion,
+		ID:            d.ID,
+		ReceivedAt:    received,
+		Channel:       d.Who.Channel,
+		Citizen:       intake.Citizen{Phone: d.Who.Phone, Name: d.Name, Anonymous: d.Anonymous, TelegramUser: d.Who.TelegramUser},
+		ReportedBy:    d.Who.ReportedBy,
+		AddressedTo:   intake.Addressee{Number: d.Who.Official.Number, Name: d.Who.Official.Name, Title: d.Who.Official.Title},
+		Description:   s.text,
+		Location:      intake.Location{Text: s.place.Text, County: s.place.County, Town: s.place.Town},
+		Urgency:       understand.Urgency(s.text),
+		Contacts:      []string{},
+		Attachments:   append([]intake.Attachment{}, d.Attachments...),
+		Flags:         append([]string{}, d.Flags...),
+	}
+	if p.Citizen.Name == "" && !d.Anonymous {
+		p.Citizen.Name = d.Who.Name
+	}
+	if p.Location.County == "" && s.place.Found {
+		p.Location.County = d.Who.Official.County
+	}
+	if d.Who.Phone != "" {
+		p.Contacts = append(p.Contacts, d.Who.Phone)
+	}
+	for _, t := range d.Texts {
+		for _, ph := range understand.Phones(t) {
+			if !contains(p.Contacts, ph) {
+				p.Contacts = append(p.Contacts, ph)
+			}
+		}
+	}
+	p.Category = m.category(d, s.text)
+	for _, c := range m.set.Categories {
+		if c.Code == p.Category.Code && c.Urgent {
+			p.Urgency = intake.UrgencyUrgent
+		}
+	}
+	p.Deadlines = m.set.Calendar.Deadlines(received, p.Urgency == intake.UrgencyUrgent, m.set.SLA)
+	return p
+}
+
+// category is the citizen's choice if asked, else the suggestion.
+func (m *Machine) category(d *Draft, text string) intake.Category {
+	if d.Category != "" {
+		for _, c := range m.set.Categories {
+			if c.Code == d.Category {
+				return intake.Category{Code: c.Code, Name: c.Name, Confidence: 1}
+			}
+		}
+	}
+	if m.set.Categorize == nil || text == "" {
+		return intake.Category{}
+	}
+	return m.set.Categorize(text)
+}
+
+// duplicateOf finds an earlier petition of this citizen, inside the dedup
+// window, that says nearly the same.
+func (m *Machine) duplicateOf(st *State, c Case, now time.Time) *Case {
+	if m.set.DedupWindow <= 0 || c.Folded == "" {
+		return nil
+	}
+	for i := len(st.Cases) - 1; i >= 0; i-- {
+		e := &st.Cases[i]
+		if now.Sub(e.At) > m.set.DedupWindow {
+			break
+		}
+		if similarity(e.Folded, c.Folded) >= 0.8 {
+			return e
+		}
+	}
+	return nil
+}
+
+// similarity is the Dice coefficient of the two texts' character bigrams:
+// 1 for the same text, near 1 for the same complaint with a word changed.
+func similarity(a, b string) float64 {
+	ba, bb := bigrams(a), bigrams(b)
+	if len(ba) == 0 || len(bb) == 0 {
+		if a == b {
+			return 1
+		}
+		return 0
+	}
+	common := 0
+	for g, n := range ba {
+		common += min(n, bb[g])
+	}
+	total := 0
+	for _, n := range ba {
+		total += n
+	}
+	for _, n := range bb {
+		total += n
+	}
+	return 2 * float64(common) / float64(total)
+}
+
+func bigrams(s string) map[[2]rune]int {
+	rs := []rune(s)
+	m := make(map[[2]rune]int, len(rs))
+	for i := 0; i+1 < len(rs); i++ {
+		m[[2]rune{rs[i], rs[i+1]}]++
+	}
+	return m
+}
+
+// summary is a few words of the matter, never the whole text.
+func summary(s string) string {
+	const n = 12
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,154 @@
+package dialog
+
+import (
+	"strings"
+	"time"
+
+	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/textnorm"
+	"github.com/minsheng/minsheng/intake/understand"
+)
+
+// Survey is the satisfaction survey (回访) waiting for the citizen's answer.
+type Survey struct {
+	PetitionID     string    `json:"petition_id"`
+	SentAt         time.Time `json:"sent_at"`
+	Reminded       bool      `json:"reminded,omitempty"`
+	Unclear        int       `json:"unclear,omitempty"`         // unclear answers so far
+	AwaitingReason bool      `json:"awaiting_reason,omitempty"` // 不满意 given, reason asked
+}
+
+// SurveyButtons are the answers offered where a channel has buttons.
+var SurveyButtons = []string{"1 满意", "2 理解", "3 不满意"}
+
+// NoAnswer is the comment recorded when a survey expires unanswered.
+const NoAnswer = "（未回复回访）"
+
+// startSurvey asks how the resolved case went; it reports whether the
+// survey went (or is held for the morning).
+func (m *Machine) startSurvey(st *State, c *Case, ev intake.StatusEvent, now time.Time, out *Output) bool {
+	if s := st.Survey; s != nil && s.PetitionID != c.ID {
+		m.rate(st, now, out, "", NoAnswer) // superseded by a newer case's survey
+	}
+	st.Survey = nil
+	if st.OptedOut {
+		return false
+	}
+	st.Survey = &Survey{PetitionID: c.ID, SentAt: now}
+	m.bulk(st, now, out, "survey", Data{ID: c.publicID(), Summary: shorten(c.Summary, 8), Note: shorten(ev.Note, 12), Unit: c.Unit})
+	return true
+}
+
+// surveyAnswer takes a message while a survey is pending. It reports
+// whether the message was an answer; when not (a new appeal), the caller
+// goes on with it and the survey stays pending.
+func (m *Machine) surveyAnswer(st *State, msg *Message, now time.Time, out *Output) bool {
+	s := st.Survey
+	c := st.findCase(s.PetitionID)
+	if c == nil {
+		st.Survey = nil
+		return false
+	}
+	if s.AwaitingReason {
+		if m.newMatter(c, msg.Text) {
+			m.rate(st, now, out, intake.RatingUnsatisfied, "")
+			return false // the rating stands; the new appeal goes on
+		}
+		m.rate(st, now, out, intake.RatingUnsatisfied, msg.Text)
+		m.say(st, now, out, "survey_thanks_unsatisfied", Data{ID: c.publicID()})
+		return true
+	}
+	rating, ok := understand.ParseRating(msg.Text, m.set.SurveyWords)
+	switch {
+	case ok && rating == intake.RatingUnsatisfied && !hasReason(msg.Text):
+		s.AwaitingReason = true
+		m.say(st, now, out, "survey_reason", Data{ID: c.publicID()})
+	case ok && rating == intake.RatingUnsatisfied:
+		m.rate(st, now, out, rating, msg.Text)
+		m.say(st, now, out, "survey_thanks_unsatisfied", Data{ID: c.publicID()})
+	case ok:
+		comment := ""
+		if hasReason(msg.Text) {
+			comment = msg.Text
+		}
+		m.rate(st, now, out, rating, comment)
+		m.say(st, now, out, "survey_thanks", Data{ID: c.publicID()})
+	case understand.Describes(msg.Text):
+		return false // a new appeal, not an answer: never swallowed as a rating
+	case s.Unclear == 0:
+		s.Unclear++
+		m.say(st, now, out, "survey_unclear", Data{ID: c.publicID()})
+	default:
+		m.rate(st, now, out, "", msg.Text) // kept as a comment without a rating
+		m.say(st, now, out, "survey_thanks", Data{ID: c.publicID()})
+	}
+	return true
+}
+
+// rate records the answer (or its absence) and closes the survey.
+func (m *Machine) rate(st *State, now time.Time, out *Output, rating, comment string) {
+	s := st.Survey
+	st.Survey = nil
+	c := st.findCase(s.PetitionID)
+	if c == nil {
+		return
+	}
+	c.Rating = rating
+	if rating == "" {
+		c.Rating = "none"
+	}
+	out.Events = append(out.Events, Event{Rating: &intake.Rating{
+		PetitionID: c.ID, CaseID: c.CaseID, Rating: rating, Comment: comment, At: now.In(m.set.Location),
+	}})
+}
+
+// surveyTick sends the one reminder and expires an unanswered survey.
+func (m *Machine) surveyTick(st *State, now time.Time, out *Output) {
+	s := st.Survey
+	if s == nil {
+		return
+	}
+	if m.set.SurveyExpireAfter > 0 && !now.Before(s.SentAt.Add(m.set.SurveyExpireAfter)) {
+		m.rate(st, now, out, "", NoAnswer)
+		return
+	}
+	if !s.Reminded && m.set.SurveyRemindAfter > 0 && !now.Before(s.SentAt.Add(m.set.SurveyRemindAfter)) {
+		s.Reminded = true
+		if c := st.findCase(s.PetitionID); c != nil && !st.OptedOut {
+			m.bulk(st, now, out, "survey_remind", Data{ID: c.publicID(), Summary: shorten(c.Summary, 8)})
+		}
+	}
+}
+
+// surveyWake is when the survey next needs a tick.
+func (m *Machine) surveyWake(st *State) time.Time {
+	s := st.Survey
+	if s == nil {
+		return time.Time{}
+	}
+	if !s.Reminded && m.set.SurveyRemindAfter > 0 {
+		return s.SentAt.Add(m.set.SurveyRemindAfter)
+	}
+	if m.set.SurveyExpireAfter > 0 {
+		return s.SentAt.Add(m.set.SurveyExpireAfter)
+	}
+	return time.Time{}
+}
+
+// ratingNoise is what an answer may hold besides its reason: digits, the
+// rating words, politeness.
+var ratingNoise = []string{
+	"一点也不满意", "非常不满意", "很不满意", "不太满意", "不是很满意", "不满意", "非常满意", "很满意",
+	"基本满意", "还算满意", "满意", "理解", "谢谢", "您好", "你好", "我", "选", "的", "了", "啊", "呢", "吧",
+	"1", "2", "3",
+}
+
+// hasReason reports whether an answer says more than its rating ("不满意，
+// 路灯还是不亮" does; "3 不满意" does not).
+func hasReason(text string) bool {
+	rest := textnorm.Compact(text)
+	for _, w := range ratingNoise {
+		rest = strings.ReplaceAll(rest, w, "")
+	}
+	return len([]rune(rest)) >= 2
+}

@@ -1,0 +1,283 @@
+package dialog
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minsheng/minsheng/intake"
+)
+
+// surveyMachine is the default configuration's notify, quiet hours and survey.
+func surveyMachine() *Machine {
+	q, _ := ParseQuietHours("22:00", "07:00")
+	return machine(func(s *Settings) {
+		s.Notify = map[string]bool{intake.StatusAssigned: true, intake.StatusResolved: true}
+		s.Quiet = q
+		s.SurveyRemindAfter, s.SurveyExpireAfter = 24*time.Hour, 72*time.Hour
+		s.SurveyWords = map[string]string{"基本满意": intake.RatingUnderstood}
+	})
+}
+
+// withCase is a state with one submitted petition.
+func withCase(m *Machine) (*State, string) {
+	st := &State{}
+	out := m.Step(st, Input{Kind: KindMessage, Now: t0, Message: &Message{Text: "幸福小区3号楼门口的路灯坏了", At: t0, PetitionID: "MS-20260311-K7Q2P", Phone: "+8613912345678"}})
+	return st, out.Events[0].Submit.ID
+}
+
+func statusAt(id, status string, at time.Time) Input {
+	return Input{Kind: KindStatus, Now: at, Status: &StatusInput{PetitionID: id, Event: intake.StatusEvent{
+		Status: status, Unit: "谯城区住建局", Handler: intake.Handler{Name: "李明", Phone: "0558-5123456"}, Note: "已更换灯具，恢复照明", At: at}}}
+}
+
+func msgAt(text string, at time.Time) Input {
+	return Input{Kind: KindMessage, Now: at, Message: &Message{Text: text, At: at, PetitionID: "MS-20260312-00001"}}
+}
+
+func templates(out Output) string {
+	var n []string
+	for _, r := range out.Replies {
+		n = append(n, r.Template)
+	}
+	return strings.Join(n, ",")
+}
+
+func ratingOf(t *testing.T, out Output) *intake.Rating {
+	t.Helper()
+	for _, e := range out.Events {
+		if e.Rating != nil {
+			return e.Rating
+		}
+	}
+	return nil
+}
+
+func TestStatusMessages(t *testing.T) {
+	m := surveyMachine()
+	st, id := withCase(m)
+	day := t0.Add(time.Hour) // 15:05, not quiet
+
+	out := m.Step(st, statusAt(id, intake.StatusAccepted, day))
+	if len(out.Replies) != 0 {
+		t.Errorf("accepted is not in notify.statuses: %v", templates(out))
+	}
+	out = m.Step(st, statusAt(id, intake.StatusAssigned, day.Add(time.Minute)))
+	if templates(out) != "status_assigned" || !out.Replies[0].Bulk {
+		t.Fatalf("assigned: %+v", out.Replies)
+	}
+	for _, want := range []string{id, "谯城区住建局", "李明", "0558-5123456"} {
+		if !strings.Contains(out.Replies[0].Text, want) {
+			t.Errorf("assigned message %q lacks %q: the citizen must learn who handles it", out.Replies[0].Text, want)
+		}
+	}
+	// An event older than the last one is recorded, not sent.
+	out = m.Step(st, statusAt(id, intake.StatusAccepted, day.Add(-time.Minute)))
+	if len(out.Replies) != 0 || st.Cases[0].Status != intake.StatusAssigned || len(st.Cases[0].History) != 3 {
+		t.Errorf("stale event: replies %v, status %s, history %d", templates(out), st.Cases[0].Status, len(st.Cases[0].History))
+	}
+	// 查询 now shows who handles it.
+	out = m.Step(st, msgAt("查询 "+id, day.Add(2*time.Minute)))
+	if !strings.Contains(out.Replies[0].Text, "已交办") || !strings.Contains(out.Replies[0].Text, "0558-5123456") {
+		t.Errorf("query one: %q", out.Replies[0].Text)
+	}
+}
+
+func TestOptedOutCitizenGetsNoStatusNorSurvey(t *testing.T) {
+	m := surveyMachine()
+	st, id := withCase(m)
+	m.Step(st, msgAt("退订", t0.Add(time.Minute)))
+	out := m.Step(st, statusAt(id, intake.StatusAssigned, t0.Add(time.Hour)))
+	out2 := m.Step(st, statusAt(id, intake.StatusResolved, t0.Add(2*time.Hour)))
+	if len(out.Replies)+len(out2.Replies) != 0 || st.Survey != nil {
+		t.Errorf("messages after opt-out: %v %v", templates(out), templates(out2))
+	}
+	if st.Cases[0].Status != intake.StatusResolved || len(st.Cases[0].History) != 2 {
+		t.Error("events must still be recorded")
+	}
+	// A direct message still gets its answer.
+	if out := m.Step(st, msgAt("查询", t0.Add(3*time.Hour))); templates(out) != "query" {
+		t.Errorf("receipts and answers still go: %v", templates(out))
+	}
+}
+
+func TestQuietHoursHoldInOrder(t *testing.T) {
+	m := surveyMachine()
+	st, id := withCase(m)
+	night := time.Date(2026, 3, 11, 23, 10, 0, 0, t0.Location())
+	if out := m.Step(st, statusAt(id, intake.StatusAssigned, night)); len(out.Replies) != 0 {
+		t.Fatalf("sent at night: %v", templates(out))
+	}
+	if out := m.Step(st, statusAt(id, intake.StatusResolved, night.Add(3*time.Hour))); len(out.Replies) != 0 {
+		t.Fatalf("survey sent at night: %v", templates(out))
+	}
+	morning := time.Date(2026, 3, 12, 7, 0, 0, 0, t0.Location())
+	if w := m.WakeAt(st); !w.Equal(morning) {
+		t.Errorf("wake at %s, want the end of quiet hours %s", w, morning)
+	}
+	if out := m.Step(st, Input{Kind: KindTick, Now: morning.Add(-time.Minute)}); len(out.Replies) != 0 {
+		t.Errorf("released before 07:00: %v", templates(out))
+	}
+	out := m.Step(st, Input{Kind: KindTick, Now: morning})
+	if templates(out) != "status_assigned,survey" || !out.Replies[1].Bulk || len(out.Replies[1].Buttons) != 3 {
+		t.Errorf("at 07:00: %+v", out.Replies)
+	}
+	// A reply to the citizen's own message is never held.
+	if out := m.Step(st, msgAt("查询", night.Add(24*time.Hour))); templates(out) != "query" {
+		t.Errorf("direct answer at night: %v", templates(out))
+	}
+}
+
+func resolved(t *testing.T, m *Machine) (*State, string, time.Time) {
+	t.Helper()
+	st, id := withCase(m)
+	at := t0.Add(48 * time.Hour)
+	out := m.Step(st, statusAt(id, intake.StatusResolved, at))
+	if templates(out) != "survey" {
+		t.Fatalf("resolved should send the survey: %v", templates(out))
+	}
+	text := out.Replies[0].Text
+	for _, want := range []string{id, "1满意", "2理解", "3不满意", "已更换灯具"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("survey %q lacks %q", text, want)
+		}
+	}
+	if Segments(text) > 2 {
+		t.Errorf("survey takes %d segments", Segments(text))
+	}
+	return st, id, at
+}
+
+func TestSurveyAnswers(t *testing.T) {
+	m := surveyMachine()
+	cases := []struct {
+		name    string
+		answers []string
+		replies string
+		rating  string
+		comment string
+	}{
+		{"digit", []string{"1"}, "survey_thanks", "satisfied", ""},
+		{"full width digit", []string{"２"}, "survey_thanks", "understood", ""},
+		{"words", []string{"非常满意，谢谢你们"}, "survey_thanks", "satisfied", "非常满意，谢谢你们"},
+		{"configured word", []string{"基本满意"}, "survey_thanks", "understood", ""},
+		{"unsatisfied with reason", []string{"不满意，路灯还是不亮"}, "survey_thanks_unsatisfied", "unsatisfied", "不满意，路灯还是不亮"},
+		{"unsatisfied then reason", []string{"3", "晚上还是黑的"}, "survey_reason,survey_thanks_unsatisfied", "unsatisfied", "晚上还是黑的"},
+		{"traditional negation", []string{"不滿意"}, "survey_reason", "", ""},
+		{"unclear twice", []string{"嗯", "好的好的"}, "survey_unclear,survey_thanks", "", "好的好的"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st, _, at := resolved(t, m)
+			var got []string
+			var r *intake.Rating
+			for i, a := range c.answers {
+				out := m.Step(st, msgAt(a, at.Add(time.Duration(i+1)*time.Minute)))
+				got = append(got, templates(out))
+				if x := ratingOf(t, out); x != nil {
+					r = x
+				}
+			}
+			if strings.Join(got, ",") != c.replies {
+				t.Errorf("replies %v, want %s", got, c.replies)
+			}
+			if c.rating == "" && c.comment == "" {
+				if r != nil {
+					t.Errorf("no rating yet, got %+v", r)
+				}
+				return
+			}
+			if r == nil || r.Rating != c.rating || r.Comment != c.comment || r.PetitionID == "" {
+				t.Errorf("rating %+v, want %s %q", r, c.rating, c.comment)
+			}
+			if st.Survey != nil {
+				t.Error("survey still pending")
+			}
+		})
+	}
+}
+
+func TestNewAppealDuringSurveyIsNotARating(t *testing.T) {
+	m := surveyMachine()
+	st, _, at := resolved(t, m)
+	out := m.Step(st, msgAt("人民路和解放路路口的井盖丢了，很危险", at.Add(time.Hour)))
+	if ratingOf(t, out) != nil || templates(out) != "receipt" {
+		t.Fatalf("a new appeal was swallowed: %v", templates(out))
+	}
+	if st.Survey == nil {
+		t.Fatal("the survey must stay pending")
+	}
+	if out := m.Step(st, msgAt("1", at.Add(2*time.Hour))); ratingOf(t, out) == nil {
+		t.Error("the survey answer after the new appeal was lost")
+	}
+}
+
+func TestSurveyReminderThenExpiry(t *testing.T) {
+	m := surveyMachine()
+	st, _, at := resolved(t, m)
+	if w := m.WakeAt(st); !w.Equal(at.Add(24 * time.Hour)) {
+		t.Errorf("reminder due %s", w)
+	}
+	out := m.Step(st, Input{Kind: KindTick, Now: at.Add(24 * time.Hour)})
+	if templates(out) != "survey_remind" {
+		t.Fatalf("reminder: %v", templates(out))
+	}
+	if out := m.Step(st, Input{Kind: KindTick, Now: at.Add(48 * time.Hour)}); len(out.Replies) != 0 {
+		t.Errorf("second reminder: %v", templates(out))
+	}
+	out = m.Step(st, Input{Kind: KindTick, Now: at.Add(72 * time.Hour)})
+	r := ratingOf(t, out)
+	if r == nil || r.Rating != "" || r.Comment != NoAnswer || st.Survey != nil || st.Cases[0].Rating != "none" {
+		t.Errorf("expiry: %+v", r)
+	}
+}
+
+func TestReopenedAndResolvedAgainIsSurveyedAgain(t *testing.T) {
+	m := surveyMachine()
+	st, id, at := resolved(t, m)
+	m.Step(st, msgAt("不满意，还是不亮", at.Add(time.Minute)))
+	m.Step(st, statusAt(id, intake.StatusReopened, at.Add(time.Hour)))
+	out := m.Step(st, statusAt(id, intake.StatusResolved, at.Add(24*time.Hour)))
+	if templates(out) != "survey" || st.Survey == nil {
+		t.Errorf("second resolution: %v", templates(out))
+	}
+}
+
+// TestSurveyNegations: real-looking answers in both scripts; a negation is
+// never read as satisfied.
+func TestSurveyNegations(t *testing.T) {
+	m := surveyMachine()
+	table := map[string]string{
+		"1": "satisfied", "１": "satisfied", "满意": "satisfied", "滿意": "satisfied", "非常满意": "satisfied",
+		"很满意，谢谢政府": "satisfied", "满意满意": "satisfied", "1满意": "satisfied", "非常滿意": "satisfied",
+		"2": "understood", "理解": "understood", "基本满意": "understood", "基本滿意": "understood",
+		"还算满意": "understood", "2 理解": "understood", "可以理解": "understood",
+		"3": "unsatisfied", "３": "unsatisfied", "不满意": "unsatisfied", "不滿意": "unsatisfied",
+		"不太满意": "unsatisfied", "很不满意": "unsatisfied", "一点也不满意": "unsatisfied", "一點也不滿意": "unsatisfied",
+		"不是很满意": "unsatisfied", "非常不满意": "unsatisfied", "没解决": "unsatisfied", "沒解決": "unsatisfied",
+		"问题还在": "unsatisfied", "問題還在": "unsatisfied", "还是没修": "unsatisfied", "没人来": "unsatisfied",
+		"没有人联系我": "unsatisfied", "1 不满意": "unsatisfied", "3 满意": "unsatisfied", "满意个鬼": "unsatisfied",
+		"不能说满意": "unsatisfied", "谈不上满意": "unsatisfied", "不满意，路灯还是不亮": "unsatisfied",
+		"3。不滿意": "unsatisfied", "未解决": "unsatisfied", "根本没解决": "unsatisfied", "不滿意！！": "unsatisfied",
+		"3 还是不亮": "unsatisfied",
+	}
+	if len(table) < 40 {
+		t.Fatalf("only %d answers", len(table))
+	}
+	for answer, want := range table {
+		st, _, at := resolved(t, m)
+		out := m.Step(st, msgAt(answer, at.Add(time.Minute)))
+		got := ""
+		if r := ratingOf(t, out); r != nil {
+			got = r.Rating
+		} else if st.Survey != nil && st.Survey.AwaitingReason {
+			got = "unsatisfied" // asked for the reason: the rating is unsatisfied
+		}
+		if got != want {
+			t.Errorf("%q: got %q, want %q", answer, got, want)
+		}
+		if strings.Contains(answer, "不") && got == "satisfied" {
+			t.Errorf("%q: a negation read as satisfied", answer)
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package understand
+
+import (
+	"github.com/minsheng/minsheng/intake/textnorm"
+)
+
+// fillerWords are the pieces a greeting or filler is made of. Titles are
+// separate: they may carry a surname ("王书记好").
+var fillerWords = newLexicon(
+	// greetings
+	"你好", "您好", "你们好", "您们好", "大家好", "好", "早", "早上好", "上午好", "中午好",
+	"下午好", "晚上好", "早安", "午安", "晚安", "hello", "hi", "hey", "hallo", "halo",
+	"哈喽", "哈罗", "嗨", "嘿", "喂", "尊敬的", "敬爱的", "亲爱的", "请问", "打扰",
+	"打扰了", "打扰一下", "辛苦了", "辛苦", "工作辛苦了", "您辛苦了",
+	// are you there
+	"在吗", "在么", "在嘛", "在不在", "在", "有人吗", "有人在吗", "有人", "有没有人",
+	"人呢", "吗", "么", "呢", "嘛",
+	// thanks, acknowledgements, particles
+	"谢谢", "谢谢你", "谢谢您", "谢啦", "谢了", "多谢", "感谢", "非常感谢", "thanks",
+	"thankyou", "thx", "ok", "okay", "好的", "好滴", "好嘞", "嗯", "嗯嗯", "恩", "哦", "噢",
+	"喔", "啊", "呀", "哈", "哈哈", "呵呵", "嘿嘿", "是的", "对", "收到", "知道了", "明白",
+	"了解", "行", "可以",
+	// addressing
+	"你", "您", "你们", "您们",
+)
+
+// titles of the people citizens write to; a one-character surname (or a
+// compound surname) may stand before them.
+var fillerTitles = newLexicon(
+	"书记", "副书记", "市委书记", "县委书记", "区委书记", "镇党委书记", "村支书", "支书",
+	"市长", "副市长", "县长", "副县长", "区长", "副区长", "镇长", "乡长", "村长", "省长",
+	"州长", "主任", "局长", "副局长", "厅长", "部长", "处长", "科长", "所长", "站长",
+	"院长", "校长", "主席", "秘书", "秘书长", "委员", "代表", "领导", "各位领导",
+	"首长", "同志", "老师", "师傅", "经理", "总", "政府", "市政府", "县政府",
+	"区政府", "镇政府", "工作人员", "客服",
+)
+
+var compoundSurnames = newLexicon("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容",
+	"令狐", "夏侯", "尉迟", "公孙", "司徒", "长孙", "端木", "西门")
+
+// IsFiller reports whether a message is only a greeting or a filler that
+// does not open a petition: "你好", "书记您好", "王书记好", "在吗", "有人吗",
+// "hello", "？", "。。。", emoji, "谢谢", "好的", "嗯", "ok", or nothing at all.
+//
+// The rule: after folding and dropping white space, punctuation, symbols and
+// emoji, the rest must split entirely into greeting words, particles and
+// titles (a title may follow a surname). Any other word is content:
+// "书记您好，我们小区门口的路灯坏了" is not a filler. Digits are content
+// too ("1" may be a survey answer).
+func IsFiller(text string) bool {
+	c := []rune(textnorm.Compact(text))
+	if len(c) == 0 {
+		return true
+	}
+	if len(c) > 40 {
+		return false
+	}
+	return fillerLen(c, 0) == len(c)
+}
+
+// fillerLen returns how far from position i the runes c split into filler
+// words and titles (the end of the longest such prefix, at least i).
+// Dynamic programming from the end keeps it linear in practice.
+func fillerLen(c []rune, i int) int {
+	// ok[j]: c[j:] splits entirely into filler pieces.
+	ok := make([]bool, len(c)+1)
+	ok[len(c)] = true
+	for j := len(c) - 1; j >= i; j-- {
+		ok[j] = fillerPieceEnds(c, j, func(k int) bool { return ok[k] })
+	}
+	if ok[i] {
+		return len(c)
+	}
+	return i
+}
+
+// fillerPieceEnds reports whether some filler piece starting at j ends at a
+// position k with done(k).
+func fillerPieceEnds(c []rune, j int, done func(int) bool) bool {
+	for n := min(fillerWords.max, len(c)-j); n > 0; n-- {
+		if fillerWords.words[string(c[j:j+n])] && done(j+n) {
+			return true
+		}
+	}
+	// A title, alone or after a surname of one Han character or a compound
+	// surname.
+	starts := []int{j}
+	if isHan(c[j]) {
+		starts = append(starts, j+1)
+	}
+	if n := compoundSurnames.longestAt(c, j); n > 0 {
+		starts = append(starts, j+n)
+	}
+	for _, s := range starts {
+		if s >= len(c) {
+			continue
+		}
+		for n := min(fillerTitles.max, len(c)-s); n > 0; n-- {
+			if fillerTitles.words[string(c[s:s+n])] && done(s+n) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// leadingFiller returns how many runes at the start of compact text c are a
+// greeting ("书记您好我们小区…" → 4), trying the longest split first.
+func leadingFiller(c []rune) int {
+	for end := min(len(c), 20); end > 0; end-- {
+		if fillerLen(c[:end], 0) == end {
+			return end
+		}
+	}
+	return 0
+}

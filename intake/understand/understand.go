@@ -1,0 +1,142 @@
+// Package understand reads what a citizen's message says: keyword commands,
+// greetings and fillers, phone numbers, the place, whether it describes a
+// matter at all, urgency, and answers to the satisfaction survey.
+//
+// Every function takes the raw text as it arrived (simplified or traditional
+// characters, full-width digits and punctuation, emoji, stray spaces) and
+// normalises it itself with package textnorm. Everything is pure: no I/O, no
+// clock, no global state that changes.
+//
+// The rules are heuristics tuned on short messages (one SMS is 70
+// characters); each function documents the rule it follows, and the tables
+// in the tests are the specification.
+package understand
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/minsheng/minsheng/intake/textnorm"
+)
+
+// Urgency levels returned by Urgency (the same strings as the petition's
+// "urgency" field).
+const (
+	Normal = "normal"
+	Urgent = "urgent"
+)
+
+// Survey ratings returned by ParseRating (the strings the backend receives).
+const (
+	Satisfied   = "satisfied"
+	Understood  = "understood"
+	Unsatisfied = "unsatisfied"
+)
+
+// folded is a text kept in two aligned forms: the cleaned original runes
+// (what petitions store) and one folded rune per original rune (what the
+// matchers look at), so a match found in fold can be cut out of orig.
+type folded struct {
+	orig []rune
+	fold []rune
+}
+
+func newFolded(text string) folded {
+	orig := []rune(textnorm.Clean(text))
+	fold := make([]rune, len(orig))
+	for i, r := range orig {
+		fold[i] = textnorm.FoldRune(r)
+	}
+	return folded{orig: orig, fold: fold}
+}
+
+// hasAt reports whether fold[i:] starts with w (w already folded).
+func hasAt(fold []rune, i int, w []rune) bool {
+	if i < 0 || i+len(w) > len(fold) {
+		return false
+	}
+	for k, r := range w {
+		if fold[i+k] != r {
+			return false
+		}
+	}
+	return true
+}
+
+// lexicon is a set of words for longest-match scanning.
+type lexicon struct {
+	words map[string]bool
+	max   int // longest word, in runes
+}
+
+func newLexicon(words ...string) lexicon {
+	l := lexicon{words: map[string]bool{}}
+	for _, w := range words {
+		l.add(w)
+	}
+	return l
+}
+
+func (l *lexicon) add(w string) {
+	w = textnorm.Compact(w)
+	if w == "" {
+		return
+	}
+	l.words[w] = true
+	if n := len([]rune(w)); n > l.max {
+		l.max = n
+	}
+}
+
+// longestAt is the length of the longest word starting at rs[i], or 0.
+func (l lexicon) longestAt(rs []rune, i int) int {
+	for n := min(l.max, len(rs)-i); n > 0; n-- {
+		if l.words[string(rs[i:i+n])] {
+			return n
+		}
+	}
+	return 0
+}
+
+// containsAny reports whether s contains any word of l.
+func (l lexicon) containsAny(s string) bool {
+	rs := []rune(s)
+	for i := range rs {
+		if l.longestAt(rs, i) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// clauses splits a folded text at punctuation into the pieces a negation or
+// a "resolved" marker can reach, each compacted (letters and digits only).
+// White space does not split: "不 满意" is one clause.
+func clauses(foldedText string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(foldedText, unicode.IsPunct) {
+		if c := compactRunes(p); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// compactRunes keeps the letters and digits of an already folded text.
+func compactRunes(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+
+func isASCIIAlnum(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
