@@ -49,7 +49,11 @@ func OpenStore(ctx context.Context, cfg config.Redis, log *slog.Logger) (*Store,
 		opts.Addrs = []string{cfg.Addr}
 	}
 	rdb := redis.NewUniversalClient(opts)
-	s := &Store{Redis: rdb, Prefix: DefaultPrefix, mini: mini}
+	prefix := cfg.Prefix
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	s := &Store{Redis: rdb, Prefix: prefix, mini: mini}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.Ping(pctx); err != nil {

@@ -52,6 +52,7 @@ type Redis struct {
 	Username   string   `mapstructure:"username" yaml:"username"`
 	Password   string   `mapstructure:"password" yaml:"password" secret:"true"`
 	DB         int      `mapstructure:"db" yaml:"db"`
+	Prefix     string   `mapstructure:"prefix" yaml:"prefix"` // of every key
 }
 
 // Embedded reports whether the in-process store is to be used.
@@ -223,6 +224,7 @@ func Default() Config {
 		Timezone: "Asia/Shanghai",
 		Log:      Log{Level: "info", Format: "text"},
 		HTTP:     HTTP{Listen: ":8080"},
+		Redis:    Redis{Prefix: "ms:"},
 		SMS:      SMS{AllowedCountryCodes: []string{"+86"}, Twilio: Twilio{RatePerSecond: 1}},
 		Telegram: Telegram{Mode: "polling"},
 		Callbacks: Callbacks{

@@ -99,6 +99,9 @@ func (c *Config) validateRedis(p *problemList) {
 	if c.Redis.MasterName != "" && len(c.Redis.Addrs) == 0 && c.Redis.Addr == "" {
 		p.add("redis.master_name", "needs the sentinel addresses in redis.addrs")
 	}
+	if c.Redis.Prefix == "" || strings.ContainsAny(c.Redis.Prefix, "{} \t\n") {
+		p.add("redis.prefix", "must be non-empty, without spaces or braces (e.g. ms:)")
+	}
 	if c.Redis.DB < 0 {
 		p.add("redis.db", "must not be negative")
 	}

@@ -1,0 +1,190 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/backend/webhook"
+	"github.com/minsheng/minsheng/intake/outbox"
+	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+func webhookTo(t *testing.T, f *fakeBackend) intake.Backend {
+	t.Helper()
+	c, err := webhook.New(webhook.Options{URL: f.URL, Secret: "hooksecret", Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// The backend answers 500 three times: the petition arrives exactly once,
+// with the same Idempotency-Key and a valid signature on all four tries.
+func TestPetitionReachesFailingWebhookOnce(t *testing.T) {
+	f := newFakeBackend(t, "hooksecret")
+	f.failNext = 3
+	w := newWorld(t, worldOptions{backend: webhookTo(t, f)})
+	w.run()
+	w.say("幸福小区3号楼门口的路灯坏了一个月了")
+	waitFor(t, "taken", func() bool { return f.distinctTaken() == 1 })
+	waitFor(t, "case id noted", func() bool {
+		st := w.state()
+		return len(st.Cases) == 1 && st.Cases[0].CaseID == "CASE-A"
+	})
+	reqs := f.snapshot()
+	if len(reqs) != 4 {
+		t.Fatalf("want 4 tries, got %d", len(reqs))
+	}
+	for i, r := range reqs {
+		if r.Path != "/petitions" || r.Key != reqs[0].Key || !r.SigOK || r.Body != reqs[0].Body {
+			t.Errorf("try %d: %+v", i, r)
+		}
+	}
+	if !intake.IsPetitionID(reqs[0].Key) {
+		t.Errorf("Idempotency-Key should be the petition id: %q", reqs[0].Key)
+	}
+	var p intake.Petition
+	if err := json.Unmarshal([]byte(reqs[0].Body), &p); err != nil || p.ID != reqs[0].Key || p.SchemaVersion != 1 {
+		t.Errorf("body %s: %v", reqs[0].Body, err)
+	}
+	// 查询 now shows the backend's case id.
+	w.say("查询")
+	waitFor(t, "query answered", func() bool { return strings.Contains(w.lastSent().Text, "CASE-A") })
+}
+
+func TestDeadLetterAfterMaxAttemptsAndOnRefusal(t *testing.T) {
+	f := newFakeBackend(t, "hooksecret")
+	f.status = 500
+	w := newWorld(t, worldOptions{backend: webhookTo(t, f), attempts: 3})
+	w.run()
+	w.say("幸福小区3号楼门口的路灯坏了一个月了")
+	waitFor(t, "dead letter", func() bool { st, _ := w.box.Queue().Stats(context.Background()); return st.Dead == 1 && st.Empty() })
+	if n := len(f.snapshot()); n != 3 {
+		t.Errorf("want 3 attempts, got %d", n)
+	}
+	f.mu.Lock()
+	f.status = 422
+	f.mu.Unlock()
+	w.say("人民路公交站牌被撞倒了")
+	waitFor(t, "second dead letter", func() bool { st, _ := w.box.Queue().Stats(context.Background()); return st.Dead == 2 })
+	dl, _ := w.box.Queue().DeadLetters(context.Background(), 10)
+	found := false
+	for _, d := range dl {
+		if strings.Contains(d.Error, "422") && d.Attempts == 1 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("a 422 should be parked at once with the response: %+v", dl)
+	}
+}
+
+// TestDeliveredOnceDespiteFailuresAndAKilledWorker: the backend fails five
+// times; on the sixth the worker process is killed after the backend took
+// the petition and before the outbox recorded it. Another worker delivers
+// it again with the same Idempotency-Key: the backend keeps one petition.
+func TestDeliveredOnceDespiteFailuresAndAKilledWorker(t *testing.T) {
+	if os.Getenv("OUTBOX_CHILD") != "" {
+		return
+	}
+	f := newFakeBackend(t, "hooksecret")
+	f.failNext = 5
+	rdb, prefix := redistest.Client(t)
+	took := make(chan struct{}, 1)
+	release := make(chan struct{})
+	f.hold = func(r backendRequest) {
+		select {
+		case took <- struct{}{}:
+			<-release // the answer reaches a dead worker
+		default:
+		}
+	}
+	p := &intake.Petition{SchemaVersion: 1, ID: "MS-20260311-K7Q2P", Description: "路灯坏了", ReceivedAt: time.Now()}
+	rec := outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613912345678", Petition: p}
+	q := queue.New(rdb, prefix, outbox.QueueName, nil, queue.Options{})
+	if err := q.Enqueue(context.Background(), rec.Key(), rec); err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command(os.Args[0], "-test.run=^TestOutboxChild$")
+	child.Env = append(os.Environ(), "OUTBOX_CHILD=1", "OUTBOX_PREFIX="+prefix, "OUTBOX_URL="+f.URL)
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-took:
+	case <-time.After(20 * time.Second):
+		_ = child.Process.Kill()
+		t.Fatal("the backend never took the petition")
+	}
+	_ = child.Process.Signal(syscall.SIGKILL)
+	_ = child.Wait()
+	close(release)
+
+	box := outbox.New(rdb, prefix, webhookTo(t, f), queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond,
+		ClaimIdle: 300 * time.Millisecond, Consumer: "survivor", Logger: quietLog()})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = box.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "delivered", func() bool { id, _ := box.CaseID(context.Background(), p.ID); return id != "" })
+	reqs := f.snapshot()
+	if len(reqs) != 7 || f.distinctTaken() != 1 {
+		t.Errorf("want 5 failures, the killed delivery and one more (7 requests, 1 petition); got %d requests, %d petitions", len(reqs), f.distinctTaken())
+	}
+	for _, r := range reqs {
+		if r.Key != p.ID || !r.SigOK {
+			t.Errorf("request %+v", r)
+		}
+	}
+}
+
+// TestOutboxChild is the worker killed by the test above.
+func TestOutboxChild(t *testing.T) {
+	if os.Getenv("OUTBOX_CHILD") == "" {
+		t.Skip("run by TestDeliveredOnceDespiteFailuresAndAKilledWorker")
+	}
+	rdb := redis.NewClient(redistest.Options())
+	c, _ := webhook.New(webhook.Options{URL: os.Getenv("OUTBOX_URL"), Secret: "hooksecret", Timeout: time.Minute})
+	box := outbox.New(rdb, os.Getenv("OUTBOX_PREFIX"), c, queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond,
+		Backoff: func(int) time.Duration { return 20 * time.Millisecond }, Consumer: "doomed", Logger: quietLog()})
+	_ = box.Run(context.Background())
+}
+
+func TestSupplementFollowsItsPetition(t *testing.T) {
+	f := newFakeBackend(t, "hooksecret")
+	f.failNext = 2
+	w := newWorld(t, worldOptions{backend: webhookTo(t, f)})
+	w.say("幸福小区3号楼门口的路灯坏了一个月了")
+	w.say("是北边那盏，晚上很黑")
+	w.run()
+	waitFor(t, "both delivered", func() bool {
+		n := 0
+		for _, r := range f.snapshot() {
+			if r.Response == 200 {
+				n++
+			}
+		}
+		return n == 2
+	})
+	var paths []string
+	for _, r := range f.snapshot() {
+		if r.Response == 200 {
+			paths = append(paths, r.Path)
+		}
+	}
+	if !strings.HasSuffix(paths[0], "/petitions") || !strings.HasSuffix(paths[1], "/supplements") {
+		t.Errorf("order: %v", paths)
+	}
+}
+
+

@@ -1,0 +1,183 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minsheng/minsheng/intake"
+)
+
+// submittedWorld is a world whose citizen has one petition taken by the
+// backend as CASE-A.
+func submittedWorld(t *testing.T, clk *clock) (*world, *fakeBackend) {
+	t.Helper()
+	f := newFakeBackend(t, "hooksecret")
+	w := newWorld(t, worldOptions{backend: webhookTo(t, f), clock: clk})
+	w.run()
+	w.say("幸福小区3号楼门口的路灯坏了一个月了")
+	waitFor(t, "receipt sent", func() bool { return len(w.templates()) == 1 })
+	waitFor(t, "case id noted", func() bool {
+		st := w.state()
+		return len(st.Cases) == 1 && st.Cases[0].CaseID == "CASE-A"
+	})
+	return w, f
+}
+
+func event(status string, at time.Time) map[string]any {
+	return map[string]any{"status": status, "unit": "谯城区住建局", "handler": map[string]string{"name": "李明", "phone": "0558-5123456"},
+		"note": "已更换灯具，恢复照明", "at": at.Format(time.RFC3339)}
+}
+
+func TestEventsEndpointRefusesBadInput(t *testing.T) {
+	w, _ := submittedWorld(t, nil)
+	now := time.Now()
+	good, _ := json.Marshal(event("assigned", now))
+	cases := []struct {
+		name string
+		path string
+		body string
+		sign string
+		want int
+	}{
+		{"no signature", "CASE-A", string(good), "-", 403},
+		{"wrong key", "CASE-A", string(good), "otherkey", 403},
+		{"not json", "CASE-A", "{status:", "", 400},
+		{"unknown status", "CASE-A", `{"status":"done","at":"2026-03-11T10:00:00+08:00"}`, "", 400},
+		{"no time", "CASE-A", `{"status":"accepted"}`, "", 400},
+		{"bad time", "CASE-A", `{"status":"accepted","at":"yesterday"}`, "", 400},
+		{"unknown field", "CASE-A", `{"status":"accepted","at":"2026-03-11T10:00:00+08:00","colour":"red"}`, "", 400},
+		{"assigned without unit", "CASE-A", `{"status":"assigned","at":"2026-03-11T10:00:00+08:00"}`, "", 400},
+		{"unknown case", "CASE-Z", string(good), "", 404},
+		{"too big", "CASE-A", `{"note":"` + strings.Repeat("x", MaxBody) + `"}`, "", 413},
+	}
+	for _, c := range cases {
+		if got := w.postRaw(c.path, []byte(c.body), c.sign); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	if st := w.state(); st.Cases[0].Status != "" || len(w.templates()) != 1 {
+		t.Errorf("a refused event changed something: status %q, sent %v", st.Cases[0].Status, w.templates())
+	}
+	// Without a configured secret the endpoint refuses everything.
+	closed := NewEvents("", w.box, w.p, quietLog())
+	rr := httptest.NewRecorder()
+	closed.ServeHTTP(rr, httptest.NewRequest("POST", "/api/v1/cases/CASE-A/events", bytes.NewReader(good)))
+	if rr.Code != http.StatusForbidden {
+		t.Errorf("no secret: %d", rr.Code)
+	}
+}
+
+func TestAssignedEventTellsWhoHandlesItOnce(t *testing.T) {
+	w, _ := submittedWorld(t, nil)
+	at := time.Now().Truncate(time.Second)
+	for i := 0; i < 3; i++ { // the backend retries its POST
+		if code := w.postEvent("CASE-A", event("assigned", at), ""); code != 200 {
+			t.Fatalf("post %d: %d", i, code)
+		}
+	}
+	if code := w.postEvent("CASE-A", event("accepted", at.Add(-time.Hour)), ""); code != 200 {
+		t.Fatalf("older event: %d", code)
+	}
+	waitFor(t, "status message", func() bool { return len(w.templates()) >= 2 })
+	time.Sleep(200 * time.Millisecond)
+	if got := strings.Join(w.templates(), ","); got != "receipt,status_assigned" {
+		t.Errorf("sent %s", got)
+	}
+	m := w.lastSent()
+	for _, want := range []string{"CASE-A", "谯城区住建局", "李明", "0558-5123456"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("%q lacks %q", m.Text, want)
+		}
+	}
+	if !m.Bulk || m.From != "+8613800000001" {
+		t.Errorf("status message %+v", m)
+	}
+	if h := w.state().Cases[0].History; len(h) != 2 || h[1].Status != "accepted" || h[1].Sent {
+		t.Errorf("the older event should be recorded, not sent: %+v", h)
+	}
+}
+
+// The must-show of the way back: a signed resolved event gets the citizen
+// the survey; "不满意，路灯还是不亮" goes to the backend as unsatisfied with
+// that comment.
+func TestResolvedSurveyAndUnsatisfiedRatingReachBackend(t *testing.T) {
+	w, f := submittedWorld(t, nil)
+	if code := w.postEvent("CASE-A", event("resolved", time.Now()), ""); code != 200 {
+		t.Fatalf("resolved: %d", code)
+	}
+	waitFor(t, "survey", func() bool { return w.lastSent().Template == "survey" })
+	s := w.lastSent()
+	if !strings.Contains(s.Text, "1满意 2理解 3不满意") || !strings.Contains(s.Text, "CASE-A") || len(s.Buttons) != 3 {
+		t.Errorf("survey %+v", s)
+	}
+	w.say("不满意，路灯还是不亮")
+	waitFor(t, "rating at the backend", func() bool {
+		for _, r := range f.snapshot() {
+			if strings.HasSuffix(r.Path, "/rating") && r.Response == 200 {
+				return true
+			}
+		}
+		return false
+	})
+	for _, r := range f.snapshot() {
+		if !strings.HasSuffix(r.Path, "/rating") {
+			continue
+		}
+		var body struct{ Rating, Comment, At string }
+		if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
+			t.Fatal(err)
+		}
+		if body.Rating != "unsatisfied" || body.Comment != "不满意，路灯还是不亮" || body.At == "" || !r.SigOK {
+			t.Errorf("rating %s", r.Body)
+		}
+		if !strings.Contains(r.Path, "/petitions/MS-") {
+			t.Errorf("rating path %s", r.Path)
+		}
+	}
+	waitFor(t, "thanks", func() bool { return w.lastSent().Template == "survey_thanks_unsatisfied" })
+}
+
+func TestQuietHoursHoldStatusUntilMorning(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	clk := &clock{now: time.Date(2026, 3, 11, 21, 0, 0, 0, loc)}
+	w, _ := submittedWorld(t, clk)
+	clk.Set(time.Date(2026, 3, 11, 23, 15, 0, 0, loc))
+	if code := w.postEvent("CASE-A", event("assigned", clk.Now()), ""); code != 200 {
+		t.Fatal(code)
+	}
+	clk.Set(time.Date(2026, 3, 12, 6, 59, 0, 0, loc))
+	w.p.RunDue(context.Background())
+	time.Sleep(200 * time.Millisecond)
+	if got := w.templates(); len(got) != 1 {
+		t.Fatalf("sent during quiet hours: %v", got)
+	}
+	clk.Set(time.Date(2026, 3, 12, 7, 0, 0, 0, loc))
+	w.p.RunDue(context.Background())
+	waitFor(t, "morning message", func() bool { return w.lastSent().Template == "status_assigned" })
+}
+
+func TestOptedOutCitizenIsLeftInPeace(t *testing.T) {
+	w, _ := submittedWorld(t, nil)
+	w.say("退订")
+	waitFor(t, "unsubscribe confirmed", func() bool { return w.lastSent().Template == "unsubscribe" })
+	for _, st := range []string{"assigned", "resolved"} {
+		if code := w.postEvent("CASE-A", event(st, time.Now()), ""); code != 200 {
+			t.Fatal(code)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := strings.Join(w.templates(), ","); got != "receipt,unsubscribe" {
+		t.Errorf("sent after opt-out: %s", got)
+	}
+	if c := w.state().Cases[0]; c.Status != intake.StatusResolved || len(c.History) != 2 {
+		t.Errorf("events must be recorded: %+v", c)
+	}
+}
+
