@@ -186,5 +186,3 @@ func TestSupplementFollowsItsPetition(t *testing.T) {
 		t.Errorf("order: %v", paths)
 	}
 }
-
-

@@ -180,4 +180,3 @@ func TestOptedOutCitizenIsLeftInPeace(t *testing.T) {
 		t.Errorf("events must be recorded: %+v", c)
 	}
 }
-
