@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/bot/sms"
 	"github.com/spf13/cobra"
 )
 
@@ -27,7 +28,14 @@ func newServe(g *globals) *cobra.Command {
 			defer a.close()
 			srv := bot.NewServer(a.store, a.metrics, log)
 			a.routes(srv)
-			if !cfg.SMS.Twilio.Enabled() {
+			if cfg.SMS.Twilio.Enabled() {
+				ch, err := sms.New(sms.Options{Config: cfg, Store: a.store, Pipeline: a.pipeline, SendQueue: a.sendq, Metrics: a.metrics, Logger: log})
+				if err != nil {
+					return err
+				}
+				ch.Register(srv)
+				a.sendq.Register(bot.ChannelSMS, ch.Sender())
+			} else {
 				log.Info("SMS off: sms.twilio.account_sid and auth_token are not set")
 			}
 			if cfg.Telegram.Token == "" {

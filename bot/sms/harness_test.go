@@ -1,0 +1,249 @@
+package sms_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/bot/sms"
+	"github.com/minsheng/minsheng/bot/sms/smstest"
+	"github.com/minsheng/minsheng/config"
+	"github.com/minsheng/minsheng/dialog"
+	"github.com/minsheng/minsheng/intake/outbox"
+	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+const (
+	accountSID = "AC0123456789abcdef0123456789abcdef"
+	authToken  = "authtoken0123456789abcdef"
+	// publicURL is what Twilio calls; the server under test listens
+	// elsewhere (httptest), as behind a proxy: signatures must be checked
+	// over this, not over the local address.
+	publicURL = "https://hotline.example.org"
+	official  = "+8613800000001"
+	citizen   = "+8613912345678"
+	complaint = "谯城区汤陵街道幸福小区门口的路灯坏了一个月了，晚上很黑"
+)
+
+// harness is the real runtime on the real Redis: pipeline, send queue and
+// the SMS channel behind bot.Server, with Twilio faked at the wire.
+type harness struct {
+	tb       testing.TB
+	rdb      redis.UniversalClient
+	prefix   string
+	store    *bot.Store
+	cfg      *config.Config
+	metrics  *bot.Metrics
+	pipeline *bot.Pipeline
+	sendq    *bot.SendQueue
+	channel  *sms.Channel
+	fake     *smstest.Fake
+	local    string       // where the server listens
+	handler  http.Handler // the server's handler (benchmarks call it directly)
+	log      *slog.Logger
+}
+
+type harnessOptions struct {
+	rate             float64 // sms.twilio.rate_per_second (default 1000: no waiting)
+	messagingService string
+	resendAfter      time.Duration // default: at once
+	logTo            io.Writer     // the runtime's log (masked by bot.NewLogger)
+	// channelLog, when set, gets the channel's own log through a plain
+	// handler, to check the channel masks numbers itself.
+	channelLog io.Writer
+}
+
+func newHarness(tb testing.TB, o harnessOptions) *harness {
+	tb.Helper()
+	rdb, prefix := redistest.Client(tb)
+	fake := smstest.NewFake(tb, accountSID, authToken)
+	cfg := config.Default()
+	cfg.HTTP.PublicURL = publicURL
+	if o.rate == 0 {
+		o.rate = 1000
+	}
+	if o.resendAfter == 0 {
+		o.resendAfter = -1
+	}
+	cfg.SMS.Twilio = config.Twilio{AccountSID: accountSID, AuthToken: authToken, MessagingServiceSID: o.messagingService,
+		APIBaseURL: fake.URL, RatePerSecond: o.rate}
+	cfg.Officials = []config.Official{{Number: official, Name: "张三", Title: "市长"}}
+	if o.logTo == nil {
+		o.logTo = io.Discard
+	}
+	log := bot.NewLogger(o.logTo, "debug", "text")
+	metrics := bot.NewMetrics()
+	store := bot.NewStore(rdb, prefix)
+	tpl, _ := dialog.NewTemplates(nil)
+	machine := dialog.New(dialog.Settings{Location: cfg.Location(), FloodMax: cfg.Flood.MaxMessages}, tpl)
+	pipeline := bot.NewPipeline(store, machine, &cfg, metrics, log, bot.PipelineOptions{Flood: cfg.Flood})
+	sendq := bot.NewSendQueue(rdb, prefix, metrics, log, queue.Options{
+		Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond,
+		Backoff: func(int) time.Duration { return 50 * time.Millisecond },
+	})
+	chLog := log
+	if o.channelLog != nil {
+		chLog = slog.New(slog.NewTextHandler(o.channelLog, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	ch, err := sms.New(sms.Options{Config: &cfg, Store: store, Pipeline: pipeline, SendQueue: sendq,
+		Metrics: metrics, Logger: chLog, ResendAfter: o.resendAfter})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sendq.Register(bot.ChannelSMS, ch.Sender())
+	srv := bot.NewServer(store, metrics, log)
+	ch.Register(srv)
+	hs := httptest.NewServer(srv.Handler())
+	tb.Cleanup(hs.Close)
+	return &harness{tb: tb, rdb: rdb, prefix: prefix, store: store, cfg: &cfg, metrics: metrics, pipeline: pipeline,
+		sendq: sendq, channel: ch, fake: fake, local: hs.URL, handler: srv.Handler(), log: log}
+}
+
+// start runs the send queue until the test ends.
+func (h *harness) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = h.sendq.Run(ctx); close(done) }()
+	h.tb.Cleanup(func() { cancel(); <-done })
+}
+
+// post sends a form to path as Twilio would, signed.
+func (h *harness) post(path string, form url.Values) *http.Response {
+	h.tb.Helper()
+	req, err := smstest.SignedRequest(authToken, h.local, publicURL+path, form)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	return h.do(req)
+}
+
+func (h *harness) do(req *http.Request) *http.Response {
+	h.tb.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(strings.NewReader(string(body)))
+	return resp
+}
+
+// inbound posts an SMS from a citizen to the official and wants 200.
+func (h *harness) inbound(from, body, sid string) {
+	h.tb.Helper()
+	resp := h.post(sms.InboundPath, smstest.InboundForm(accountSID, from, official, body, sid))
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		h.tb.Fatalf("inbound %s: %d %s", sid, resp.StatusCode, b)
+	}
+}
+
+// petitions reads the outbox: every record the pipeline submitted.
+func (h *harness) petitions() []outbox.Record {
+	h.tb.Helper()
+	q := queue.New(h.rdb, h.prefix, outbox.QueueName, nil, queue.Options{})
+	var out []outbox.Record
+	for s := 0; s < queue.Shards; s++ {
+		msgs, err := h.rdb.XRange(context.Background(), q.StreamKey(s), "-", "+").Result()
+		if err != nil {
+			h.tb.Fatal(err)
+		}
+		for _, m := range msgs {
+			var env queue.Envelope
+			if err := json.Unmarshal([]byte(m.Values["e"].(string)), &env); err != nil {
+				h.tb.Fatal(err)
+			}
+			var r outbox.Record
+			if err := json.Unmarshal(env.Body, &r); err != nil {
+				h.tb.Fatal(err)
+			}
+			if r.Type == outbox.TypePetition {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// drained waits until the send queue has nothing left to do (dead letters aside).
+func (h *harness) drained() {
+	h.tb.Helper()
+	eventually(h.tb, "send queue drained", func() bool {
+		st, err := h.sendq.Stats(context.Background())
+		return err == nil && st.Empty() && st.Pending == 0
+	})
+}
+
+// keys lists every key the test wrote.
+func (h *harness) keys() []string {
+	h.tb.Helper()
+	keys, err := h.rdb.Keys(context.Background(), h.prefix+"*").Result()
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	return keys
+}
+
+// optedOut reads the citizen's conversation state. The key layout is the
+// bot package's (conversation.go: shard tag + "conv:" + conversation); bot
+// exports no reader of it.
+func (h *harness) optedOut(conv string) bool {
+	h.tb.Helper()
+	raw, err := h.rdb.Get(context.Background(), queue.Tag(h.prefix, queue.ShardOf(conv))+"conv:"+conv).Result()
+	if err != nil {
+		h.tb.Fatalf("state of %s: %v", conv, err)
+	}
+	var st struct {
+		D struct {
+			OptedOut bool `json:"opted_out"`
+		} `json:"d"`
+	}
+	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		h.tb.Fatal(err)
+	}
+	return st.D.OptedOut
+}
+
+// deadLetters of both send streams.
+func (h *harness) deadLetters() []queue.DeadLetter {
+	h.tb.Helper()
+	a, err := h.sendq.Queue().DeadLetters(context.Background(), 100)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	b, err := h.sendq.Bulk().DeadLetters(context.Background(), 100)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	return append(a, b...)
+}
+
+func eventually(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// outbound builds a message for the send queue as the pipeline would.
+func outbound(to string, seq int64, text string, bulk bool) bot.Outbound {
+	conv := "sms:" + to
+	return bot.Outbound{Key: conv + ":" + strconv.FormatInt(seq, 10), Channel: bot.ChannelSMS, Conversation: conv, To: to, From: official,
+		Text: text, Bulk: bulk, Seq: seq}
+}

@@ -1,0 +1,100 @@
+package sms
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/bot/sms/smstest"
+)
+
+var at = time.Date(2026, 3, 11, 14, 5, 0, 0, time.UTC)
+
+func TestParseInboundSMS(t *testing.T) {
+	in, err := parseInbound(smstest.InboundForm("AC1", "+8613912345678", "+8613800000001", "路灯坏了", "SM1"), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bot.Inbound{Channel: bot.ChannelSMS, Conversation: "sms:+8613912345678", From: "+8613912345678",
+		Phone: "+8613912345678", To: "+8613800000001", Text: "路灯坏了", ProviderID: "SM1", At: at}
+	if in.Channel != want.Channel || in.Conversation != want.Conversation || in.From != want.From || in.Phone != want.Phone ||
+		in.To != want.To || in.Text != want.Text || in.ProviderID != want.ProviderID || !in.At.Equal(at) || len(in.Attachments) != 0 {
+		t.Errorf("got %+v\nwant %+v", in, want)
+	}
+}
+
+func TestParseInboundMMS(t *testing.T) {
+	form := smstest.AddMedia(smstest.InboundForm("AC1", "+8613912345678", "+8613800000001", "", "MM1"),
+		smstest.Media{URL: "https://api.twilio.com/m/1", ContentType: "image/jpeg"},
+		smstest.Media{URL: "https://api.twilio.com/m/2", ContentType: "audio/amr"},
+		smstest.Media{URL: "https://api.twilio.com/m/3", ContentType: "video/3gpp"},
+		smstest.Media{URL: "https://api.twilio.com/m/4", ContentType: "application/pdf"},
+	)
+	form.Set("MediaUrl9", "https://api.twilio.com/m/beyond-NumMedia")
+	in, err := parseInbound(form, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := []string{"image", "audio", "video", "file"}
+	if len(in.Attachments) != 4 {
+		t.Fatalf("attachments %+v", in.Attachments)
+	}
+	for i, a := range in.Attachments {
+		if a.Kind != kinds[i] || a.URL != "https://api.twilio.com/m/"+strconv.Itoa(i+1) || a.Type == "" {
+			t.Errorf("attachment %d: %+v", i, a)
+		}
+	}
+}
+
+func TestParseInboundRefusesMissingFields(t *testing.T) {
+	for _, field := range []string{"From", "To", "MessageSid"} {
+		form := smstest.InboundForm("AC1", "+8613912345678", "+8613800000001", "x", "SM1")
+		form.Del(field)
+		if _, err := parseInbound(form, at); err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("without %s: %v", field, err)
+		}
+	}
+}
+
+// FuzzParseInbound feeds arbitrary form bodies (as Twilio or an attacker
+// could post them) through the parsing: never a panic, and what comes out
+// is always a well-formed inbound message.
+func FuzzParseInbound(f *testing.F) {
+	f.Add(smstest.InboundForm("AC1", "+8613912345678", "+8613800000001", "路灯坏了", "SM1").Encode())
+	f.Add(smstest.AddMedia(smstest.InboundForm("AC1", "+1415", "+86138", "", "MM1"),
+		smstest.Media{URL: "https://x/1", ContentType: "image/png"}).Encode())
+	f.Add("From=%2B86&To=1&MessageSid=S&NumMedia=99999999999999999999&MediaUrl0=u")
+	f.Add("From=a&To=b&MessageSid=c&NumMedia=-3&MediaContentType0=IMAGE/GIF&MediaUrl0=u")
+	f.Add("From=&To=&MessageSid=")
+	f.Add("%zz=1&From=x")
+	f.Fuzz(func(t *testing.T, body string) {
+		form, err := url.ParseQuery(body)
+		if err != nil {
+			return // the handler answers 400 before parsing
+		}
+		in, err := parseInbound(form, at)
+		if err != nil {
+			return
+		}
+		if in.Channel != bot.ChannelSMS || in.Conversation != "sms:"+in.From || in.From == "" || in.To == "" ||
+			in.ProviderID == "" || in.Phone != in.From || !in.At.Equal(at) {
+			t.Fatalf("malformed inbound %+v", in)
+		}
+		if len(in.Attachments) > maxMedia {
+			t.Fatalf("%d attachments", len(in.Attachments))
+		}
+		for _, a := range in.Attachments {
+			switch a.Kind {
+			case "image", "audio", "video", "file":
+			default:
+				t.Fatalf("attachment kind %q", a.Kind)
+			}
+			if a.URL == "" {
+				t.Fatal("attachment without URL")
+			}
+		}
+	})
+}

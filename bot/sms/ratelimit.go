@@ -1,0 +1,107 @@
+package sms
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// rateLimiter spaces the messages of one sending number (or messaging
+// service) at rate_per_second, across every replica: the schedule is one
+// GCRA "theoretical arrival time" in Redis, advanced by one script, timed by
+// the Redis server's clock so replicas with skewed clocks agree. There is no
+// burst: a number that was idle sends at once, then one message per
+// interval, which is what carriers count.
+//
+// Replies go before bulk (status and survey messages). A reply that finds no
+// token registers itself in the number's set of waiting replies (until a
+// little after its turn, so a reply whose worker died stops counting) and
+// is deferred to the time its token comes; a bulk message that finds any
+// reply waiting is deferred even when a token is free, by one interval per
+// waiting reply. So a burst of status messages never delays the answer to
+// a citizen's own message by more than one interval, and bulk runs at full
+// rate whenever nobody is waiting.
+//
+// A denied message does not hold the queue: the sender returns
+// queue.Defer(wait), and the send queue goes on with other numbers.
+type rateLimiter struct {
+	rdb      redis.UniversalClient
+	prefix   string
+	interval time.Duration
+	// hold is how long past its due time a waiting reply keeps bulk back:
+	// the send queue needs a poll or two to hand a deferred entry back.
+	hold time.Duration
+}
+
+// rateScript takes a token for one message.
+//
+// KEYS: schedule (TAT, µs), waiting replies (zset: member → expiry µs)
+// ARGV: interval µs, kind (reply|bulk), member, hold µs
+// Returns {1, 0} when sent now, {0, wait µs} when not.
+var rateScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local reply = ARGV[2] == 'reply'
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local wait = tat - now
+if not reply then
+  local waiting = redis.call('ZCARD', KEYS[2])
+  if waiting > 0 then
+    return {0, wait + interval * waiting}
+  end
+end
+if wait > 0 then
+  if reply then
+    local expiry = now + wait + tonumber(ARGV[4])
+    redis.call('ZADD', KEYS[2], string.format('%.0f', expiry), ARGV[3])
+    redis.call('PEXPIRE', KEYS[2], math.ceil((wait + tonumber(ARGV[4])) / 1000) + 1000)
+  end
+  return {0, wait}
+end
+redis.call('SET', KEYS[1], string.format('%.0f', tat + interval), 'PX', math.ceil(interval / 1000) + 1000)
+if reply then redis.call('ZREM', KEYS[2], ARGV[3]) end
+return {1, 0}
+`)
+
+func newRateLimiter(rdb redis.UniversalClient, prefix string, perSecond float64) *rateLimiter {
+	if perSecond <= 0 {
+		perSecond = 1
+	}
+	interval := time.Duration(float64(time.Second) / perSecond)
+	if interval < time.Microsecond {
+		interval = time.Microsecond
+	}
+	return &rateLimiter{rdb: rdb, prefix: prefix, interval: interval, hold: max(5*time.Second, 2*interval)}
+}
+
+// keys of a sending number's schedule, under one hash tag (Redis Cluster).
+func (l *rateLimiter) keys(sender string) []string {
+	base := l.prefix + "sms:rate:{" + sender + "}"
+	return []string{base, base + ":waiting"}
+}
+
+// take asks for the token to send one message now. member names the
+// message (the same on every attempt). It returns 0 when the message may
+// go, or how long to wait.
+func (l *rateLimiter) take(ctx context.Context, sender string, bulk bool, member string) (time.Duration, error) {
+	kind := "reply"
+	if bulk {
+		kind = "bulk"
+	}
+	res, err := rateScript.Run(ctx, l.rdb, l.keys(sender), l.interval.Microseconds(), kind, member, l.hold.Microseconds()).Int64Slice()
+	if err != nil {
+		return 0, fmt.Errorf("sms rate limit: %w", err)
+	}
+	if len(res) != 2 {
+		return 0, fmt.Errorf("sms rate limit: unexpected answer %v", res)
+	}
+	if res[0] == 1 {
+		return 0, nil
+	}
+	return max(time.Duration(res[1])*time.Microsecond, time.Millisecond), nil
+}

@@ -1,0 +1,205 @@
+package sms
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/minsheng/minsheng/bot"
+	"github.com/redis/go-redis/v9"
+)
+
+// What the channel keeps in Redis, every key under the store's prefix and
+// with a TTL:
+//
+//	sms:out:{key}        hash: parts (parts of the message already sent),
+//	                     nb (not before, unix ms: a re-send waits)         1 day
+//	sms:msg:{sid}        hash: the Outbound and the part sent as Twilio's
+//	                     MessageSid, for status callbacks (state, resent)  1 day
+//	sms:loop:{to}:{hash} zset: messages with this text to this number      10 min
+//	sms:rate:{from}      the number's send schedule (see rateLimiter)
+//
+// Each command touches one key, so they work in Redis Cluster; the few sent
+// together go in one pipelined round trip.
+type records struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+// recordTTL is how long a sent message is remembered for its callbacks.
+const recordTTL = 24 * time.Hour
+
+// Loop guard: never the same text to the same number more than loopMax
+// times in loopWindow (an auto-reply ping-pong with another bot).
+const (
+	loopMax    = 3
+	loopWindow = 10 * time.Minute
+)
+
+func (s *records) outKey(key string) string { return s.prefix + "sms:out:" + key }
+func (s *records) msgKey(sid string) string { return s.prefix + "sms:msg:" + sid }
+
+func (s *records) loopKey(to, text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return s.prefix + "sms:loop:" + to + ":" + hex.EncodeToString(sum[:12])
+}
+
+// loopScript counts one message (member: its key, the same on every
+// attempt) with this text to this number in the sliding window. It
+// returns 0 when the message would be one too many.
+//
+// KEYS: loop zset. ARGV: now ms, window ms, member, max.
+var loopScript = redis.NewScript(`
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) then return 1 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`)
+
+// progress is how far a message got.
+type progress struct {
+	looping   bool      // the loop guard refuses it
+	partsSent int       // parts Twilio already took
+	notBefore time.Time // a re-send waits until then
+}
+
+// begin passes a message through the loop guard and reads its progress, in
+// one round trip.
+func (s *records) begin(ctx context.Context, m bot.Outbound, now time.Time) (progress, error) {
+	for try := 0; ; try++ {
+		p, err := s.tryBegin(ctx, m, now)
+		// EVALSHA in a pipeline cannot fall back to EVAL by itself: load
+		// the script (a fresh or flushed Redis) and try once more.
+		if try == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			if lerr := loopScript.Load(ctx, s.rdb).Err(); lerr != nil {
+				return progress{}, fmt.Errorf("load loop guard: %w", lerr)
+			}
+			continue
+		}
+		return p, err
+	}
+}
+
+func (s *records) tryBegin(ctx context.Context, m bot.Outbound, now time.Time) (progress, error) {
+	pipe := s.rdb.Pipeline()
+	loop := loopScript.EvalSha(ctx, pipe, []string{s.loopKey(m.To, m.Text)}, now.UnixMilli(), loopWindow.Milliseconds(), m.Key, loopMax)
+	st := pipe.HMGet(ctx, s.outKey(m.Key), "parts", "nb")
+	if _, err := pipe.Exec(ctx); err != nil {
+		if redis.HasErrorPrefix(loop.Err(), "NOSCRIPT") {
+			return progress{}, loop.Err()
+		}
+		return progress{}, fmt.Errorf("read send progress: %w", err)
+	}
+	var p progress
+	ok, _ := loop.Int()
+	p.looping = ok == 0
+	vals := st.Val()
+	if s, ok := vals[0].(string); ok {
+		p.partsSent, _ = strconv.Atoi(s)
+	}
+	if s, ok := vals[1].(string); ok {
+		if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+			p.notBefore = time.UnixMilli(ms)
+		}
+	}
+	return p, nil
+}
+
+// sentRecord is what a MessageSid stands for.
+type sentRecord struct {
+	Outbound bot.Outbound
+	Part     string // the text sent under this sid
+}
+
+// sent records that part n of m went out as sid, in one round trip.
+func (s *records) sent(ctx context.Context, m bot.Outbound, n int, sid, part string) error {
+	ob, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode outbound: %w", err)
+	}
+	pipe := s.rdb.Pipeline()
+	out := s.outKey(m.Key)
+	pipe.HSet(ctx, out, "parts", n+1)
+	pipe.Expire(ctx, out, recordTTL)
+	if sid != "" {
+		msg := s.msgKey(sid)
+		pipe.HSet(ctx, msg, "ob", ob, "part", part)
+		pipe.Expire(ctx, msg, recordTTL)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("record sent message: %w", err)
+	}
+	return nil
+}
+
+// statusScript records a delivery status of a sent message. It returns
+// {0} for an unknown sid, else {1, first (this status not seen before for
+// this sid), claimed (1 if ARGV[3] asked to claim the re-send and nobody had),
+// outbound, part}.
+//
+// KEYS: msg hash. ARGV: state, twilio status, claim re-send (0/1), state rank.
+var statusScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local first = redis.call('HSETNX', KEYS[1], 'st:' .. ARGV[2], '1')
+local rank = tonumber(redis.call('HGET', KEYS[1], 'rank') or '0')
+if tonumber(ARGV[4]) >= rank then
+  redis.call('HSET', KEYS[1], 'state', ARGV[1], 'rank', ARGV[4])
+end
+local claimed = 0
+if ARGV[3] == '1' then claimed = redis.call('HSETNX', KEYS[1], 'resent', '1') end
+return {1, first, claimed, redis.call('HGET', KEYS[1], 'ob') or '', redis.call('HGET', KEYS[1], 'part') or ''}
+`)
+
+// statusUpdate is what recording a status found.
+type statusUpdate struct {
+	known   bool // we sent this sid (within recordTTL)
+	first   bool // the first callback with this status for this sid
+	claimed bool // this callback owns the re-send
+	record  sentRecord
+}
+
+func (s *records) status(ctx context.Context, sid string, st deliveryState, twilioStatus string, claimResend bool) (statusUpdate, error) {
+	claim := "0"
+	if claimResend {
+		claim = "1"
+	}
+	res, err := statusScript.Run(ctx, s.rdb, []string{s.msgKey(sid)}, string(st), twilioStatus, claim, st.rank()).Slice()
+	if err != nil {
+		return statusUpdate{}, fmt.Errorf("record delivery status: %w", err)
+	}
+	var u statusUpdate
+	if n, _ := res[0].(int64); n == 0 || len(res) < 5 {
+		return u, nil
+	}
+	u.known = true
+	u.first = res[1] == int64(1)
+	u.claimed = res[2] == int64(1)
+	raw, _ := res[3].(string)
+	if err := json.Unmarshal([]byte(raw), &u.record.Outbound); err != nil {
+		return u, fmt.Errorf("sent message record of %s unreadable: %w", sid, err)
+	}
+	u.record.Part, _ = res[4].(string)
+	return u, nil
+}
+
+// unclaimResend gives the re-send back after it could not be queued, so
+// Twilio's retry of the callback can try again.
+func (s *records) unclaimResend(ctx context.Context, sid string) error {
+	return s.rdb.HDel(ctx, s.msgKey(sid), "resent").Err()
+}
+
+// delay makes a message wait until at before it is sent (a re-send).
+func (s *records) delay(ctx context.Context, key string, at time.Time) error {
+	pipe := s.rdb.Pipeline()
+	pipe.HSet(ctx, s.outKey(key), "nb", at.UnixMilli())
+	pipe.Expire(ctx, s.outKey(key), recordTTL)
+	_, err := pipe.Exec(ctx)
+	return err
+}

@@ -1,0 +1,156 @@
+package sms
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/intake/queue"
+	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+)
+
+// Sender delivers the send queue's SMS through Twilio. It is the channel's
+// bot.Sender; the send queue keeps each citizen's messages in order and
+// retries what it returns an ordinary error for.
+type Sender struct {
+	api              *twilioAPI
+	limiter          *rateLimiter
+	records          *records
+	country          countryGuard
+	pipeline         *bot.Pipeline
+	messagingService string
+	statusCallback   string
+	metrics          *metrics
+	log              *slog.Logger
+	now              func() time.Time
+}
+
+// Send sends m, in several messages when it is longer than MaxBody. It
+// returns nil when Twilio took every part; an error wrapping bot.ErrDropped
+// when a guard refused it; queue.Defer when the sending number has to wait
+// its turn; an error wrapping queue.ErrPermanent when Twilio refused it for
+// good; any other error to be retried. A retry resumes after the parts
+// already sent.
+func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
+	kind := kindOf(m)
+	if !s.country.allows(m.To) {
+		s.metrics.dropped.WithLabelValues("country").Inc()
+		s.log.Warn("SMS not sent: number outside sms.allowed_country_codes",
+			"to", bot.MaskPhones(m.To), "key", bot.MaskPhones(m.Key), "kind", kind)
+		return fmt.Errorf("sms to %s: outside sms.allowed_country_codes: %w", bot.MaskPhones(m.To), bot.ErrDropped)
+	}
+	from := m.From
+	if s.messagingService != "" {
+		from = s.messagingService
+	}
+	if from == "" {
+		return fmt.Errorf("sms %s: no number to send from: %w", bot.MaskPhones(m.Key), queue.ErrPermanent)
+	}
+	parts := Split(m.Text)
+	if len(parts) == 0 {
+		return fmt.Errorf("sms %s: empty message: %w", bot.MaskPhones(m.Key), queue.ErrPermanent)
+	}
+	now := s.now()
+	prog, err := s.records.begin(ctx, m, now)
+	if err != nil {
+		return err
+	}
+	if prog.looping {
+		s.metrics.dropped.WithLabelValues("loop").Inc()
+		s.log.Warn("SMS not sent: the same text to this number more than 3 times in 10 minutes (reply loop?)",
+			"to", bot.MaskPhones(m.To), "key", bot.MaskPhones(m.Key), "template", m.Template)
+		return fmt.Errorf("sms to %s: same text %d times in %s: %w", bot.MaskPhones(m.To), loopMax+1, loopWindow, bot.ErrDropped)
+	}
+	if wait := prog.notBefore.Sub(now); wait > 0 {
+		return queue.Defer(wait) // a re-send after a transient failure
+	}
+	for n := prog.partsSent; n < len(parts); n++ {
+		wait, err := s.limiter.take(ctx, from, m.Bulk, fmt.Sprintf("%s#%d", m.Key, n))
+		if err != nil {
+			return err
+		}
+		if wait > 0 {
+			s.metrics.rateLimited.WithLabelValues(kind).Inc()
+			return queue.Defer(wait)
+		}
+		if err := s.sendPart(ctx, m, n, len(parts), parts[n]); err != nil {
+			return err
+		}
+		s.metrics.segments.WithLabelValues(kind).Add(float64(Segments(parts[n])))
+	}
+	return nil
+}
+
+// sendPart sends part n (of total) of m and records it.
+func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, part string) error {
+	p := &openapi.CreateMessageParams{}
+	p.SetTo(m.To)
+	if s.messagingService != "" {
+		p.SetMessagingServiceSid(s.messagingService)
+	} else {
+		p.SetFrom(m.From)
+	}
+	p.SetBody(part)
+	p.SetStatusCallback(s.statusCallback)
+	msg, ans, err := s.api.createMessage(ctx, p)
+	sid := ""
+	if msg != nil && msg.Sid != nil {
+		sid = *msg.Sid
+	}
+	if err != nil && ans.status >= 200 && ans.status < 300 {
+		// Twilio took it but the answer did not decode: sending again
+		// would deliver it twice, so count it sent, without a sid.
+		s.log.Warn("Twilio accepted an SMS with an unreadable answer", "key", bot.MaskPhones(m.Key), "err", bot.MaskPhones(err.Error()))
+		err = nil
+	}
+	if err != nil {
+		return s.failed(ctx, m, err, ans)
+	}
+	if rerr := s.records.sent(ctx, m, n, sid, part); rerr != nil {
+		// Twilio has it; a retry would send this part again. Still better
+		// than losing the rest of the message: retry.
+		return fmt.Errorf("sms %s part %d/%d sent as %s but not recorded: %w", bot.MaskPhones(m.Key), n+1, total, sid, rerr)
+	}
+	s.log.Debug("SMS sent", "sid", sid, "to", bot.MaskPhones(m.To), "part", n+1, "of", total, "kind", kindOf(m))
+	return nil
+}
+
+// failed turns a failed call into the send queue's outcome.
+func (s *Sender) failed(ctx context.Context, m bot.Outbound, err error, ans answer) error {
+	reason := bot.MaskPhones(err.Error())
+	what, code := classify(err, ans)
+	switch what {
+	case failUnsubscribed:
+		conv := m.Conversation
+		if conv == "" {
+			conv = "sms:" + m.To
+		}
+		if oerr := s.pipeline.OptOut(ctx, conv); oerr != nil {
+			// Retried: Twilio answers 21610 again and the opt-out is tried again.
+			return fmt.Errorf("sms %s: recipient unsubscribed (21610), recording the opt-out failed: %w", bot.MaskPhones(m.Key), oerr)
+		}
+		s.metrics.optOuts.WithLabelValues("send").Inc()
+		s.log.Info("citizen opted out: Twilio reports the recipient unsubscribed (21610)", "to", bot.MaskPhones(m.To))
+		return fmt.Errorf("sms %s: recipient unsubscribed (21610): %w", bot.MaskPhones(m.Key), queue.ErrPermanent)
+	case failPermanent:
+		return fmt.Errorf("sms %s refused by Twilio (HTTP %d, code %d): %s: %w", bot.MaskPhones(m.Key), ans.status, code, reason, queue.ErrPermanent)
+	}
+	err = fmt.Errorf("sms %s: Twilio (HTTP %d): %s", bot.MaskPhones(m.Key), ans.status, reason)
+	if d, ok := parseRetryAfter(ans.retryAfter, s.now()); ok {
+		return queue.RetryAfter(err, d)
+	}
+	return err
+}
+
+// kindOf is the metric label of a message: a reply to the citizen's own
+// message, or bulk (status and survey).
+func kindOf(m bot.Outbound) string {
+	if m.Bulk {
+		return "bulk"
+	}
+	return "reply"
+}
+
+var _ bot.Sender = (*Sender)(nil)

@@ -1,0 +1,136 @@
+package sms_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/minsheng/minsheng/bot/sms"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// replied takes a citizen's message in and waits for the reply at Twilio.
+func replied(t *testing.T, h *harness, sid string) string {
+	t.Helper()
+	h.inbound(citizen, complaint, sid)
+	msgs := h.fake.WaitForMessages(t, 1, 10*time.Second)
+	h.drained()
+	return msgs[0].SID
+}
+
+func TestStatusCallback21610OptsTheCitizenOut(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.start()
+	sid := replied(t, h, "SMopt")
+	if h.optedOut("sms:" + citizen) {
+		t.Fatal("opted out before the callback")
+	}
+	code, err := h.fake.SendStatus(context.Background(), h.local, sid, "undelivered", 21610)
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("callback: %d %v", code, err)
+	}
+	if !h.optedOut("sms:" + citizen) {
+		t.Error("citizen not opted out after 21610")
+	}
+	if n := testutil.ToFloat64(registryCounter(t, h, "minsheng_sms_opt_outs_total", "source", "callback")); n != 1 {
+		t.Errorf("opt-out metric %v", n)
+	}
+}
+
+func TestStatusCallbackFailed30003IsResentOnceAndBounded(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.start()
+	ctx := context.Background()
+	sid := replied(t, h, "SMresend")
+	// Twilio may repeat a callback: the second must not send again.
+	for i := 0; i < 2; i++ {
+		if code, err := h.fake.SendStatus(ctx, h.local, sid, "failed", 30003); err != nil || code != http.StatusOK {
+			t.Fatalf("callback: %d %v", code, err)
+		}
+	}
+	msgs := h.fake.WaitForMessages(t, 2, 10*time.Second)
+	h.drained()
+	time.Sleep(100 * time.Millisecond)
+	if len(h.fake.Messages()) != 2 {
+		t.Fatalf("re-sent %d times, want once", len(h.fake.Messages())-1)
+	}
+	if msgs[1].Body != msgs[0].Body || msgs[1].To != citizen || msgs[1].From != official || msgs[1].SID == sid {
+		t.Errorf("re-sent message %+v, first %+v", msgs[1], msgs[0])
+	}
+	// The re-sent message fails again: sent a second time; a third failure ends it.
+	if code, _ := h.fake.SendStatus(ctx, h.local, msgs[1].SID, "undelivered", 30008); code != http.StatusOK {
+		t.Fatalf("callback: %d", code)
+	}
+	msgs = h.fake.WaitForMessages(t, 3, 10*time.Second)
+	if code, _ := h.fake.SendStatus(ctx, h.local, msgs[2].SID, "failed", 30001); code != http.StatusOK {
+		t.Fatalf("callback: %d", code)
+	}
+	h.drained()
+	time.Sleep(200 * time.Millisecond)
+	if n := len(h.fake.Messages()); n != 3 {
+		t.Errorf("%d messages: re-sends are bounded to 2", n)
+	}
+	if n := testutil.ToFloat64(registryCounter(t, h, "minsheng_sms_resends_total", "", "")); n != 2 {
+		t.Errorf("resends metric %v", n)
+	}
+	if n := testutil.ToFloat64(registryCounter(t, h, "minsheng_sms_status_total", "status", "failed")); n != 3 {
+		t.Errorf("failed status metric %v (a repeated callback counts once)", n)
+	}
+}
+
+func TestStatusCallbackWithAPermanentErrorIsNotResent(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.start()
+	sid := replied(t, h, "SMperm")
+	for _, code := range []int{30005, 30007} { // unknown handset, filtered
+		if c, _ := h.fake.SendStatus(context.Background(), h.local, sid, "undelivered", code); c != http.StatusOK {
+			t.Fatalf("callback: %d", c)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	h.drained()
+	if n := len(h.fake.Messages()); n != 1 {
+		t.Errorf("a permanent failure was re-sent: %d messages", n)
+	}
+}
+
+func TestResendWaitsResendAfter(t *testing.T) {
+	h := newHarness(t, harnessOptions{resendAfter: 700 * time.Millisecond})
+	h.start()
+	sid := replied(t, h, "SMlater")
+	start := time.Now()
+	if code, _ := h.fake.SendStatus(context.Background(), h.local, sid, "failed", 30003); code != http.StatusOK {
+		t.Fatalf("callback: %d", code)
+	}
+	msgs := h.fake.WaitForMessages(t, 2, 10*time.Second)
+	if waited := msgs[1].At.Sub(start); waited < 700*time.Millisecond {
+		t.Errorf("re-sent after %v, want at least 700ms", waited)
+	}
+}
+
+func TestStatusCallbacksAreCountedByDeliveryState(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.start()
+	sid := replied(t, h, "SMstates")
+	ctx := context.Background()
+	for _, st := range []string{"queued", "sent", "delivered", "delivered", "read"} {
+		if code, _ := h.fake.SendStatus(ctx, h.local, sid, st, 0); code != http.StatusOK {
+			t.Fatalf("%s: %d", st, code)
+		}
+	}
+	for state, want := range map[string]float64{"pending": 1, "sent": 1, "delivered": 2} {
+		if got := testutil.ToFloat64(registryCounter(t, h, "minsheng_sms_status_total", "status", state)); got != want {
+			t.Errorf("%s: %v, want %v", state, got, want)
+		}
+	}
+	// A callback for a message we do not know (older than a day) is answered and counted.
+	form := url.Values{"MessageSid": {"SMunknown"}, "MessageStatus": {"delivered"}, "AccountSid": {accountSID}}
+	if resp := h.post(sms.StatusPath, form); resp.StatusCode != http.StatusOK {
+		t.Errorf("unknown sid: %d", resp.StatusCode)
+	}
+	if resp := h.post(sms.StatusPath, url.Values{"AccountSid": {accountSID}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("no sid: %d", resp.StatusCode)
+	}
+}
