@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/minsheng/minsheng/dialog"
 	"github.com/minsheng/minsheng/intake"
 	"github.com/minsheng/minsheng/intake/backend/file"
+	"github.com/minsheng/minsheng/intake/classify"
 	"github.com/minsheng/minsheng/intake/backend/open311"
 	"github.com/minsheng/minsheng/intake/backend/webhook"
 	"github.com/minsheng/minsheng/intake/outbox"
@@ -82,10 +84,35 @@ func dialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Setting
 	for _, p := range cfg.Intake.Places {
 		set.Places = append(set.Places, understand.KnownPlace{County: p.County, Town: p.Town, Aliases: p.Aliases})
 	}
+	var defs []classify.CategoryDef
 	for _, c := range cfg.Intake.Categories {
 		set.Categories = append(set.Categories, dialog.CategoryInfo{Code: c.Code, Name: c.Name, Urgent: c.Urgent})
+		defs = append(defs, classify.CategoryDef{Code: c.Code, Label: c.Label, Name: c.Name, Keywords: c.Keywords})
 	}
+	model, err := loadModel(cfg.Intake.Classifier.Model)
+	if err != nil {
+		return dialog.Settings{}, err
+	}
+	set.Categorize = classify.NewCategorizer(model, defs).Categorize
 	return set, nil
+}
+
+// loadModel reads the category model of intake.classifier.model, or the
+// embedded default when that is empty.
+func loadModel(path string) (*classify.Model, error) {
+	if path == "" {
+		return classify.Default(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("category model: %w", err)
+	}
+	defer f.Close()
+	m, err := classify.Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("category model %s: %w", path, err)
+	}
+	return m, nil
 }
 
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opt appOptions) (*app, error) {

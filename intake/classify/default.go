@@ -1,0 +1,33 @@
+package classify
+
+import (
+	"bytes"
+	_ "embed" // for the default model
+	"fmt"
+	"sync"
+)
+
+// defaultModel is trained on the 5,677 labelled appeals of the 2020 Teddy Cup
+// data set (see /work/shared/data/README.md in the project's shared data) by
+// internal/gen; regenerate it with
+//
+//	go run ./intake/classify/internal/gen -data ../shared/data/appeals-labeled.jsonl -out intake/classify/default.model
+//
+//go:embed default.model
+var defaultModel []byte
+
+var loadDefault = sync.OnceValue(func() *Model {
+	m, err := Read(bytes.NewReader(defaultModel))
+	if err != nil {
+		// The file is built into the binary and checked by the tests, so a
+		// failure here is a build mistake, not a runtime condition.
+		panic(fmt.Sprintf("classify: embedded default model: %v", err))
+	}
+	return m
+})
+
+// Default returns the embedded default model, loaded on first use. Its
+// labels are the seven keys of DefaultCodes. The model is shared by every
+// caller, so do not assign its Normalize field; use WithNormalize for a copy
+// with another normaliser.
+func Default() *Model { return loadDefault() }

@@ -1,0 +1,226 @@
+package classify
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+)
+
+// A model file is the 8-byte magic, a big-endian uint16 format version, and a
+// gzip stream holding one gob-encoded fileModel. The magic lets Read say
+// "this is not a model" instead of a confusing gzip or gob error; the version
+// lets a newer binary refuse an older layout cleanly.
+const (
+	fileMagic   = "MSCLASS\x00"
+	fileVersion = 1
+)
+
+// ErrBadModel is wrapped by every Read error caused by the content of the
+// input (as opposed to the reader failing).
+var ErrBadModel = errors.New("not a valid minsheng category model")
+
+// fileModel is the stored form. Weights are quantised to 16 bits: the
+// rounding error (range/131070, about 1e-4 here) is far below anything that
+// changes a prediction, and it halves the file against float32.
+type fileModel struct {
+	Labels    []string
+	MaxN      int
+	Algorithm int
+	Binary    bool
+	L2Norm    bool
+	Temp      float64
+	Features  string // joined with "\n"; n-grams never contain a newline
+	Bias      []float64
+	WMin      float64
+	WStep     float64
+	Weights   []byte // little-endian uint16, (w-WMin)/WStep, row-major features × labels
+}
+
+// WriteTo writes the model in the versioned binary format Read accepts.
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	fm := fileModel{
+		Labels:    m.labels,
+		MaxN:      m.maxN,
+		Algorithm: int(m.algo),
+		Binary:    m.binary,
+		L2Norm:    m.l2norm,
+		Temp:      m.temp,
+		Features:  strings.Join(m.feats, "\n"),
+	}
+	for _, b := range m.bias {
+		fm.Bias = append(fm.Bias, float64(b))
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range m.weights {
+		lo, hi = math.Min(lo, float64(v)), math.Max(hi, float64(v))
+	}
+	fm.WMin, fm.WStep = lo, (hi-lo)/math.MaxUint16
+	if len(m.weights) == 0 || fm.WStep == 0 {
+		fm.WMin, fm.WStep = 0, 1
+	}
+	fm.Weights = make([]byte, 2*len(m.weights))
+	for i, v := range m.weights {
+		q := math.Round((float64(v) - fm.WMin) / fm.WStep)
+		binary.LittleEndian.PutUint16(fm.Weights[2*i:], uint16(q))
+	}
+
+	cw := &countingWriter{w: w}
+	var hdr [len(fileMagic) + 2]byte
+	copy(hdr[:], fileMagic)
+	binary.BigEndian.PutUint16(hdr[len(fileMagic):], fileVersion)
+	if _, err := cw.Write(hdr[:]); err != nil {
+		return cw.n, fmt.Errorf("classify: write model header: %w", err)
+	}
+	zw, err := gzip.NewWriterLevel(cw, gzip.BestCompression)
+	if err != nil {
+		return cw.n, fmt.Errorf("classify: write model: %w", err)
+	}
+	if err := gob.NewEncoder(zw).Encode(&fm); err != nil {
+		return cw.n, fmt.Errorf("classify: encode model: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return cw.n, fmt.Errorf("classify: write model: %w", err)
+	}
+	return cw.n, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// Read loads a model written by WriteTo. The returned model's Normalize is
+// the package default; set it if the model was trained with another one.
+func Read(r io.Reader) (*Model, error) {
+	var hdr [len(fileMagic) + 2]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("classify: read model: %w: file too short", ErrBadModel)
+		}
+		return nil, fmt.Errorf("classify: read model: %w", err)
+	}
+	if string(hdr[:len(fileMagic)]) != fileMagic {
+		return nil, fmt.Errorf("classify: read model: %w: wrong magic %q", ErrBadModel, hdr[:len(fileMagic)])
+	}
+	if v := binary.BigEndian.Uint16(hdr[len(fileMagic):]); v != fileVersion {
+		return nil, fmt.Errorf("classify: read model: %w: format version %d, this build reads %d", ErrBadModel, v, fileVersion)
+	}
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("classify: read model: %w: %v", ErrBadModel, err)
+	}
+	var fm fileModel
+	if err := gob.NewDecoder(zr).Decode(&fm); err != nil {
+		return nil, fmt.Errorf("classify: read model: %w: %v", ErrBadModel, err)
+	}
+	m, err := fm.model()
+	if err != nil {
+		return nil, fmt.Errorf("classify: read model: %w: %v", ErrBadModel, err)
+	}
+	return m, nil
+}
+
+// model checks the decoded fields and builds the in-memory model.
+func (fm *fileModel) model() (*Model, error) {
+	k := len(fm.Labels)
+	switch {
+	case k < 2:
+		return nil, fmt.Errorf("%d labels", k)
+	case fm.MaxN < 1 || fm.MaxN > 3:
+		return nil, fmt.Errorf("n-gram length %d", fm.MaxN)
+	case Algorithm(fm.Algorithm) != LogReg && Algorithm(fm.Algorithm) != NaiveBayes:
+		return nil, fmt.Errorf("algorithm %d", fm.Algorithm)
+	case !(fm.Temp > 0) || math.IsInf(fm.Temp, 0):
+		return nil, fmt.Errorf("temperature %v", fm.Temp)
+	case len(fm.Bias) != k:
+		return nil, fmt.Errorf("%d biases for %d labels", len(fm.Bias), k)
+	case fm.Features == "":
+		return nil, errors.New("no features")
+	case math.IsNaN(fm.WMin) || math.IsInf(fm.WMin, 0) || !(fm.WStep > 0) || math.IsInf(fm.WStep, 0):
+		return nil, errors.New("bad weight scale")
+	}
+	m := &Model{
+		Normalize: Normalize,
+		labels:    fm.Labels,
+		maxN:      fm.MaxN,
+		algo:      Algorithm(fm.Algorithm),
+		binary:    fm.Binary,
+		l2norm:    fm.L2Norm,
+		temp:      fm.Temp,
+		feats:     strings.Split(fm.Features, "\n"),
+	}
+	if len(fm.Weights) != 2*len(m.feats)*k {
+		return nil, fmt.Errorf("%d weight bytes for %d features × %d labels", len(fm.Weights), len(m.feats), k)
+	}
+	for _, b := range fm.Bias {
+		if math.IsNaN(b) || math.IsInf(b, 0) {
+			return nil, errors.New("non-finite bias")
+		}
+		m.bias = append(m.bias, float32(b))
+	}
+	m.weights = make([]float32, len(m.feats)*k)
+	for i := range m.weights {
+		q := binary.LittleEndian.Uint16(fm.Weights[2*i:])
+		m.weights[i] = float32(fm.WMin + float64(q)*fm.WStep)
+	}
+	m.buildIndex()
+	if len(m.index) != len(m.feats) {
+		return nil, errors.New("duplicate features")
+	}
+	return m, nil
+}
+
+// ReadJSONL reads labelled examples, one JSON object per line with fields
+// id, title, text and label (the format of the appeals data set). Text is
+// title + " " + text when there is a title, because the title is often the
+// most informative part. Blank lines are skipped; a line that is not valid
+// JSON, or has no text or no label, is an error naming the line.
+func ReadJSONL(r io.Reader) ([]Example, error) {
+	var out []Example
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	for line := 1; sc.Scan(); line++ {
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		var rec struct {
+			ID    string `json:"id"`
+			Title string `json:"title"`
+			Text  string `json:"text"`
+			Label string `json:"label"`
+		}
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return nil, fmt.Errorf("classify: line %d: %w", line, err)
+		}
+		if rec.Label == "" {
+			return nil, fmt.Errorf("classify: line %d (id %q): no label", line, rec.ID)
+		}
+		text := rec.Text
+		if t := strings.TrimSpace(rec.Title); t != "" {
+			text = t + " " + text
+		}
+		if strings.TrimSpace(text) == "" {
+			return nil, fmt.Errorf("classify: line %d (id %q): no title or text", line, rec.ID)
+		}
+		out = append(out, Example{ID: rec.ID, Text: text, Label: rec.Label})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("classify: read examples: %w", err)
+	}
+	return out, nil
+}
