@@ -13,7 +13,7 @@ func TestCategorizer(t *testing.T) {
 		{"小區門口的路燈壞了一個月了，晚上很黑", "urban", "城乡建设"}, // traditional
 		{"公司拖欠工资三个月", "labour", "劳动保障"},
 		{"社保卡丢了去哪里补办", "labour", "劳动保障"}, // keyword
-		{"工厂排放废水河里都是死鱼", "", "环境保护"},   // a label with no configured category
+		{"工厂排放废水河里都是死鱼", "", "环境保护"},     // a label with no configured category
 	}
 	for _, tc := range cases {
 		got := c.Categorize(tc.text)
