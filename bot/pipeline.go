@@ -15,6 +15,7 @@ import (
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/textnorm"
+	"github.com/redis/go-redis/v9"
 )
 
 // Pipeline takes in every inbound message, whatever the channel, and runs
@@ -341,4 +342,21 @@ func (p *Pipeline) RunDue(ctx context.Context) int {
 		}
 	}
 	return n
+}
+
+// State reads a conversation's dialog state (for staff tools and tests);
+// a conversation never seen has the zero state.
+func (p *Pipeline) State(ctx context.Context, conv string) (dialog.State, error) {
+	raw, err := p.store.Redis.Get(ctx, p.store.conv(conv).state).Result()
+	if errors.Is(err, redis.Nil) {
+		return dialog.State{}, nil
+	}
+	if err != nil {
+		return dialog.State{}, fmt.Errorf("state of %s: %w", redactConv(conv), err)
+	}
+	var rec record
+	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
+		return dialog.State{}, fmt.Errorf("state of %s: %w", redactConv(conv), err)
+	}
+	return rec.Dialog, nil
 }

@@ -196,24 +196,14 @@ func (h *harness) keys() []string {
 	return keys
 }
 
-// optedOut reads the citizen's conversation state. The key layout is the
-// bot package's (conversation.go: shard tag + "conv:" + conversation); bot
-// exports no reader of it.
+// optedOut reads the citizen's conversation state.
 func (h *harness) optedOut(conv string) bool {
 	h.tb.Helper()
-	raw, err := h.rdb.Get(context.Background(), queue.Tag(h.prefix, queue.ShardOf(conv))+"conv:"+conv).Result()
+	st, err := h.pipeline.State(context.Background(), conv)
 	if err != nil {
 		h.tb.Fatalf("state of %s: %v", conv, err)
 	}
-	var st struct {
-		D struct {
-			OptedOut bool `json:"opted_out"`
-		} `json:"d"`
-	}
-	if err := json.Unmarshal([]byte(raw), &st); err != nil {
-		h.tb.Fatal(err)
-	}
-	return st.D.OptedOut
+	return st.OptedOut
 }
 
 // deadLetters of both send streams.

@@ -55,60 +55,56 @@ func IsFiller(text string) bool {
 	if len(c) > 40 {
 		return false
 	}
-	return fillerLen(c, 0) == len(c)
+	return fillerPrefixes(c)[len(c)]
 }
 
-// fillerLen returns how far from position i the runes c split into filler
-// words and titles (the end of the longest such prefix, at least i).
-// Dynamic programming from the end keeps it linear in practice.
-func fillerLen(c []rune, i int) int {
-	// ok[j]: c[j:] splits entirely into filler pieces.
-	ok := make([]bool, len(c)+1)
-	ok[len(c)] = true
-	for j := len(c) - 1; j >= i; j-- {
-		ok[j] = fillerPieceEnds(c, j, func(k int) bool { return ok[k] })
-	}
-	if ok[i] {
-		return len(c)
-	}
-	return i
-}
-
-// fillerPieceEnds reports whether some filler piece starting at j ends at a
-// position k with done(k).
-func fillerPieceEnds(c []rune, j int, done func(int) bool) bool {
-	for n := min(fillerWords.max, len(c)-j); n > 0; n-- {
-		if fillerWords.words[string(c[j:j+n])] && done(j+n) {
-			return true
+// fillerPrefixes reports, for each k, whether c[:k] splits entirely into
+// filler words and titles: one forward pass, linear in practice.
+func fillerPrefixes(c []rune) []bool {
+	reach := make([]bool, len(c)+1)
+	reach[0] = true
+	for j := 0; j < len(c); j++ {
+		if reach[j] {
+			fillerPieceEnds(c, j, func(k int) { reach[k] = true })
 		}
 	}
-	// A title, alone or after a surname of one Han character or a compound
-	// surname.
-	starts := []int{j}
+	return reach
+}
+
+// fillerPieceEnds calls end(k) for every filler piece c[j:k]: a filler
+// word, or a title alone or after a surname of one Han character or a
+// compound surname.
+func fillerPieceEnds(c []rune, j int, end func(k int)) {
+	for n := min(fillerWords.max, len(c)-j); n > 0; n-- {
+		if fillerWords.has(c[j : j+n]) {
+			end(j + n)
+		}
+	}
+	starts := [3]int{j, -1, -1}
 	if isHan(c[j]) {
-		starts = append(starts, j+1)
+		starts[1] = j + 1
 	}
 	if n := compoundSurnames.longestAt(c, j); n > 0 {
-		starts = append(starts, j+n)
+		starts[2] = j + n
 	}
 	for _, s := range starts {
-		if s >= len(c) {
+		if s < 0 || s >= len(c) {
 			continue
 		}
 		for n := min(fillerTitles.max, len(c)-s); n > 0; n-- {
-			if fillerTitles.words[string(c[s:s+n])] && done(s+n) {
-				return true
+			if fillerTitles.has(c[s : s+n]) {
+				end(s + n)
 			}
 		}
 	}
-	return false
 }
 
 // leadingFiller returns how many runes at the start of compact text c are a
 // greeting ("书记您好我们小区…" → 4), trying the longest split first.
 func leadingFiller(c []rune) int {
-	for end := min(len(c), 20); end > 0; end-- {
-		if fillerLen(c[:end], 0) == end {
+	reach := fillerPrefixes(c[:min(len(c), 20)])
+	for end := len(reach) - 1; end > 0; end-- {
+		if reach[end] {
 			return end
 		}
 	}

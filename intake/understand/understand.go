@@ -15,6 +15,7 @@ package understand
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/minsheng/minsheng/intake/textnorm"
 )
@@ -91,11 +92,23 @@ func (l *lexicon) add(w string) {
 // longestAt is the length of the longest word starting at rs[i], or 0.
 func (l lexicon) longestAt(rs []rune, i int) int {
 	for n := min(l.max, len(rs)-i); n > 0; n-- {
-		if l.words[string(rs[i:i+n])] {
+		if l.has(rs[i : i+n]) {
 			return n
 		}
 	}
 	return 0
+}
+
+// has reports whether the runes are a word. The runes are encoded into a
+// stack buffer and looked up as m[string(b)], which Go does without
+// allocating: these lookups run for every position of every message.
+func (l lexicon) has(rs []rune) bool {
+	var buf [128]byte
+	b := buf[:0]
+	for _, r := range rs {
+		b = utf8.AppendRune(b, r)
+	}
+	return l.words[string(b)]
 }
 
 // containsAny reports whether s contains any word of l.
