@@ -53,12 +53,22 @@ var transcripts = []transcript{
 		{text: "书记您好", want: []string{"prompt"}},
 		{at: time.Minute, text: "人民路和解放路路口的红绿灯坏了，很危险", want: []string{"receipt"}, has: "{id}", events: []string{"petition"}},
 	}},
+	{name: "greeting and complaint in one burst", window: 15 * time.Second, lines: []line{
+		{text: "书记您好"},
+		{at: 4 * time.Second, text: "人民路和解放路路口的红绿灯坏了，很危险"},
+		{at: 10 * time.Second},
+		{at: 20 * time.Second, want: []string{"receipt"}, has: "{id}", events: []string{"petition"}},
+	}},
+	{name: "greeting alone, SMS timing", window: 15 * time.Second, lines: []line{
+		{text: "在吗"},
+		{at: 16 * time.Second, want: []string{"prompt"}},
+	}},
 	{name: "complaint without place", lines: []line{
 		{text: "路灯坏了好几天了", want: []string{"ask_where"}},
 		{at: 2 * time.Minute, text: "汤陵街道幸福小区北门", want: []string{"receipt"}, has: "{id}", events: []string{"petition"}},
 	}},
 	{name: "two bursts", window: 15 * time.Second, lines: []line{
-		{text: "书记您好", want: []string{"prompt"}},
+		{text: "书记您好"},
 		{at: 3 * time.Second, text: "我们小区停水三天了"},
 		{at: 8 * time.Second, text: "老人孩子都没水喝"},
 		{at: 30 * time.Second, want: []string{"ask_where"}},

@@ -196,6 +196,9 @@ func (m *Machine) WakeAt(st *State) time.Time {
 			earliest(d.LastAt.Add(m.set.IdleSubmitAfter))
 		}
 	}
+	if st.Draft == nil {
+		earliest(st.PromptDue)
+	}
 	earliest(m.surveyWake(st))
 	if len(st.Held) > 0 && m.set.Quiet.Start != m.set.Quiet.End {
 		earliest(m.quietEnd(st.Held[0].At))
@@ -207,6 +210,10 @@ func (m *Machine) WakeAt(st *State) time.Time {
 func (m *Machine) tick(st *State, now time.Time, out *Output) {
 	d := st.Draft
 	if d == nil {
+		if !st.PromptDue.IsZero() && !now.Before(st.PromptDue) {
+			st.PromptDue = time.Time{}
+			m.say(st, now, out, "prompt", Data{})
+		}
 		return
 	}
 	switch {

@@ -143,7 +143,7 @@ func TestQuestionAskedTwiceThenSubmittedIncomplete(t *testing.T) {
 func TestBurstAnsweredOnce(t *testing.T) {
 	m := machine(func(s *Settings) { s.CoalesceWindow = 15 * time.Second })
 	st := play(t, m, []step{
-		{text: "书记您好", want: []string{"prompt"}},
+		{text: "书记您好"}, // the burst gets one answer, not a prompt and then another
 		{at: 2 * time.Second, text: "我们小区停水三天了"},
 		{at: 6 * time.Second, text: "在汤陵街道幸福小区"},
 		{at: 10 * time.Second, kind: KindTick}, // not due yet
@@ -154,6 +154,20 @@ func TestBurstAnsweredOnce(t *testing.T) {
 	}
 	if w := m.WakeAt(st); !w.IsZero() {
 		t.Errorf("nothing pending, but wake at %s", w)
+	}
+}
+
+func TestGreetingAloneInABurstIsPromptedAfterTheWindow(t *testing.T) {
+	m := machine(func(s *Settings) { s.CoalesceWindow = 15 * time.Second })
+	st := play(t, m, []step{
+		{text: "在吗"},
+		{at: 5 * time.Second, text: "？"},
+		{at: 10 * time.Second, kind: KindTick},
+		{at: 20 * time.Second, kind: KindTick, want: []string{"prompt"}},
+		{at: 40 * time.Second, kind: KindTick},
+	})
+	if st.Draft != nil || len(st.Cases) != 0 || !m.WakeAt(st).IsZero() {
+		t.Errorf("greetings opened something: %+v", st)
 	}
 }
 

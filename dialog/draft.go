@@ -40,6 +40,15 @@ func (m *Machine) message(st *State, in Input, out *Output) {
 			if len(st.Preamble) > 5 {
 				st.Preamble = st.Preamble[len(st.Preamble)-5:]
 			}
+			if m.set.CoalesceWindow > 0 {
+				// The appeal may follow within the window ("书记您好" then the
+				// complaint): the burst gets one answer, so the prompt waits.
+				st.PromptDue = msg.At.Add(m.set.CoalesceWindow)
+				if now.Before(st.PromptDue) {
+					return
+				}
+			}
+			st.PromptDue = time.Time{}
 			m.say(st, now, out, "prompt", Data{})
 			return
 		case recent != nil && !m.newMatter(recent, msg.Text):
@@ -63,6 +72,10 @@ func (m *Machine) message(st *State, in Input, out *Output) {
 	// message, but not longer than three windows after the first.
 	if d.ReplyDue.IsZero() {
 		d.BurstStarted = msg.At
+		if len(d.Turns) > 0 && d.Turns[0].From == "citizen" && d.Turns[0].At.Before(msg.At) &&
+			msg.At.Sub(d.Turns[0].At) <= m.set.CoalesceWindow {
+			d.BurstStarted = d.Turns[0].At // the greeting that began the burst
+		}
 	}
 	d.ReplyDue = msg.At.Add(m.set.CoalesceWindow)
 	if limit := d.BurstStarted.Add(3 * m.set.CoalesceWindow); d.ReplyDue.After(limit) {
@@ -76,6 +89,7 @@ func (m *Machine) message(st *State, in Input, out *Output) {
 // open starts a draft from this message.
 func (m *Machine) open(st *State, in Input) {
 	msg := in.Message
+	st.PromptDue = time.Time{} // the greeting's answer is the draft's
 	st.Draft = &Draft{
 		ID: msg.PetitionID, OpenedAt: msg.At, LastAt: msg.At,
 		Turns: append([]intake.Turn{}, st.Preamble...),

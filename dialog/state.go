@@ -16,8 +16,11 @@ type State struct {
 	OptedOut bool   `json:"opted_out,omitempty"`
 	// Preamble keeps greetings sent before the appeal, for its transcript.
 	Preamble []intake.Turn `json:"preamble,omitempty"`
-	Survey   *Survey       `json:"survey,omitempty"`
-	Held     []Held        `json:"held,omitempty"` // bulk messages waiting for quiet hours to end
+	// PromptDue is when a greeting gets its prompt if no appeal follows
+	// within the coalesce window.
+	PromptDue time.Time `json:"prompt_due,omitempty"`
+	Survey    *Survey   `json:"survey,omitempty"`
+	Held      []Held    `json:"held,omitempty"` // bulk messages waiting for quiet hours to end
 }
 
 // maxCases is how many petitions a conversation remembers (for 查询, the
