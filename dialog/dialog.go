@@ -105,11 +105,12 @@ type Settings struct {
 	DedupWindow      time.Duration // link near-identical appeals of one citizen
 	AskName          bool
 	AskCategory      bool
-	// FloodMax is how many messages a sender may send in the flood window
+	// FloodMax is how many messages a sender may send in FloodWindow
 	// before getting one notice and then silence (0: no limit).
-	FloodMax   int
-	Places     []understand.KnownPlace
-	Categories []CategoryInfo
+	FloodMax    int
+	FloodWindow time.Duration
+	Places      []understand.KnownPlace
+	Categories  []CategoryInfo
 	// Categorize suggests a category for a description (nil: none).
 	Categorize func(text string) intake.Category
 	Calendar   *workday.Calendar
@@ -171,12 +172,25 @@ func (m *Machine) Step(st *State, in Input) Output {
 		}
 	}
 	// Over the flood limit: everything is still recorded, but the sender
-	// gets one notice and then silence until the window passes.
+	// gets one notice and then silence until the window passes — also for
+	// answers that fall due later (coalesced bursts, idle drafts).
 	if max := int64(m.set.FloodMax); max > 0 && in.Flood > max {
+		until := in.Now.Add(m.set.FloodWindow)
+		if until.After(st.SilentUntil) {
+			st.SilentUntil = until
+		}
 		out.Replies = nil
 		if in.Flood == max+1 {
 			out.Replies = []Reply{m.reply("flood", Data{})}
 		}
+	} else if in.Now.Before(st.SilentUntil) {
+		kept := out.Replies[:0]
+		for _, r := range out.Replies {
+			if r.Bulk { // status and survey messages are not answers to the flood
+				kept = append(kept, r)
+			}
+		}
+		out.Replies = kept
 	}
 	return out
 }

@@ -319,6 +319,33 @@ func TestFloodNoticeOnceThenSilence(t *testing.T) {
 	}
 }
 
+func TestFloodSilenceCoversCoalescedAnswers(t *testing.T) {
+	m := machine(func(s *Settings) { s.FloodMax, s.FloodWindow, s.CoalesceWindow = 3, 10*time.Minute, 15*time.Second })
+	st := &State{}
+	var got []string
+	for i := 1; i <= 6; i++ {
+		at := t0.Add(time.Duration(i) * time.Second)
+		out := m.Step(st, Input{Kind: KindMessage, Now: at, Flood: int64(i),
+			Message: &Message{Text: "路灯坏了", At: at, PetitionID: "MS-20260311-00001"}})
+		got = append(got, templates(out))
+	}
+	out := m.Step(st, Input{Kind: KindTick, Now: t0.Add(time.Minute)})
+	got = append(got, templates(out))
+	if strings.Join(got, "|") != "|||flood|||" {
+		t.Errorf("replies %q: one notice, then silence, also on ticks", got)
+	}
+	if st.Draft == nil || len(st.Draft.Texts) != 6 {
+		t.Error("every message must still be recorded")
+	}
+	// After the window the citizen is answered again.
+	out = m.Step(st, Input{Kind: KindMessage, Now: t0.Add(11 * time.Minute), Flood: 1,
+		Message: &Message{Text: "在幸福小区", At: t0.Add(11 * time.Minute)}})
+	out2 := m.Step(st, Input{Kind: KindTick, Now: t0.Add(12 * time.Minute)})
+	if templates(out)+templates(out2) != "receipt" {
+		t.Errorf("after the window: %q %q", templates(out), templates(out2))
+	}
+}
+
 func TestDuplicateLinked(t *testing.T) {
 	play(t, machine(nil), []step{
 		{text: "幸福小区3号楼的路灯坏了一个月了", want: []string{"receipt"}, events: []string{"submit"}},

@@ -14,6 +14,8 @@ type State struct {
 	Draft    *Draft `json:"draft,omitempty"`
 	Cases    []Case `json:"cases,omitempty"` // recent petitions, newest last
 	OptedOut bool   `json:"opted_out,omitempty"`
+	// SilentUntil ends the silence after a flood notice.
+	SilentUntil time.Time `json:"silent_until,omitempty"`
 	// Preamble keeps greetings sent before the appeal, for its transcript.
 	Preamble []intake.Turn `json:"preamble,omitempty"`
 	// PromptDue is when a greeting gets its prompt if no appeal follows

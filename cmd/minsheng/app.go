@@ -62,6 +62,7 @@ func dialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Setting
 		AskName:          cfg.Dialog.AskName,
 		AskCategory:      cfg.Dialog.AskCategory,
 		FloodMax:         cfg.Flood.MaxMessages,
+		FloodWindow:      cfg.Flood.Per,
 		Calendar:         cal,
 		SLA: workday.SLA{
 			AssignNextWorkdays: cfg.Intake.SLA.AssignNextWorkdays, ContactDays: cfg.Intake.SLA.ContactDays,
