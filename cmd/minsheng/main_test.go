@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -215,30 +216,74 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func TestServeAnswersAndStopsCleanly(t *testing.T) {
-	isolate(t)
+// served is `minsheng serve` running in-process on a free port.
+type served struct {
+	base string
+	log  *syncBuffer
+	stop func() int // cancels, as SIGINT/SIGTERM do, and returns the exit code
+}
+
+// startServe runs serve with the environment the test set, waits until it
+// answers, and stops it when the test ends (if the test did not).
+func startServe(t *testing.T) *served {
+	t.Helper()
 	addr := freeAddr(t)
 	t.Setenv("MINSHENG_HTTP_LISTEN", addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	var errb bytes.Buffer
-	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), io.Discard, &errb) }()
-
-	base := "http://" + addr
+	s := &served{base: "http://" + addr, log: &syncBuffer{}}
+	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), io.Discard, s.log) }()
+	var once sync.Once
+	code := -1
+	s.stop = func() int {
+		once.Do(func() {
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(20 * time.Second):
+				t.Error("serve did not stop")
+			}
+		})
+		return code
+	}
+	t.Cleanup(func() { s.stop() })
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get(base + "/healthz")
+		resp, err := http.Get(s.base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			break
+			return s
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve did not come up: %v\n%s", err, errb.String())
+			t.Fatalf("serve did not come up: %v\n%s", err, s.log.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// syncBuffer collects the log written by serve's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServeAnswersAndStopsCleanly(t *testing.T) {
+	isolate(t)
+	srv := startServe(t)
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/nope": 404} {
-		resp, err := http.Get(base + path)
+		resp, err := http.Get(srv.base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,16 +292,10 @@ func TestServeAnswersAndStopsCleanly(t *testing.T) {
 			t.Errorf("%s = %d, want %d", path, resp.StatusCode, want)
 		}
 	}
-	cancel() // SIGINT/SIGTERM cancel this context in main
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exited %d after a stop signal:\n%s", code, errb.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
+	if code := srv.stop(); code != 0 { // SIGINT/SIGTERM cancel run's context in main
+		t.Errorf("serve exited %d after a stop signal:\n%s", code, srv.log.String())
 	}
-	if !strings.Contains(errb.String(), "minsheng stopped") {
-		t.Errorf("no clean stop logged:\n%s", errb.String())
+	if !strings.Contains(srv.log.String(), "minsheng stopped") {
+		t.Errorf("no clean stop logged:\n%s", srv.log.String())
 	}
 }

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,32 +23,14 @@ func TestServeTakesSignedSMSAndRepliesThroughTwilio(t *testing.T) {
 		citizen    = "+8613912345678"
 	)
 	fake := smstest.NewFake(t, sid, token)
-	addr := freeAddr(t)
-	t.Setenv("MINSHENG_HTTP_LISTEN", addr)
 	t.Setenv("MINSHENG_HTTP_PUBLIC_URL", public)
 	t.Setenv("MINSHENG_SMS_TWILIO_ACCOUNT_SID", sid)
 	t.Setenv("MINSHENG_SMS_TWILIO_AUTH_TOKEN", token)
 	t.Setenv("MINSHENG_SMS_TWILIO_API_BASE_URL", fake.URL)
 	t.Setenv("MINSHENG_DIALOG_COALESCE_WINDOW", "0s") // answer at once, not after a burst window
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var errb smsLog
-	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), io.Discard, &errb) }()
-	base := "http://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not come up: %v\n%s", err, errb.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-
+	srv := startServe(t)
+	base, errb := srv.base, srv.log
 	form := smstest.InboundForm(sid, citizen, official, "谯城区汤陵街道幸福小区门口的路灯坏了一个月了，晚上很黑", "SMserve1")
 	req, err := smstest.SignedRequest(token, base, public+"/sms/twilio", form)
 	if err != nil {
@@ -82,34 +61,10 @@ func TestServeTakesSignedSMSAndRepliesThroughTwilio(t *testing.T) {
 		t.Errorf("wrongly signed inbound: %d, want 403", resp.StatusCode)
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exited %d:\n%s", code, errb.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
+	if code := srv.stop(); code != 0 {
+		t.Errorf("serve exited %d:\n%s", code, errb.String())
 	}
 	if strings.Contains(errb.String(), token) || strings.Contains(errb.String(), "13912345678") {
 		t.Errorf("the log shows a secret or a phone number:\n%s", errb.String())
 	}
-}
-
-// smsLog collects the log written by serve's goroutines.
-type smsLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *smsLog) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *smsLog) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
