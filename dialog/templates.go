@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"text/template"
-	"unicode/utf8"
 )
 
 // Defaults are the reply texts, by template name, in plain simplified
@@ -159,21 +158,4 @@ func (ts *Templates) Render(name string, data any) string {
 		_ = def.Execute(&b, data)
 	}
 	return strings.TrimSpace(b.String())
-}
-
-// Segments is the number of SMS segments a text takes: GSM-7 texts 160 per
-// segment (153 when split), anything else (Chinese) UCS-2: 70 (67 when split).
-func Segments(text string) int {
-	n := utf8.RuneCountInString(text)
-	per, split := 160, 153
-	for _, r := range text {
-		if r > 0x7f {
-			per, split = 70, 67
-			break
-		}
-	}
-	if n <= per {
-		return 1
-	}
-	return (n + split - 1) / split
 }

@@ -60,13 +60,28 @@ func TestOverridesAreCheckedAndCitizenTextIsData(t *testing.T) {
 }
 
 func TestSegments(t *testing.T) {
-	for text, want := range map[string]int{
-		"": 1, "hello": 1, strings.Repeat("a", 160): 1, strings.Repeat("a", 161): 2, strings.Repeat("a", 306): 2, strings.Repeat("a", 307): 3,
-		strings.Repeat("路", 70): 1, strings.Repeat("路", 71): 2, strings.Repeat("路", 134): 2, strings.Repeat("路", 135): 3,
-		strings.Repeat("a", 69) + "路": 1,
+	for _, c := range []struct {
+		body string
+		want int
+	}{
+		{"", 1},
+		{strings.Repeat("a", 160), 1},
+		{strings.Repeat("a", 161), 2},
+		{strings.Repeat("a", 306), 2},
+		{strings.Repeat("a", 307), 3},
+		{strings.Repeat("€", 80), 1}, // GSM-7 extension: two septets each
+		{strings.Repeat("€", 81), 2},
+		{strings.Repeat("路", 70), 1},
+		{strings.Repeat("路", 71), 2},
+		{strings.Repeat("路", 134), 2},
+		{strings.Repeat("路", 135), 3},
+		{strings.Repeat("a", 69) + "路", 1},
+		{strings.Repeat("a", 69) + "😀", 2}, // 71 UTF-16 units
+		{"Your case MS-20260311-K7Q2P was received.", 1},
+		{"您的诉求已受理，编号MS-20260311-K7Q2P。", 1},
 	} {
-		if got := Segments(text); got != want {
-			t.Errorf("Segments(%d runes) = %d, want %d", utf8.RuneCountInString(text), got, want)
+		if got := Segments(c.body); got != c.want {
+			t.Errorf("Segments(%.20q…) = %d, want %d", c.body, got, c.want)
 		}
 	}
 }

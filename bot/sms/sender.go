@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/dialog"
 	"github.com/minsheng/minsheng/intake/queue"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 )
@@ -78,7 +79,7 @@ func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 		if err := s.sendPart(ctx, m, n, len(parts), parts[n]); err != nil {
 			return err
 		}
-		s.metrics.segments.WithLabelValues(kind).Add(float64(Segments(parts[n])))
+		s.metrics.segments.WithLabelValues(kind).Add(float64(dialog.Segments(parts[n])))
 	}
 	return nil
 }

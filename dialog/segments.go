@@ -1,4 +1,4 @@
-package sms
+package dialog
 
 import "unicode/utf16"
 
@@ -22,7 +22,8 @@ var gsm7Septets = func() map[rune]int {
 	return m
 }()
 
-// Segments is how many SMS a body is billed as: GSM-7 160 septets in one
+// Segments is how many SMS a body is billed as (what replies are measured
+// in, and what offices pay): GSM-7 160 septets in one
 // segment, 153 per segment when concatenated; UCS-2 70 characters, 67 when
 // concatenated (UTF-16 units: an emoji counts twice). An empty body is one
 // segment.
@@ -44,14 +45,4 @@ func Segments(body string) int {
 		return 1
 	}
 	return (n + multi - 1) / multi
-}
-
-// Encoding names the encoding a body is sent in: "GSM-7" or "UCS-2".
-func Encoding(body string) string {
-	for _, r := range body {
-		if _, ok := gsm7Septets[r]; !ok {
-			return "UCS-2"
-		}
-	}
-	return "GSM-7"
 }
