@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -302,11 +301,3 @@ func newToken() string {
 
 // redactConv masks the phone number inside a conversation key for errors.
 func redactConv(conv string) string { return MaskPhones(conv) }
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("bot: encode %T: %v", v, err))
-	}
-	return b
-}

@@ -289,7 +289,7 @@ func (p *Pipeline) input(rec *record, it item, reserved string, shard int, now t
 	m := it.In
 	rec.Channel, rec.Address, rec.Via = m.Channel, m.From, m.To
 	msg := &dialog.Message{
-		Channel: m.Channel, From: m.From, Phone: m.Phone, To: m.To, Text: m.Text,
+		Channel: m.Channel, Phone: m.Phone, Text: m.Text,
 		Attachments: m.Attachments, At: m.At.In(p.loc), SenderName: m.SenderName,
 		TelegramUser: m.TelegramUser, ReportedBy: m.ReportedBy,
 	}

@@ -36,9 +36,7 @@ const (
 // Message is what the citizen sent.
 type Message struct {
 	Channel      string
-	From         string // the citizen's address on the channel
 	Phone        string // the citizen's phone, if known
-	To           string // the published number written to
 	Text         string // cleaned (no control characters), original script
 	Attachments  []intake.Attachment
 	At           time.Time

@@ -2,7 +2,6 @@ package intake
 
 import (
 	"regexp"
-	"strings"
 	"time"
 )
 
@@ -36,11 +35,3 @@ func PetitionID(day time.Time, shard int, n int64) string {
 
 // IsPetitionID reports whether s has the shape of a petition id.
 func IsPetitionID(s string) bool { return idPattern.MatchString(s) }
-
-// DayOfID is the date part of an id ("20260311"), "" if s is not an id.
-func DayOfID(s string) string {
-	if !IsPetitionID(s) {
-		return ""
-	}
-	return strings.Split(s, "-")[1]
-}

@@ -39,7 +39,4 @@ func TestIsPetitionID(t *testing.T) {
 			t.Errorf("IsPetitionID(%q) = %v", s, !want)
 		}
 	}
-	if DayOfID("MS-20260311-K7Q2P") != "20260311" || DayOfID("x") != "" {
-		t.Error("DayOfID")
-	}
 }
