@@ -51,22 +51,15 @@ func (c *CasePoller) Track(ctx context.Context, caseID string) error {
 
 // Run polls every interval until ctx is done.
 func (c *CasePoller) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	repeat(ctx, every, func() {
 		ok, err := c.rdb.SetNX(ctx, c.lockKey(), "1", every/2).Result()
 		if err != nil || !ok {
-			continue // another replica polls this round
+			return // another replica polls this round
 		}
 		if _, err := c.Poll(ctx); err != nil && ctx.Err() == nil {
 			c.log.Warn("polling case statuses failed", "err", err)
 		}
-	}
+	})
 }
 
 // Poll asks once for every open case; it returns how many changes it applied.

@@ -313,6 +313,11 @@ func (p *Pipeline) official(number string) dialog.Official {
 // RunScheduler ticks conversations whose timers are due, until ctx is done.
 // Several replicas may run it: a due timer is handed to one of them.
 func (p *Pipeline) RunScheduler(ctx context.Context, every time.Duration) {
+	repeat(ctx, every, func() { p.RunDue(ctx) })
+}
+
+// repeat calls f every interval until ctx is done.
+func repeat(ctx context.Context, every time.Duration, f func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -321,7 +326,7 @@ func (p *Pipeline) RunScheduler(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		p.RunDue(ctx)
+		f()
 	}
 }
 

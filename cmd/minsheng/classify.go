@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/minsheng/minsheng/intake/classify"
-	"github.com/minsheng/minsheng/intake/textnorm"
 	"github.com/spf13/cobra"
 )
 
@@ -74,8 +73,7 @@ func newClassify(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// Traditional characters and full-width forms read as the model knows them.
-			m = m.WithNormalize(func(s string) string { return classify.Normalize(textnorm.Fold(s)) })
+			m = classify.Folding(m)
 			in := bufio.NewScanner(g.stdin)
 			in.Buffer(make([]byte, 64<<10), 4<<20)
 			enc := json.NewEncoder(g.stdout)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -207,4 +208,21 @@ func digest(parts ...string) string {
 		fmt.Fprintf(h, "%d:%s;", len(p), p)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// BaseURL checks a backend's base URL (absolute http(s), no query or
+// fragment) and returns it without a trailing slash, ready for base+path.
+// what names the setting in errors ("webhook: url").
+func BaseURL(what, raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%s %q: want an absolute http(s) URL", what, raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%s %q: want a base URL without query or fragment", what, raw)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
 }

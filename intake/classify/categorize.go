@@ -13,6 +13,12 @@ type CategoryDef struct {
 	Keywords          []string // a description containing one is this category, whatever the model says
 }
 
+// Folding is m reading text through textnorm.Fold first: traditional
+// characters and full-width forms read as the simplified training data.
+func Folding(m *Model) *Model {
+	return m.WithNormalize(func(s string) string { return Normalize(textnorm.Fold(s)) })
+}
+
 // Categorizer maps a description onto the deployment's categories: a
 // keyword match first, else the model's label through the category whose
 // label it is.
@@ -25,7 +31,7 @@ type Categorizer struct {
 // NewCategorizer builds a categorizer; the model reads text folded by
 // textnorm (traditional characters and full-width forms understood).
 func NewCategorizer(m *Model, cats []CategoryDef) *Categorizer {
-	c := &Categorizer{model: m.WithNormalize(func(s string) string { return Normalize(textnorm.Fold(s)) }), cats: cats, byLab: map[string]int{}}
+	c := &Categorizer{model: Folding(m), cats: cats, byLab: map[string]int{}}
 	for i, d := range cats {
 		label := d.Label
 		if label == "" {

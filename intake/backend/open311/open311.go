@@ -86,21 +86,15 @@ var _ intake.Backend = (*Client)(nil)
 
 // New checks the options.
 func New(opts Options) (*Client, error) {
-	u, err := url.Parse(opts.Endpoint)
+	base, err := backend.BaseURL("open311: endpoint", opts.Endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("open311: endpoint: %w", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("open311: endpoint %q: want an absolute http(s) URL", opts.Endpoint)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("open311: endpoint %q: want a base URL without query or fragment", opts.Endpoint)
+		return nil, err
 	}
 	if opts.Timeout < 0 {
 		return nil, fmt.Errorf("open311: negative timeout %v", opts.Timeout)
 	}
 	c := &Client{
-		base:    strings.TrimRight(u.String(), "/"),
+		base:    base,
 		apiKey:  opts.APIKey,
 		juris:   opts.JurisdictionID,
 		codes:   make(map[string]string, len(opts.ServiceCodes)),

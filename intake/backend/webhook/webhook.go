@@ -57,15 +57,9 @@ var _ intake.Backend = (*Client)(nil)
 // New checks the options. The URL must be absolute http(s) and a secret is
 // required: the backend has no other way to know a petition came from us.
 func New(opts Options) (*Client, error) {
-	u, err := url.Parse(opts.URL)
+	base, err := backend.BaseURL("webhook: url", opts.URL)
 	if err != nil {
-		return nil, fmt.Errorf("webhook: url: %w", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("webhook: url %q: want an absolute http(s) URL", opts.URL)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("webhook: url %q: want a base URL without query or fragment", opts.URL)
+		return nil, err
 	}
 	if opts.Secret == "" {
 		return nil, errors.New("webhook: no secret (backend.webhook.secret)")
@@ -78,7 +72,7 @@ func New(opts Options) (*Client, error) {
 		timeout = backend.DefaultTimeout
 	}
 	return &Client{
-		base:    strings.TrimRight(u.String(), "/"),
+		base:    base,
 		secret:  []byte(opts.Secret),
 		timeout: timeout,
 		hc:      backend.HTTPClient(opts.Client),
