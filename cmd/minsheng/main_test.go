@@ -299,3 +299,22 @@ func TestServeAnswersAndStopsCleanly(t *testing.T) {
 		t.Errorf("no clean stop logged:\n%s", srv.log.String())
 	}
 }
+
+// With --window, lines arriving together are one burst, answered once as
+// SMS would be: no prompt for the greeting, then the receipt.
+func TestChatWindowAnswersABurstOnce(t *testing.T) {
+	isolate(t)
+	in := "书记您好\n幸福小区3号楼门口的路灯坏了一个月了\n"
+	_, plain, _ := runCmd(t, context.Background(), in, "chat", "--json")
+	code, burst, stderr := runCmd(t, context.Background(), in, "chat", "--json", "--window", "5s")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := len(jsonReplies(t, plain)); n != 2 {
+		t.Errorf("line by line: want prompt and receipt, got %d replies", n)
+	}
+	r := jsonReplies(t, burst)
+	if len(r) != 1 || idRe.FindString(r[0].Text) == "" {
+		t.Errorf("with a window: want one receipt, got %+v", r)
+	}
+}
