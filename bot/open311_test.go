@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/minsheng/minsheng/intake/backend/file"
 	"github.com/minsheng/minsheng/intake/backend/open311"
 	"github.com/minsheng/minsheng/intake/outbox"
 )
@@ -58,7 +61,12 @@ func newFakeOpen311(t *testing.T) *fakeOpen311 {
 
 func TestOpen311SubmitThenPolledClosedStartsSurvey(t *testing.T) {
 	f := newFakeOpen311(t)
-	client, err := open311.New(open311.Options{Endpoint: f.URL, APIKey: "key", DefaultServiceCode: "001", Timeout: 2 * time.Second})
+	ledger, err := file.New(file.Options{Path: filepath.Join(t.TempDir(), "ledger.jsonl")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ledger.Close()
+	client, err := open311.New(open311.Options{Endpoint: f.URL, APIKey: "key", DefaultServiceCode: "001", Timeout: 2 * time.Second, Ledger: ledger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +99,12 @@ func TestOpen311SubmitThenPolledClosedStartsSurvey(t *testing.T) {
 	if !strings.Contains(w.lastSent().Text, "311-1") {
 		t.Errorf("survey %q", w.lastSent().Text)
 	}
+	// GeoReport has no place for the answer: it lands in the ledger, at once.
+	w.say("3")
+	waitFor(t, "the rating in the ledger", func() bool {
+		b, _ := os.ReadFile(ledger.Path())
+		return strings.Contains(string(b), `"rating":"unsatisfied"`) && strings.Contains(string(b), `"case_id":"311-1"`)
+	})
 	if ids, _ := w.store.Redis.SMembers(ctx, poller.openKey()).Result(); len(ids) != 0 {
 		t.Errorf("a closed case is still polled: %v", ids)
 	}

@@ -145,6 +145,7 @@ func New(set Settings, tpl *Templates) *Machine {
 // Step applies one input to the state.
 func (m *Machine) Step(st *State, in Input) Output {
 	var out Output
+	m.upgradeSurvey(st, in.Now, &out)
 	switch in.Kind {
 	case KindOptOut:
 		st.OptedOut = true

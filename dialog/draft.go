@@ -22,6 +22,9 @@ func (m *Machine) message(st *State, in Input, out *Output) {
 		m.command(st, in, cmd, arg, out)
 		return
 	}
+	if st.Reason != nil && m.reasonAnswer(st, msg, now, out) {
+		return
+	}
 	if st.Survey != nil && m.surveyAnswer(st, msg, now, out) {
 		return
 	}

@@ -22,7 +22,9 @@ type State struct {
 	// within the coalesce window.
 	PromptDue time.Time `json:"prompt_due,omitempty"`
 	Survey    *Survey   `json:"survey,omitempty"`
-	Held      []Held    `json:"held,omitempty"` // bulk messages waiting for quiet hours to end
+	// Reason is a recorded rating whose reason was asked for.
+	Reason *ReasonWait `json:"reason,omitempty"`
+	Held   []Held      `json:"held,omitempty"` // bulk messages waiting for quiet hours to end
 }
 
 // maxCases is how many petitions a conversation remembers (for 查询, the

@@ -11,12 +11,30 @@ import (
 
 // Survey is the satisfaction survey (回访) waiting for the citizen's answer.
 type Survey struct {
-	PetitionID     string    `json:"petition_id"`
-	SentAt         time.Time `json:"sent_at"`
-	Reminded       bool      `json:"reminded,omitempty"`
-	Unclear        int       `json:"unclear,omitempty"`         // unclear answers so far
-	AwaitingReason bool      `json:"awaiting_reason,omitempty"` // 不满意 given, reason asked
+	PetitionID string    `json:"petition_id"`
+	SentAt     time.Time `json:"sent_at"`
+	Reminded   bool      `json:"reminded,omitempty"`
+	Unclear    int       `json:"unclear,omitempty"` // unclear answers so far
+	// AwaitingReason is only read from states written before ratings were
+	// recorded at once: such a 不满意 is recorded on the next step (see
+	// upgradeSurvey).
+	AwaitingReason bool `json:"awaiting_reason,omitempty"`
 }
+
+// ReasonWait is a rating already recorded whose reason the bot asked for.
+// The rating went to the backend the moment it was clear; a reason sent
+// before Until goes as a second rating record with the same rating and the
+// reason as its comment. Neither the reminder nor the expiry applies: the
+// survey is answered.
+type ReasonWait struct {
+	PetitionID string    `json:"petition_id"`
+	Rating     string    `json:"rating"`
+	Until      time.Time `json:"until"`
+}
+
+// reasonWindow is how long a reason is taken after the rating when the
+// survey has no reminder time to borrow.
+const reasonWindow = 24 * time.Hour
 
 // SurveyButtons are the answers offered where a channel has buttons.
 var SurveyButtons = []string{"1 满意", "2 理解", "3 不满意"}
@@ -30,7 +48,7 @@ func (m *Machine) startSurvey(st *State, c *Case, ev intake.StatusEvent, now tim
 	if s := st.Survey; s != nil && s.PetitionID != c.ID {
 		m.rate(st, now, out, "", NoAnswer) // superseded by a newer case's survey
 	}
-	st.Survey = nil
+	st.Survey, st.Reason = nil, nil // the next answer is this survey's
 	if st.OptedOut {
 		return false
 	}
@@ -41,7 +59,8 @@ func (m *Machine) startSurvey(st *State, c *Case, ev intake.StatusEvent, now tim
 
 // surveyAnswer takes a message while a survey is pending. It reports
 // whether the message was an answer; when not (a new appeal), the caller
-// goes on with it and the survey stays pending.
+// goes on with it and the survey stays pending. A rating is recorded the
+// moment it is clear, never held back for something optional.
 func (m *Machine) surveyAnswer(st *State, msg *Message, now time.Time, out *Output) bool {
 	s := st.Survey
 	c := st.findCase(s.PetitionID)
@@ -49,30 +68,10 @@ func (m *Machine) surveyAnswer(st *State, msg *Message, now time.Time, out *Outp
 		st.Survey = nil
 		return false
 	}
-	if s.AwaitingReason {
-		if m.newMatter(c, msg.Text) {
-			m.rate(st, now, out, intake.RatingUnsatisfied, "")
-			return false // the rating stands; the new appeal goes on
-		}
-		m.rate(st, now, out, intake.RatingUnsatisfied, msg.Text)
-		m.say(st, now, out, "survey_thanks_unsatisfied", Data{ID: c.publicID()})
-		return true
-	}
 	rating, ok := understand.ParseRating(msg.Text, m.set.SurveyWords)
 	switch {
-	case ok && rating == intake.RatingUnsatisfied && !hasReason(msg.Text):
-		s.AwaitingReason = true
-		m.say(st, now, out, "survey_reason", Data{ID: c.publicID()})
-	case ok && rating == intake.RatingUnsatisfied:
-		m.rate(st, now, out, rating, msg.Text)
-		m.say(st, now, out, "survey_thanks_unsatisfied", Data{ID: c.publicID()})
 	case ok:
-		comment := ""
-		if hasReason(msg.Text) {
-			comment = msg.Text
-		}
-		m.rate(st, now, out, rating, comment)
-		m.say(st, now, out, "survey_thanks", Data{ID: c.publicID()})
+		m.answerRating(st, c, rating, msg.Text, now, out)
 	case understand.Describes(msg.Text):
 		return false // a new appeal, not an answer: never swallowed as a rating
 	case s.Unclear == 0:
@@ -85,14 +84,78 @@ func (m *Machine) surveyAnswer(st *State, msg *Message, now time.Time, out *Outp
 	return true
 }
 
-// rate records the answer (or its absence) and closes the survey.
+// answerRating records an understood rating and thanks the citizen; a bare
+// 不满意 is recorded too, and its reason asked for afterwards.
+func (m *Machine) answerRating(st *State, c *Case, rating, text string, now time.Time, out *Output) {
+	reason := hasReason(text)
+	comment := ""
+	if reason {
+		comment = text
+	}
+	if st.Survey != nil && st.Survey.PetitionID == c.ID {
+		st.Survey = nil
+	}
+	m.record(c, now, out, rating, comment)
+	switch {
+	case rating != intake.RatingUnsatisfied:
+		m.say(st, now, out, "survey_thanks", Data{ID: c.publicID()})
+	case reason:
+		m.say(st, now, out, "survey_thanks_unsatisfied", Data{ID: c.publicID()})
+	default:
+		window := m.set.SurveyRemindAfter
+		if window <= 0 {
+			window = reasonWindow
+		}
+		st.Reason = &ReasonWait{PetitionID: c.ID, Rating: rating, Until: now.Add(window)}
+		m.say(st, now, out, "survey_reason", Data{ID: c.publicID()})
+	}
+}
+
+// reasonAnswer takes a message while a reason is awaited. It reports
+// whether the message was taken (the reason, or a changed rating); a new
+// appeal, or a message after the wait ended, goes on as usual.
+func (m *Machine) reasonAnswer(st *State, msg *Message, now time.Time, out *Output) bool {
+	w := st.Reason
+	st.Reason = nil // one message answers it, whatever it is
+	c := st.findCase(w.PetitionID)
+	if c == nil || !now.Before(w.Until) || m.newMatter(c, msg.Text) {
+		return false
+	}
+	if rating, ok := understand.ParseRating(msg.Text, m.set.SurveyWords); ok && (rating != w.Rating || hasReason(msg.Text)) {
+		m.answerRating(st, c, rating, msg.Text, now, out) // a changed mind: the latest rating stands
+		return true
+	}
+	m.record(c, now, out, w.Rating, msg.Text)
+	m.say(st, now, out, "survey_thanks_unsatisfied", Data{ID: c.publicID()})
+	return true
+}
+
+// upgradeSurvey records a 不满意 that a state written by an earlier version
+// still holds back waiting for its reason.
+func (m *Machine) upgradeSurvey(st *State, now time.Time, out *Output) {
+	s := st.Survey
+	if s == nil || !s.AwaitingReason {
+		return
+	}
+	c := st.findCase(s.PetitionID)
+	m.rate(st, now, out, intake.RatingUnsatisfied, "")
+	if c != nil {
+		st.Reason = &ReasonWait{PetitionID: c.ID, Rating: intake.RatingUnsatisfied, Until: now.Add(reasonWindow)}
+	}
+}
+
+// rate records the answer to the pending survey (or its absence) and
+// closes the survey.
 func (m *Machine) rate(st *State, now time.Time, out *Output, rating, comment string) {
 	s := st.Survey
 	st.Survey = nil
-	c := st.findCase(s.PetitionID)
-	if c == nil {
-		return
+	if c := st.findCase(s.PetitionID); c != nil {
+		m.record(c, now, out, rating, comment)
 	}
+}
+
+// record sends a rating record of case c to the backend and remembers it.
+func (m *Machine) record(c *Case, now time.Time, out *Output, rating, comment string) {
 	c.Rating = rating
 	if rating == "" {
 		c.Rating = "none"

@@ -163,7 +163,7 @@ func TestSurveyAnswers(t *testing.T) {
 		{"configured word", []string{"基本满意"}, "survey_thanks", "understood", ""},
 		{"unsatisfied with reason", []string{"不满意，路灯还是不亮"}, "survey_thanks_unsatisfied", "unsatisfied", "不满意，路灯还是不亮"},
 		{"unsatisfied then reason", []string{"3", "晚上还是黑的"}, "survey_reason,survey_thanks_unsatisfied", "unsatisfied", "晚上还是黑的"},
-		{"traditional negation", []string{"不滿意"}, "survey_reason", "", ""},
+		{"traditional negation", []string{"不滿意"}, "survey_reason", "unsatisfied", ""},
 		{"unclear twice", []string{"嗯", "好的好的"}, "survey_unclear,survey_thanks", "", "好的好的"},
 	}
 	for _, c := range cases {
@@ -270,8 +270,6 @@ func TestSurveyNegations(t *testing.T) {
 		got := ""
 		if r := ratingOf(t, out); r != nil {
 			got = r.Rating
-		} else if st.Survey != nil && st.Survey.AwaitingReason {
-			got = "unsatisfied" // asked for the reason: the rating is unsatisfied
 		}
 		if got != want {
 			t.Errorf("%q: got %q, want %q", answer, got, want)
@@ -279,5 +277,116 @@ func TestSurveyNegations(t *testing.T) {
 		if strings.Contains(answer, "不") && got == "satisfied" {
 			t.Errorf("%q: a negation read as satisfied", answer)
 		}
+	}
+}
+
+// TestRatingRecordedAtOnceThenSilence: every understood answer goes to the
+// backend at the moment it is clear, with or without a later reason, and
+// neither the reminder nor the expiry touches an answered survey.
+func TestRatingRecordedAtOnceThenSilence(t *testing.T) {
+	m := surveyMachine()
+	cases := []struct {
+		answer, rating string
+		asksReason     bool
+	}{
+		{"1", intake.RatingSatisfied, false},
+		{"满意", intake.RatingSatisfied, false},
+		{"2", intake.RatingUnderstood, false},
+		{"理解", intake.RatingUnderstood, false},
+		{"基本满意", intake.RatingUnderstood, false},
+		{"3", intake.RatingUnsatisfied, true},
+		{"不满意", intake.RatingUnsatisfied, true},
+		{"不滿意", intake.RatingUnsatisfied, true},
+		{"３ 不满意", intake.RatingUnsatisfied, true},
+		{"一点也不满意", intake.RatingUnsatisfied, true},
+	}
+	for _, c := range cases {
+		for _, reason := range []string{"", "晚上还是黑的，灯只亮了一天"} {
+			t.Run(c.answer+"/"+reason, func(t *testing.T) {
+				st, id, at := resolved(t, m)
+				out := m.Step(st, msgAt(c.answer, at.Add(time.Minute)))
+				r := ratingOf(t, out)
+				if r == nil || r.Rating != c.rating || r.Comment != "" || r.PetitionID != id {
+					t.Fatalf("%q: rating at once %+v, want %s without comment", c.answer, r, c.rating)
+				}
+				if want := map[bool]string{true: "survey_reason", false: "survey_thanks"}[c.asksReason]; templates(out) != want {
+					t.Errorf("%q: replies %s, want %s", c.answer, templates(out), want)
+				}
+				if st.Survey != nil {
+					t.Error("the survey is answered: nothing may stay pending")
+				}
+				if reason != "" && c.asksReason {
+					out = m.Step(st, msgAt(reason, at.Add(3*time.Hour)))
+					r := ratingOf(t, out)
+					if r == nil || r.Rating != c.rating || r.Comment != reason || templates(out) != "survey_thanks_unsatisfied" {
+						t.Errorf("reason: %+v, replies %s", r, templates(out))
+					}
+					if len(out.Events) != 1 {
+						t.Errorf("reason: %d events, want the one rating record", len(out.Events))
+					}
+				}
+				if w := m.WakeAt(st); !w.IsZero() {
+					t.Errorf("an answered survey still wants a tick at %s", w)
+				}
+				for _, after := range []time.Duration{24 * time.Hour, 48 * time.Hour, 72 * time.Hour, 96 * time.Hour} {
+					if out := m.Step(st, Input{Kind: KindTick, Now: at.Add(after)}); len(out.Replies)+len(out.Events) != 0 {
+						t.Errorf("tick at +%s: replies %s, %d events", after, templates(out), len(out.Events))
+					}
+				}
+				if got := st.Cases[0].Rating; got != c.rating {
+					t.Errorf("the case remembers %q, want %q", got, c.rating)
+				}
+			})
+		}
+	}
+}
+
+// A reason after the wait is over, a new matter, or a changed mind are not
+// taken as the reason of the earlier 不满意.
+func TestReasonWaitEdges(t *testing.T) {
+	m := surveyMachine()
+
+	st, _, at := resolved(t, m)
+	m.Step(st, msgAt("3", at.Add(time.Minute)))
+	out := m.Step(st, msgAt("人民路和解放路路口的井盖丢了，很危险", at.Add(2*time.Minute)))
+	if ratingOf(t, out) != nil || templates(out) != "receipt" {
+		t.Errorf("a new appeal during the reason wait: %s", templates(out))
+	}
+
+	st, _, at = resolved(t, m)
+	m.Step(st, msgAt("3", at.Add(time.Minute)))
+	out = m.Step(st, msgAt("晚上还是黑的，灯只亮了一天", at.Add(25*time.Hour)))
+	if r := ratingOf(t, out); r != nil {
+		t.Errorf("a message after the wait taken as the reason: %+v", r)
+	}
+
+	st, _, at = resolved(t, m)
+	m.Step(st, msgAt("3", at.Add(time.Minute)))
+	out = m.Step(st, msgAt("1", at.Add(2*time.Minute)))
+	if r := ratingOf(t, out); r == nil || r.Rating != intake.RatingSatisfied || templates(out) != "survey_thanks" {
+		t.Errorf("a changed mind: %+v %s", r, templates(out))
+	}
+	if st.Cases[0].Rating != intake.RatingSatisfied {
+		t.Errorf("the latest rating stands, got %q", st.Cases[0].Rating)
+	}
+}
+
+// A state saved by an earlier version, holding a bare 不满意 back for its
+// reason, has it recorded on its next step, and no reminder follows.
+func TestHeldBackUnsatisfiedFromAnOlderStateIsRecorded(t *testing.T) {
+	m := surveyMachine()
+	st, id, at := resolved(t, m)
+	st.Survey.AwaitingReason = true
+	out := m.Step(st, Input{Kind: KindTick, Now: at.Add(24 * time.Hour)})
+	r := ratingOf(t, out)
+	if r == nil || r.Rating != intake.RatingUnsatisfied || r.PetitionID != id {
+		t.Fatalf("held-back 不满意 not recorded: %+v", r)
+	}
+	if len(out.Replies) != 0 || st.Survey != nil {
+		t.Errorf("after recording: replies %s, survey %+v", templates(out), st.Survey)
+	}
+	out = m.Step(st, msgAt("路灯还是不亮", at.Add(25*time.Hour)))
+	if r := ratingOf(t, out); r == nil || r.Comment != "路灯还是不亮" {
+		t.Errorf("the reason after the upgrade: %+v", r)
 	}
 }

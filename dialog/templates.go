@@ -50,7 +50,7 @@ var Defaults = map[string]string{
 	"survey":                    "诉求{{.ID}}（{{.Summary}}）已办结{{if .Note}}：{{.Note}}{{end}}。请评价，回复：1满意 2理解 3不满意",
 	"survey_remind":             "诉求{{.ID}}已办结，请回复1满意 2理解 3不满意，您的评价很重要。",
 	"survey_unclear":            "请回复数字评价诉求{{.ID}}：1满意 2理解 3不满意。",
-	"survey_reason":             "很抱歉没有让您满意。请简要说明原因，我们将督促复核。",
+	"survey_reason":             "已记录您的评价：不满意，我们将督促复核。如方便，请回复不满意的原因。",
 	"survey_thanks":             "感谢您的评价！",
 	"survey_thanks_unsatisfied": "已记录您的意见，我们将督促承办单位复核并再次联系您。",
 	// Over flood.max_messages in flood.per: once, then silence.

@@ -178,10 +178,21 @@ func newBackend(cfg *config.Config, log *slog.Logger) (intake.Backend, error) {
 	case "webhook":
 		return webhook.New(webhook.Options{URL: b.Webhook.URL, Secret: b.Webhook.Secret, Timeout: b.Webhook.Timeout})
 	case "open311":
-		return open311.New(open311.Options{
+		// GeoReport has no place for supplements and ratings: they go to
+		// the file at backend.file.path, where staff find them.
+		ledger, err := file.New(file.Options{Path: b.File.Path, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("open311 ledger: %w", err)
+		}
+		c, err := open311.New(open311.Options{
 			Endpoint: b.Open311.Endpoint, APIKey: b.Open311.APIKey, JurisdictionID: b.Open311.JurisdictionID,
-			ServiceCodes: b.Open311.ServiceCodes, Timeout: b.Webhook.Timeout, Loc: cfg.Location(),
+			ServiceCodes: b.Open311.ServiceCodes, Timeout: b.Webhook.Timeout, Loc: cfg.Location(), Ledger: ledger,
 		})
+		if err != nil {
+			ledger.Close()
+			return nil, err
+		}
+		return c, nil
 	default:
 		fb, err := file.New(file.Options{Path: b.File.Path, Logger: log})
 		if err != nil {

@@ -19,8 +19,9 @@
 //     was given, so the caller's bookkeeping does not depend on when the
 //     server made up its mind.
 //   - No supplements, no ratings. GeoReport v2 has no endpoint for either and
-//     there is no common extension, so Supplement and Rate accept and drop
-//     the record: it is kept only in the bot's own store.
+//     there is no common extension, so Supplement and Rate hand the record to
+//     Options.Ledger (serve uses the file backend at backend.file.path), where
+//     staff find the citizen's additions and survey answers.
 //   - Two statuses. A request is only "open" or "closed"; see Statuses for
 //     how they become the bot's statuses.
 package open311
@@ -31,6 +32,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -66,6 +68,9 @@ type Options struct {
 	Timeout            time.Duration  // per request; 0 = backend.DefaultTimeout
 	Client             *http.Client   // copied with redirects turned off; nil = a new one
 	Loc                *time.Location // zone of server timestamps that carry no offset; nil = UTC
+	// Ledger takes the supplements and ratings GeoReport cannot carry.
+	// Required: a citizen's words are never dropped.
+	Ledger intake.Backend
 }
 
 // Client talks GeoReport v2 to one endpoint. Safe for concurrent use.
@@ -80,6 +85,7 @@ type Client struct {
 	loc      *time.Location
 	now      func() time.Time
 	resolved sync.Map // token → service_request_id, once the server knows it
+	ledger   intake.Backend
 }
 
 var _ intake.Backend = (*Client)(nil)
@@ -93,6 +99,9 @@ func New(opts Options) (*Client, error) {
 	if opts.Timeout < 0 {
 		return nil, fmt.Errorf("open311: negative timeout %v", opts.Timeout)
 	}
+	if opts.Ledger == nil {
+		return nil, errors.New("open311: no ledger for the supplements and ratings GeoReport cannot carry")
+	}
 	c := &Client{
 		base:    base,
 		apiKey:  opts.APIKey,
@@ -103,6 +112,7 @@ func New(opts Options) (*Client, error) {
 		hc:      backend.HTTPClient(opts.Client),
 		loc:     opts.Loc,
 		now:     time.Now,
+		ledger:  opts.Ledger,
 	}
 	for k, v := range opts.ServiceCodes {
 		c.codes[k] = v
@@ -224,12 +234,23 @@ func mediaURL(as []intake.Attachment) string {
 	return ""
 }
 
-// Supplement drops the record: GeoReport v2 cannot receive it. It stays in
-// the bot's own store; the caller may log that the backend did not get it.
-func (c *Client) Supplement(context.Context, *intake.Supplement, string) error { return nil }
+// Supplement goes to the ledger: GeoReport v2 cannot receive it.
+func (c *Client) Supplement(ctx context.Context, s *intake.Supplement, key string) error {
+	return c.ledger.Supplement(ctx, s, key)
+}
 
-// Rate drops the record, as Supplement does.
-func (c *Client) Rate(context.Context, *intake.Rating, string) error { return nil }
+// Close closes the ledger when it holds a file.
+func (c *Client) Close() error {
+	if cl, ok := c.ledger.(io.Closer); ok {
+		return cl.Close()
+	}
+	return nil
+}
+
+// Rate goes to the ledger, as Supplement does.
+func (c *Client) Rate(ctx context.Context, r *intake.Rating, key string) error {
+	return c.ledger.Rate(ctx, r, key)
+}
 
 // ResolveToken asks GET {endpoint}/tokens/{token}.json which service request
 // a token became. ok is false while the server does not know yet. token may

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/minsheng/minsheng/intake"
 	"github.com/minsheng/minsheng/intake/backend"
+	"github.com/minsheng/minsheng/intake/backend/file"
 )
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -102,6 +105,9 @@ func setup(t *testing.T, opts Options) (*Client, *fakeServer) {
 	opts.Endpoint = srv.URL + "/v2/"
 	if opts.ServiceCodes == nil {
 		opts.ServiceCodes = map[string]string{"urban": "001", "traffic": "002"}
+	}
+	if opts.Ledger == nil {
+		opts.Ledger = ledger(t)
 	}
 	c, err := New(opts)
 	if err != nil {
@@ -296,17 +302,40 @@ func TestSubmitAnswers(t *testing.T) {
 	}
 }
 
-func TestSupplementAndRateAreDropped(t *testing.T) {
-	c, f := setup(t, Options{})
+// ledger is a file backend in a temporary folder.
+func ledger(t *testing.T) *file.Backend {
+	t.Helper()
+	l, err := file.New(file.Options{Path: filepath.Join(t.TempDir(), "ledger.jsonl")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// GeoReport cannot carry supplements and ratings: they go to the ledger,
+// never to the server, and are never dropped.
+func TestSupplementAndRateGoToTheLedger(t *testing.T) {
+	l := ledger(t)
+	c, f := setup(t, Options{Ledger: l})
 	ctx := context.Background()
-	if err := c.Supplement(ctx, &intake.Supplement{PetitionID: "P", Text: "x"}, "k"); err != nil {
+	if err := c.Supplement(ctx, &intake.Supplement{PetitionID: "P", CaseID: "638344", Text: "灯杆也歪了"}, "k1"); err != nil {
 		t.Errorf("Supplement = %v", err)
 	}
-	if err := c.Rate(ctx, &intake.Rating{PetitionID: "P", Rating: "satisfied"}, "k"); err != nil {
+	if err := c.Rate(ctx, &intake.Rating{PetitionID: "P", CaseID: "638344", Rating: "unsatisfied", Comment: "还是不亮"}, "k2"); err != nil {
 		t.Errorf("Rate = %v", err)
 	}
 	if len(f.posts)+len(f.queries) != 0 {
 		t.Error("a request was sent")
+	}
+	b, err := os.ReadFile(l.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"type":"supplement"`, "灯杆也歪了", `"type":"rating"`, `"rating":"unsatisfied"`, "还是不亮", `"case_id":"638344"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("ledger lacks %s:\n%s", want, b)
+		}
 	}
 }
 
@@ -469,22 +498,24 @@ func TestStatusesPartialFailure(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
+	l := ledger(t)
 	for _, tt := range []struct {
 		opts Options
 		ok   bool
 	}{
-		{Options{Endpoint: "https://311.example.org/v2"}, true},
-		{Options{Endpoint: ""}, false},
-		{Options{Endpoint: "311.example.org/v2"}, false},
-		{Options{Endpoint: "https://311.example.org/v2?x=1"}, false},
-		{Options{Endpoint: "https://311.example.org", Timeout: -1}, false},
+		{Options{Endpoint: "https://311.example.org/v2", Ledger: l}, true},
+		{Options{Endpoint: "https://311.example.org/v2"}, false}, // nowhere for ratings
+		{Options{Endpoint: "", Ledger: l}, false},
+		{Options{Endpoint: "311.example.org/v2", Ledger: l}, false},
+		{Options{Endpoint: "https://311.example.org/v2?x=1", Ledger: l}, false},
+		{Options{Endpoint: "https://311.example.org", Timeout: -1, Ledger: l}, false},
 	} {
 		if _, err := New(tt.opts); (err == nil) != tt.ok {
 			t.Errorf("New(%+v) = %v, want ok=%v", tt.opts, err, tt.ok)
 		}
 	}
 	codes := map[string]string{"urban": "001"}
-	c, _ := New(Options{Endpoint: "https://x", ServiceCodes: codes})
+	c, _ := New(Options{Endpoint: "https://x", ServiceCodes: codes, Ledger: l})
 	codes["urban"] = "changed"
 	if c.codes["urban"] != "001" {
 		t.Error("New kept a reference to the caller's map")
