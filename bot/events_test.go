@@ -180,3 +180,57 @@ func TestOptedOutCitizenIsLeftInPeace(t *testing.T) {
 		t.Errorf("events must be recorded: %+v", c)
 	}
 }
+
+// The must-show of a bare 不满意: resolved → "不满意" → 72 h of silence. The
+// backend has one unsatisfied rating, sent within seconds of the answer,
+// and the citizen got no reminder.
+func TestBareUnsatisfiedIsRecordedAtOnceAndNeverReminded(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	clk := &clock{now: time.Date(2026, 3, 11, 10, 0, 0, 0, loc)}
+	w, f := submittedWorld(t, clk)
+	if code := w.postEvent("CASE-A", event("resolved", clk.Now()), ""); code != 200 {
+		t.Fatalf("resolved: %d", code)
+	}
+	waitFor(t, "survey", func() bool { return w.lastSent().Template == "survey" })
+	answered := clk.Now()
+	w.say("不满意")
+	ratings := func() []backendRequest {
+		var out []backendRequest
+		for _, r := range f.snapshot() {
+			if strings.HasSuffix(r.Path, "/rating") && r.Response == 200 {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	waitFor(t, "the rating at the backend", func() bool { return len(ratings()) == 1 })
+	var body struct {
+		Rating, Comment string
+		At              time.Time
+	}
+	if err := json.Unmarshal([]byte(ratings()[0].Body), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Rating != "unsatisfied" || body.Comment != "" {
+		t.Errorf("rating %s", ratings()[0].Body)
+	}
+	if d := body.At.Sub(answered); d < 0 || d > 5*time.Second {
+		t.Errorf("rating made %s after the answer, want at once", d)
+	}
+	ctx := context.Background()
+	for _, after := range []time.Duration{24 * time.Hour, 48 * time.Hour, 72 * time.Hour, 73 * time.Hour} {
+		clk.Set(answered.Add(after))
+		w.p.RunDue(ctx)
+	}
+	waitFor(t, "queues drained", func() bool {
+		s, _ := w.sq.Stats(ctx)
+		o, _ := w.box.Queue().Stats(ctx)
+		return s.Empty() && s.Pending == 0 && o.Empty() && o.Pending == 0
+	})
+	if got := strings.Join(w.templates(), ","); got != "receipt,survey,survey_reason" {
+		t.Errorf("sent to the citizen: %s, want no reminder", got)
+	}
+	if n := len(ratings()); n != 1 {
+		t.Errorf("%d rating records, want the one 不满意", n)
+	}
+}
