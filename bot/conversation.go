@@ -60,7 +60,7 @@ func (k convKeys) counter(day string) string { return k.tag + "pid:" + day }
 // KEYS: seen, inbox, lock, state, counter, timers, flood
 // ARGV: item, dedup(0/1), seenTTLs, reserve(0/1), day, token, lockTTLms,
 //
-//	nowMs, conv, floodWindowMs
+//	nowMs, conv, floodWindowMs, idFloor
 var ingestScript = redis.NewScript(`
 if ARGV[2] == '1' then
   if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then
@@ -69,8 +69,16 @@ if ARGV[2] == '1' then
 end
 local reserved = ''
 if ARGV[4] == '1' then
+  -- a hybrid clock: never below the floor, so ids do not repeat after the
+  -- counter was lost (intake/id.go)
   local n = redis.call('INCR', KEYS[5])
-  if n == 1 then redis.call('EXPIRE', KEYS[5], 172800) end
+  local floor = tonumber(ARGV[11])
+  if n < floor then
+    n = floor
+    redis.call('SET', KEYS[5], n, 'EX', 172800)
+  elseif n == 1 then
+    redis.call('EXPIRE', KEYS[5], 172800)
+  end
   reserved = ARGV[5] .. ':' .. n
 end
 local flood = 0
@@ -163,6 +171,7 @@ type ingestArgs struct {
 	seenTTL  time.Duration
 	now      time.Time
 	floodWin time.Duration
+	idFloor  int64 // the lowest counter a reserved id may take
 }
 
 func (s *Store) ingest(ctx context.Context, a ingestArgs) (ingestResult, error) {
@@ -178,7 +187,7 @@ func (s *Store) ingest(ctx context.Context, a ingestArgs) (ingestResult, error) 
 	res, err := ingestScript.Run(ctx, s.Redis,
 		[]string{seenKey, k.inbox, k.lock, k.state, k.counter(a.day), k.timers, k.flood},
 		a.item, dedup, int64(a.seenTTL/time.Second), reserve, a.day, a.token,
-		a.lockTTL.Milliseconds(), a.now.UnixMilli(), a.conv, a.floodWin.Milliseconds(),
+		a.lockTTL.Milliseconds(), a.now.UnixMilli(), a.conv, a.floodWin.Milliseconds(), a.idFloor,
 	).Slice()
 	if err != nil {
 		return ingestResult{}, fmt.Errorf("ingest into %s: %w", redactConv(a.conv), err)

@@ -29,6 +29,7 @@ type Pipeline struct {
 	metrics   *Metrics
 	log       *slog.Logger
 	streams   streamKeys
+	reserved  *idMarks
 }
 
 // PipelineOptions tune the pipeline; zero values take the defaults.
@@ -67,7 +68,7 @@ func NewPipeline(store *Store, machine *dialog.Machine, cfg *config.Config, metr
 	}
 	return &Pipeline{
 		store: store, machine: machine, officials: officials, loc: cfg.Location(), opt: opt,
-		metrics: metrics, log: log,
+		metrics: metrics, log: log, reserved: newIDMarks(),
 		streams: streamKeys{
 			sendq:  queue.New(store.Redis, store.Prefix, SendQueueName, nil, queue.Options{}).StreamKey,
 			outbox: queue.New(store.Redis, store.Prefix, outbox.QueueName, nil, queue.Options{}).StreamKey,
@@ -167,13 +168,21 @@ func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup stri
 	}
 	now := p.opt.Now()
 	token := newToken()
+	local := it.At.In(p.loc)
+	day, shard := local.Format("20060102"), queue.ShardOf(conv)
+	var floor int64
+	if reserve {
+		floor = max(intake.IDClock(local), p.reserved.next(day, shard))
+	}
 	ing, err := p.store.ingest(ctx, ingestArgs{
-		conv: conv, item: raw, dedupID: dedup, reserve: reserve,
-		day: it.At.In(p.loc).Format("20060102"), token: token,
-		lockTTL: p.opt.LockTTL, seenTTL: p.opt.SeenTTL, now: now, floodWin: floodWin,
+		conv: conv, item: raw, dedupID: dedup, reserve: reserve, day: day, token: token,
+		lockTTL: p.opt.LockTTL, seenTTL: p.opt.SeenTTL, now: now, floodWin: floodWin, idFloor: floor,
 	})
 	if err != nil {
 		return Result{}, err
+	}
+	if d, n, ok := parseReserved(ing.reserved); ok {
+		p.reserved.note(d, shard, n)
 	}
 	switch ing.status {
 	case 0:
@@ -347,6 +356,17 @@ func (p *Pipeline) RunDue(ctx context.Context) int {
 		}
 	}
 	return n
+}
+
+// SeedIDs tells the pipeline of petition ids issued before, e.g. by an
+// earlier run whose store is gone (the embedded store of `chat`): ids
+// reserved later on their days are above them.
+func (p *Pipeline) SeedIDs(ids []string) {
+	for _, id := range ids {
+		if day, shard, n, ok := intake.ParsePetitionID(id); ok {
+			p.reserved.note(day, shard, n)
+		}
+	}
 }
 
 // State reads a conversation's dialog state (for staff tools and tests);

@@ -139,18 +139,6 @@ func TestRedeliveredProviderIDHandledOnce(t *testing.T) {
 	}
 }
 
-// idCounter maps the petition ids of a conversation's shard back to the
-// reservation counter, which the ingest script assigns in arrival order.
-func idCounter(conv string, loc *time.Location, n int) map[string]int {
-	day := time.Now().In(loc)
-	shard := queue.ShardOf(conv)
-	m := map[string]int{}
-	for i := 1; i <= n; i++ {
-		m[intake.PetitionID(day, shard, int64(i))] = i
-	}
-	return m
-}
-
 func TestConcurrentMessagesOfOneCitizenAllKeptInArrivalOrder(t *testing.T) {
 	env := newTestEnv(t, PipelineOptions{})
 	// A second replica on the same Redis.
@@ -188,11 +176,11 @@ func TestConcurrentMessagesOfOneCitizenAllKeptInArrivalOrder(t *testing.T) {
 	if len(recs) != n {
 		t.Fatalf("want %d messages to reach the dialog, got %d petitions", n, len(recs))
 	}
-	order := idCounter("sms:+8613912345678", env.cfg.Location(), 10*n)
-	last := 0
+	last := int64(0)
+	shard := queue.ShardOf("sms:+8613912345678")
 	for _, r := range recs {
-		k, ok := order[r.Petition.ID]
-		if !ok {
+		_, s, k, ok := intake.ParsePetitionID(r.Petition.ID)
+		if !ok || s != shard {
 			t.Fatalf("unexpected id %s", r.Petition.ID)
 		}
 		if k <= last {
@@ -264,4 +252,62 @@ func TestHandleRejectsMessagesWithoutConversation(t *testing.T) {
 	if _, err := env.p.Handle(context.Background(), Inbound{Channel: ChannelSMS, Text: "x"}); err == nil {
 		t.Error("want an error for a message without conversation")
 	}
+}
+
+// petitionIDs submits one complete appeal per citizen and returns the ids.
+func petitionIDs(t *testing.T, s *Store, p *Pipeline, batch string, n int) []string {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		from := fmt.Sprintf("+86139%08d", i)
+		if _, err := p.Handle(context.Background(), sms(from, "幸福小区3号楼门口的路灯坏了", batch+from)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []string
+	for _, r := range streamRecords[outbox.Record](t, s, outbox.QueueName) {
+		ids = append(ids, r.Petition.ID)
+	}
+	return ids
+}
+
+// Ids never repeat after the store lost its counters: not while the
+// process that issued them runs (even on a clock that stands still), not
+// for a new process a moment later.
+func TestPetitionIDsDoNotRepeatAfterTheStoreLostItsState(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	clk := &clock{now: time.Date(2026, 3, 11, 9, 30, 0, 0, loc)}
+	env := newTestEnv(t, PipelineOptions{Now: clk.Now})
+	seen := map[string]string{}
+	check := func(batch string, ids []string) {
+		t.Helper()
+		if len(ids) != 48 {
+			t.Fatalf("%s: %d petitions, want 48", batch, len(ids))
+		}
+		for _, id := range ids {
+			if b, ok := seen[id]; ok {
+				t.Errorf("%s: id %s was issued before, in %s", batch, id, b)
+			}
+			seen[id] = batch
+		}
+	}
+	check("first", petitionIDs(t, env.store, env.p, "first", 48))
+
+	lost := func() { redistest.Clean(context.Background(), env.store.Redis, env.store.Prefix) } // FLUSHALL, for our keys
+	lost()
+	check("same process, same instant", petitionIDs(t, env.store, env.p, "second", 48))
+
+	lost()
+	clk.Set(clk.Now().Add(time.Second))
+	tpl, _ := dialog.NewTemplates(nil)
+	restarted := NewPipeline(env.store, dialog.New(dialog.Settings{Location: loc}, tpl), env.cfg, NewMetrics(), env.log, PipelineOptions{Now: clk.Now})
+	check("new process, a second later", petitionIDs(t, env.store, restarted, "third", 48))
+
+	lost()
+	seeded := NewPipeline(env.store, dialog.New(dialog.Settings{Location: loc}, tpl), env.cfg, NewMetrics(), env.log, PipelineOptions{Now: clk.Now})
+	var all []string
+	for id := range seen {
+		all = append(all, id)
+	}
+	seeded.SeedIDs(all) // what the file backend knows of earlier runs
+	check("new process seeded with earlier ids, same instant", petitionIDs(t, env.store, seeded, "fourth", 48))
 }

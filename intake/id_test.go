@@ -40,3 +40,44 @@ func TestIsPetitionID(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePetitionIDInvertsPetitionID(t *testing.T) {
+	day := time.Date(2026, 11, 30, 8, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	for shard := 0; shard < 16; shard++ {
+		for _, n := range []int64{0, 1, 2, 17, 4095, 1 << 20, 1<<21 - 1} {
+			id := PetitionID(day, shard, n)
+			d, s, got, ok := ParsePetitionID(id)
+			if !ok || d != "20261130" || s != shard || got != n {
+				t.Fatalf("ParsePetitionID(%s) = %s %d %d %v, want 20261130 %d %d", id, d, s, got, ok, shard, n)
+			}
+		}
+	}
+	for _, bad := range []string{"", "MS-20261130-K7Q2", "MS-20261130-K7Q2I", "CASE-1"} {
+		if _, _, _, ok := ParsePetitionID(bad); ok {
+			t.Errorf("ParsePetitionID(%q) ok", bad)
+		}
+	}
+}
+
+func TestIDClockCoversTheDayMonotonically(t *testing.T) {
+	loc := time.FixedZone("CST", 8*3600)
+	cases := []struct {
+		at   time.Time
+		want int64
+	}{
+		{time.Date(2026, 3, 11, 0, 0, 0, 0, loc), 0},
+		{time.Date(2026, 3, 11, 12, 0, 0, 0, loc), clockSpan / 2},
+		{time.Date(2026, 3, 11, 23, 59, 59, 999e6, loc), clockSpan - 1},
+	}
+	for _, c := range cases {
+		if got := IDClock(c.at); got != c.want {
+			t.Errorf("IDClock(%s) = %d, want %d", c.at, got, c.want)
+		}
+	}
+	// Two reservations 100 ms apart already get different floors: a second
+	// run of the bot does not restart at the first run's counters.
+	a := time.Date(2026, 3, 11, 9, 30, 0, 0, loc)
+	if IDClock(a.Add(100*time.Millisecond)) <= IDClock(a) {
+		t.Error("the clock does not advance within 100 ms")
+	}
+}

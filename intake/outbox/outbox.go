@@ -2,12 +2,24 @@
 // backend durably: records wait in a Redis Streams queue (intake/queue) until
 // the backend took them, with the same idempotency key on every attempt, and
 // a supplement or rating is never delivered before its petition.
+//
+// When the backend took a petition, the outbox keeps its case id, the
+// citizen's conversation and how to reach them, in Redis and in a journal on
+// local disk (Journal). Redis can lose its data (a restart without
+// persistence, a failover to an empty replica, a flush); the outbox notices
+// (an epoch key per shard disappears) and writes the journal back, so a
+// status event for a case delivered before the loss still reaches its
+// citizen, and never another one.
 package outbox
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -36,6 +48,10 @@ type Record struct {
 	Petition     *intake.Petition   `json:"petition,omitempty"`
 	Supplement   *intake.Supplement `json:"supplement,omitempty"`
 	Rating       *intake.Rating     `json:"rating,omitempty"`
+	// Reply is how the runtime reaches the citizen (its own JSON, opaque
+	// here): kept with the case so that status events find them even when
+	// the conversation's state is gone.
+	Reply json.RawMessage `json:"reply,omitempty"`
 }
 
 // PetitionID is the petition the record belongs to.
@@ -64,9 +80,10 @@ func (r Record) Key() string {
 
 // Delivered is what the outbox learned when the backend took a petition.
 type Delivered struct {
-	PetitionID   string
-	CaseID       string
-	Conversation string
+	PetitionID   string          `json:"petition_id"`
+	CaseID       string          `json:"case_id"`
+	Conversation string          `json:"cv"`
+	Reply        json.RawMessage `json:"reply,omitempty"`
 }
 
 // Outbox is the worker side: it drains the queue into a backend.
@@ -75,15 +92,53 @@ type Outbox struct {
 	prefix  string
 	backend intake.Backend
 	q       *queue.Queue
+	opt     Options
+	epochs  epochs
 	// OnDelivered is called after a petition was taken and its case id stored.
 	OnDelivered func(ctx context.Context, d Delivered)
 }
 
-// New builds the outbox. opt.Done, if set, still sees every outcome.
-func New(rdb redis.UniversalClient, prefix string, backend intake.Backend, opt queue.Options) *Outbox {
-	o := &Outbox{rdb: rdb, prefix: prefix, backend: backend}
-	done := opt.Done
-	opt.Done = func(e queue.Entry, out queue.Outcome, err error) {
+// Options of an outbox beyond its queue's.
+type Options struct {
+	// Journal keeps the case map on local disk (nil: Redis only, and a
+	// status event for a case delivered before Redis lost its data is
+	// answered 404).
+	Journal *Journal
+	// WaitForPetition is how long a supplement or rating waits before it
+	// looks again whether its petition was taken (default 2s).
+	WaitForPetition time.Duration
+	// CheckEvery is how often Run looks whether Redis lost its data
+	// (default 30s); a lookup that misses looks at once.
+	CheckEvery time.Duration
+	// OnStoreLost is called when Redis lost its data, after the journal
+	// was written back (for metrics; the outbox logs it).
+	OnStoreLost func()
+	Logger      *slog.Logger
+}
+
+// New builds the outbox. qopt.Done, if set, still sees every outcome.
+func New(rdb redis.UniversalClient, prefix string, backend intake.Backend, qopt queue.Options, opts ...Options) *Outbox {
+	var opt Options
+	if len(opts) > 0 {
+		opt = opts[0]
+	}
+	if opt.WaitForPetition <= 0 {
+		opt.WaitForPetition = 2 * time.Second
+	}
+	if opt.CheckEvery <= 0 {
+		opt.CheckEvery = 30 * time.Second
+	}
+	if opt.Logger == nil {
+		opt.Logger = qopt.Logger
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	o := &Outbox{rdb: rdb, prefix: prefix, backend: backend, opt: opt}
+	o.epochs = newEpochs(rdb, prefix)
+	opt2 := qopt
+	done := opt2.Done
+	opt2.Done = func(e queue.Entry, out queue.Outcome, err error) {
 		if out == queue.Dead {
 			o.markDead(e)
 		}
@@ -91,7 +146,7 @@ func New(rdb redis.UniversalClient, prefix string, backend intake.Backend, opt q
 			done(e, out, err)
 		}
 	}
-	o.q = queue.New(rdb, prefix, QueueName, o.handle, opt)
+	o.q = queue.New(rdb, prefix, QueueName, o.handle, opt2)
 	return o
 }
 
@@ -99,8 +154,30 @@ func New(rdb redis.UniversalClient, prefix string, backend intake.Backend, opt q
 // scripts that enqueue atomically with other writes).
 func (o *Outbox) Queue() *queue.Queue { return o.q }
 
-// Run delivers until ctx is done.
-func (o *Outbox) Run(ctx context.Context) error { return o.q.Run(ctx) }
+// Run delivers until ctx is done, and watches that Redis keeps its data.
+func (o *Outbox) Run(ctx context.Context) error {
+	if _, err := o.CheckStore(ctx); err != nil {
+		o.opt.Logger.Warn("could not check whether redis lost its data", "err", err)
+	}
+	stop := make(chan struct{})
+	go func() {
+		t := time.NewTicker(o.opt.CheckEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if _, err := o.CheckStore(ctx); err != nil && ctx.Err() == nil {
+					o.opt.Logger.Warn("could not check whether redis lost its data", "err", err)
+				}
+			}
+		}
+	}()
+	err := o.q.Run(ctx)
+	close(stop)
+	return err
+}
 
 // Envelope renders a record for the queue (used by scripts that XADD it).
 func Envelope(r Record, now time.Time) (queue.Envelope, error) {
@@ -110,8 +187,22 @@ func Envelope(r Record, now time.Time) (queue.Envelope, error) {
 func (o *Outbox) petitionKey(id string) string { return o.prefix + "p:{" + id + "}" }
 func (o *Outbox) caseKey(caseID string) string { return o.prefix + "case:{" + caseID + "}" }
 
-// Lookup finds the petition and conversation of a backend case id.
+// Lookup finds the petition, conversation and reply route of a backend
+// case id. A miss makes it check at once whether Redis lost its data (and
+// write the journal back if so) before it says the case is unknown.
 func (o *Outbox) Lookup(ctx context.Context, caseID string) (Delivered, bool, error) {
+	d, found, err := o.lookup(ctx, caseID)
+	if found || err != nil || o.opt.Journal == nil {
+		return d, found, err
+	}
+	lost, err := o.CheckStore(ctx)
+	if err != nil || !lost {
+		return d, false, err
+	}
+	return o.lookup(ctx, caseID)
+}
+
+func (o *Outbox) lookup(ctx context.Context, caseID string) (Delivered, bool, error) {
 	pid, err := o.rdb.Get(ctx, o.caseKey(caseID)).Result()
 	if errors.Is(err, redis.Nil) {
 		return Delivered{}, false, nil
@@ -119,11 +210,17 @@ func (o *Outbox) Lookup(ctx context.Context, caseID string) (Delivered, bool, er
 	if err != nil {
 		return Delivered{}, false, fmt.Errorf("look up case %s: %w", caseID, err)
 	}
-	cv, err := o.rdb.HGet(ctx, o.petitionKey(pid), "cv").Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
+	v, err := o.rdb.HMGet(ctx, o.petitionKey(pid), "cv", "reply").Result()
+	if err != nil {
 		return Delivered{}, false, fmt.Errorf("look up petition %s: %w", pid, err)
 	}
-	return Delivered{PetitionID: pid, CaseID: caseID, Conversation: cv}, true, nil
+	cv, _ := v[0].(string)
+	reply, _ := v[1].(string)
+	d := Delivered{PetitionID: pid, CaseID: caseID, Conversation: cv}
+	if reply != "" {
+		d.Reply = json.RawMessage(reply)
+	}
+	return d, true, nil
 }
 
 // CaseID is the backend's id of a petition, "" until it was taken.
@@ -144,7 +241,7 @@ func (o *Outbox) handle(ctx context.Context, e queue.Entry) error {
 	if pid == "" {
 		return fmt.Errorf("%w: record of type %q without a petition", queue.ErrPermanent, r.Type)
 	}
-	state, err := o.rdb.HMGet(ctx, o.petitionKey(pid), "case_id", "dead").Result()
+	state, err := o.rdb.HMGet(ctx, o.petitionKey(pid), "case_id", "dead", "sum").Result()
 	if err != nil {
 		return fmt.Errorf("petition %s state: %w", pid, err)
 	}
@@ -152,6 +249,14 @@ func (o *Outbox) handle(ctx context.Context, e queue.Entry) error {
 	dead, _ := state[1].(string)
 	switch r.Type {
 	case TypePetition:
+		sum, err := contentSum(r.Petition)
+		if err != nil {
+			return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
+		}
+		if had, _ := state[2].(string); caseID != "" && had != "" && had != sum {
+			return fmt.Errorf("%w: petition id %s was already delivered with other content (case %s): ids repeated after the store lost its data; this petition did not reach the backend",
+				queue.ErrPermanent, pid, caseID)
+		}
 		if caseID == "" {
 			if caseID, err = o.backend.Submit(ctx, r.Petition, e.Key); err != nil {
 				return o.classify(err)
@@ -160,13 +265,13 @@ func (o *Outbox) handle(ctx context.Context, e queue.Entry) error {
 				caseID = pid
 			}
 		}
-		return o.recordDelivered(ctx, Delivered{PetitionID: pid, CaseID: caseID, Conversation: r.Conversation})
+		return o.recordDelivered(ctx, Delivered{PetitionID: pid, CaseID: caseID, Conversation: r.Conversation, Reply: r.Reply}, sum)
 	case TypeSupplement, TypeRating:
 		if caseID == "" {
 			if dead != "" {
 				return fmt.Errorf("%w: petition %s was never delivered", queue.ErrPermanent, pid)
 			}
-			return queue.Defer(2 * time.Second) // the petition goes first
+			return queue.Defer(o.opt.WaitForPetition) // the petition goes first
 		}
 		if r.Type == TypeSupplement {
 			s := *r.Supplement
@@ -185,19 +290,53 @@ func (o *Outbox) handle(ctx context.Context, e queue.Entry) error {
 	return fmt.Errorf("%w: unknown record type %q", queue.ErrPermanent, r.Type)
 }
 
-func (o *Outbox) recordDelivered(ctx context.Context, d Delivered) error {
-	// Two keys in two slots: written in order, each idempotent, so a crash
+func (o *Outbox) recordDelivered(ctx context.Context, d Delivered, sum string) error {
+	// The case map first, and never over another petition's: a backend that
+	// answers with a case id already ours took this petition for an earlier
+	// one with the same id (ids repeated after the store lost its data).
+	// Keys in two slots: written in order, each idempotent, so a crash
 	// between them is mended by the retry.
-	if err := o.rdb.HSet(ctx, o.petitionKey(d.PetitionID), "case_id", d.CaseID, "cv", d.Conversation).Err(); err != nil {
+	set, err := o.rdb.SetNX(ctx, o.caseKey(d.CaseID), d.PetitionID, 0).Result()
+	if err != nil {
+		return fmt.Errorf("store case %s: %w", d.CaseID, err)
+	}
+	if !set {
+		had, err := o.rdb.Get(ctx, o.caseKey(d.CaseID)).Result()
+		if err != nil {
+			return fmt.Errorf("store case %s: %w", d.CaseID, err)
+		}
+		if had != d.PetitionID {
+			return fmt.Errorf("%w: the backend answered case %s for petition %s, but that case is petition %s: it took this petition for an earlier one with the same id",
+				queue.ErrPermanent, d.CaseID, d.PetitionID, had)
+		}
+	}
+	fields := []any{"case_id", d.CaseID, "cv", d.Conversation, "sum", sum}
+	if len(d.Reply) > 0 {
+		fields = append(fields, "reply", string(d.Reply))
+	}
+	if err := o.rdb.HSet(ctx, o.petitionKey(d.PetitionID), fields...).Err(); err != nil {
 		return fmt.Errorf("store case id of %s: %w", d.PetitionID, err)
 	}
-	if err := o.rdb.Set(ctx, o.caseKey(d.CaseID), d.PetitionID, 0).Err(); err != nil {
-		return fmt.Errorf("store case %s: %w", d.CaseID, err)
+	if j := o.opt.Journal; j != nil {
+		if err := j.Append(d); err != nil {
+			return fmt.Errorf("journal case %s: %w", d.CaseID, err)
+		}
 	}
 	if o.OnDelivered != nil {
 		o.OnDelivered(ctx, d)
 	}
 	return nil
+}
+
+// contentSum identifies a petition's content, to tell a repeat of it from
+// another petition that got the same id.
+func contentSum(p *intake.Petition) (string, error) {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("encode petition: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:12]), nil
 }
 
 // classify maps the backend's permanent refusal onto the queue's, and
@@ -219,5 +358,9 @@ func (o *Outbox) markDead(e queue.Entry) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = o.rdb.HSet(ctx, o.petitionKey(r.PetitionID()), "dead", "1", "cv", r.Conversation).Err()
+	// Never over a delivered petition's conversation: a record dead for a
+	// conflict shares its id with a petition that reached the backend.
+	pk := o.petitionKey(r.PetitionID())
+	_ = o.rdb.HSet(ctx, pk, "dead", "1").Err()
+	_ = o.rdb.HSetNX(ctx, pk, "cv", r.Conversation).Err()
 }

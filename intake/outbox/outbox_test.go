@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -208,5 +209,122 @@ func TestFileBackendGetsEachRecordOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s written %d times", id, n)
 		}
+	}
+}
+
+// fixedCaseBackend answers every petition with one case id, as a backend
+// that de-duplicates by Idempotency-Key answers a repeated id.
+type fixedCaseBackend struct{ recordingBackend }
+
+func (b *fixedCaseBackend) Submit(ctx context.Context, p *intake.Petition, key string) (string, error) {
+	_, _ = b.recordingBackend.Submit(ctx, p, key)
+	return "CASE-1", nil
+}
+
+// A record under an id already delivered with other content (ids repeated
+// after the store lost data) is never taken for a repeat: it is a dead
+// letter that says why, and the first petition's case stays its own.
+func TestConflictingRecordsAreDeadLettersNotRepeats(t *testing.T) {
+	ctx := context.Background()
+	t.Run("same id, other content", func(t *testing.T) {
+		rdb, prefix := redistest.Client(t)
+		be := &recordingBackend{}
+		o := outbox.New(rdb, prefix, be, fast())
+		enqueue(t, o, outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613900000001", Petition: petition("MS-20260311-EEEEE")})
+		start(t, o)
+		waitFor(t, "first delivered", func() bool { return len(be.snapshot()) == 1 })
+		forged := petition("MS-20260311-EEEEE")
+		forged.Description = "人民路井盖丢了"
+		enqueue(t, o, outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613900000002", Petition: forged})
+		waitFor(t, "dead letter", func() bool { st, _ := o.Queue().Stats(ctx); return st.Dead == 1 })
+		dl, _ := o.Queue().DeadLetters(ctx, 10)
+		if len(dl) != 1 || !strings.Contains(dl[0].Error, "other content") {
+			t.Errorf("dead letters %+v", dl)
+		}
+		if d, _, _ := o.Lookup(ctx, "CASE-MS-20260311-EEEEE"); d.Conversation != "sms:+8613900000001" {
+			t.Errorf("the case now points at %q", d.Conversation)
+		}
+	})
+	t.Run("backend answers another petition's case", func(t *testing.T) {
+		rdb, prefix := redistest.Client(t)
+		be := &fixedCaseBackend{}
+		o := outbox.New(rdb, prefix, be, fast())
+		enqueue(t, o, outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613900000001", Petition: petition("MS-20260311-FFFF1")})
+		enqueue(t, o, outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613900000002", Petition: petition("MS-20260311-FFFF2")})
+		start(t, o)
+		waitFor(t, "one dead letter", func() bool { st, _ := o.Queue().Stats(ctx); return st.Dead == 1 && st.Empty() })
+		dl, _ := o.Queue().DeadLetters(ctx, 10)
+		if len(dl) != 1 || dl[0].Key != "MS-20260311-FFFF2" || !strings.Contains(dl[0].Error, "CASE-1") {
+			t.Errorf("dead letters %+v", dl)
+		}
+		if d, _, _ := o.Lookup(ctx, "CASE-1"); d.PetitionID != "MS-20260311-FFFF1" {
+			t.Errorf("CASE-1 now points at %s", d.PetitionID)
+		}
+	})
+}
+
+// After Redis lost its data, the journal writes the case map back: a
+// lookup of a case delivered before the loss finds its conversation and
+// reply route, and the loss is reported.
+func TestJournalWritesTheCaseMapBackAfterRedisLostIt(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := redistest.Client(t)
+	path := filepath.Join(t.TempDir(), "cases.jsonl")
+	j, err := outbox.OpenJournal(outbox.JournalOptions{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var lost sync.WaitGroup
+	lost.Add(1)
+	be := &recordingBackend{}
+	o := outbox.New(rdb, prefix, be, fast(), outbox.Options{Journal: j, OnStoreLost: lost.Done})
+	reply := json.RawMessage(`{"ch":"sms","to":"+8613900000001","from":"+8613800000001"}`)
+	enqueue(t, o, outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613900000001", Petition: petition("MS-20260311-GGGGG"), Reply: reply})
+	start(t, o)
+	waitFor(t, "delivered", func() bool { _, ok, _ := o.Lookup(ctx, "CASE-MS-20260311-GGGGG"); return ok })
+
+	redistest.Clean(ctx, rdb, prefix) // what FLUSHALL does to our keys
+	d, ok, err := o.Lookup(ctx, "CASE-MS-20260311-GGGGG")
+	if err != nil || !ok || d.PetitionID != "MS-20260311-GGGGG" || d.Conversation != "sms:+8613900000001" || string(d.Reply) != string(reply) {
+		t.Fatalf("after the loss: %+v %v %v", d, ok, err)
+	}
+	lost.Wait() // reported once
+	if _, ok, _ := o.Lookup(ctx, "CASE-UNKNOWN"); ok {
+		t.Error("an unknown case was found")
+	}
+	if n := len(be.snapshot()); n != 1 {
+		t.Errorf("%d submits, want 1", n)
+	}
+}
+
+// Opening the journal drops lines past the retention and a torn last line.
+func TestJournalCompactsOnOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cases.jsonl")
+	now := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	old := `{"at":"2025-01-01T00:00:00Z","petition_id":"MS-20250101-AAAAA","case_id":"C-OLD","cv":"sms:+86139"}` + "\n"
+	recent := `{"at":"2026-11-29T00:00:00Z","petition_id":"MS-20261129-AAAAA","case_id":"C-NEW","cv":"sms:+86139"}` + "\n"
+	torn := `{"at":"2026-11-30T00:00:00Z","petition_id":"MS-2026`
+	if err := os.WriteFile(path, []byte(old+recent+torn), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	j, err := outbox.OpenJournal(outbox.JournalOptions{Path: path, Retention: 180 * 24 * time.Hour, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var cases []string
+	if err := j.Each(func(d outbox.Delivered) error { cases = append(cases, d.CaseID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 1 || cases[0] != "C-NEW" {
+		t.Errorf("after compaction: %v", cases)
+	}
+	if err := j.Append(outbox.Delivered{PetitionID: "MS-20261130-AAAAA", CaseID: "C-3", Conversation: "sms:+86139"}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if lines := strings.Count(string(b), "\n"); lines != 2 || !strings.HasSuffix(string(b), "\n") {
+		t.Errorf("journal %q", b)
 	}
 }

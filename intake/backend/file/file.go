@@ -10,7 +10,13 @@
 // Each record is one write(2) of the whole line followed by fsync, so a
 // record acknowledged to the outbox survives a crash. Records are written
 // once: a repeat of a record already in the file, even from before a
-// restart, is acknowledged without writing. A Backend is safe for concurrent
+// restart, is acknowledged without writing.
+//
+// A petition whose id is already in the file with other content (ids repeat
+// only when the bot's store lost its counters, e.g. several `chat` runs on
+// the embedded store) is not taken for a repeat: it is written under the
+// case id "<id>-2" (then -3…), which the outbox hands back to the
+// conversation, and the conflict is logged as an error. A Backend is safe for concurrent
 // use within one process; several processes appending to the same file are
 // not supported (each keeps its own view of what is written, so both would
 // write a record retried across them, and a crash repair in one could cut a
@@ -21,6 +27,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +36,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -46,11 +55,12 @@ type Backend struct {
 	path string
 	log  *slog.Logger
 
-	mu     sync.Mutex
-	f      *os.File
-	size   int64           // the file's length after the last good write
-	seen   map[string]bool // record keys already in the file
-	broken error           // set when the file may hold a partial line we could not remove
+	mu        sync.Mutex
+	f         *os.File
+	size      int64             // the file's length after the last good write
+	seen      map[string]bool   // supplement and rating keys already in the file
+	petitions map[string]string // case id → content digest of the petitions in the file
+	broken    error             // set when the file may hold a partial line we could not remove
 }
 
 var _ intake.Backend = (*Backend)(nil)
@@ -78,7 +88,7 @@ func New(opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("file backend: open: %w", err)
 	}
-	b := &Backend{path: opts.Path, log: log, f: f, seen: map[string]bool{}}
+	b := &Backend{path: opts.Path, log: log, f: f, seen: map[string]bool{}, petitions: map[string]string{}}
 	if err := b.load(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("file backend: %s: %w", opts.Path, err)
@@ -109,18 +119,70 @@ func (b *Backend) Close() error {
 	return err
 }
 
-// Submit appends the petition; the case id is the petition id.
+// Submit appends the petition; the case id is the petition id, unless that
+// id is already in the file with other content (see the package comment).
 func (b *Backend) Submit(ctx context.Context, p *intake.Petition, _ string) (string, error) {
 	if p == nil || p.ID == "" {
 		return "", fmt.Errorf("file backend: %w", &intake.PermanentError{Body: "petition without id"})
 	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	rec := backend.NormalizePetition(p)
 	rec.Type = "petition"
 	rec.CaseID = p.ID
-	if err := b.append(ctx, rec); err != nil {
+	line, err := encodeLine(rec)
+	if err != nil {
 		return "", fmt.Errorf("file backend: petition %s: %w", p.ID, err)
 	}
-	return p.ID, nil
+	digest, err := petitionDigest(line)
+	if err != nil {
+		return "", fmt.Errorf("file backend: petition %s: %w", p.ID, &intake.PermanentError{Body: "encode: " + err.Error()})
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.usable(); err != nil {
+		return "", fmt.Errorf("file backend: petition %s: %w", p.ID, err)
+	}
+	for k := 1; ; k++ {
+		caseID := p.ID
+		if k > 1 {
+			caseID = p.ID + "-" + strconv.Itoa(k)
+		}
+		had, ok := b.petitions[caseID]
+		if ok && had == digest {
+			return caseID, nil // a repeat: written before
+		}
+		if ok {
+			continue
+		}
+		if k > 1 {
+			b.log.Error("file backend: a different petition already has this id (the store lost its counters?); written under another case id",
+				"petition", p.ID, "case_id", caseID)
+			rec.CaseID = caseID
+			if line, err = encodeLine(rec); err != nil {
+				return "", fmt.Errorf("file backend: petition %s: %w", p.ID, err)
+			}
+		}
+		if err := b.writeLine(line); err != nil {
+			return "", fmt.Errorf("file backend: petition %s: %w", p.ID, err)
+		}
+		b.petitions[caseID] = digest
+		return caseID, nil
+	}
+}
+
+// PetitionIDs are the case ids of the petitions in the file: petition ids,
+// and "<id>-2"… for ids that were taken (see the package comment).
+func (b *Backend) PetitionIDs() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]string, 0, len(b.petitions))
+	for id := range b.petitions {
+		out = append(out, id)
+	}
+	return out
 }
 
 // Supplement appends the supplement. The outbox's key is not used: the line
@@ -165,14 +227,10 @@ func (b *Backend) append(ctx context.Context, rec any) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // keep "<" and "&" in citizens' words readable
-	if err := enc.Encode(rec); err != nil {
-		// Only unencodable data gets here; a retry would fail the same way.
-		return &intake.PermanentError{Body: "encode: " + err.Error()}
+	line, err := encodeLine(rec)
+	if err != nil {
+		return err
 	}
-	line := buf.Bytes() // Encode ended it with '\n'
 	// The key comes from the encoded line, exactly as New will read it back
 	// after a restart (encoding replaces invalid UTF-8, for one).
 	key, err := recordKey(line)
@@ -182,12 +240,10 @@ func (b *Backend) append(ctx context.Context, rec any) error {
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	switch {
-	case b.f == nil:
-		return errors.New("closed")
-	case b.broken != nil:
-		return b.broken
-	case b.seen[key]:
+	if err := b.usable(); err != nil {
+		return err
+	}
+	if b.seen[key] {
 		return nil
 	}
 	if err := b.writeLine(line); err != nil {
@@ -195,6 +251,46 @@ func (b *Backend) append(ctx context.Context, rec any) error {
 	}
 	b.seen[key] = true
 	return nil
+}
+
+// usable reports why nothing can be written, if so. Call with mu held.
+func (b *Backend) usable() error {
+	switch {
+	case b.f == nil:
+		return errors.New("closed")
+	case b.broken != nil:
+		return b.broken
+	}
+	return nil
+}
+
+// encodeLine renders a record as one JSON line.
+func encodeLine(rec any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "<" and "&" in citizens' words readable
+	if err := enc.Encode(rec); err != nil {
+		// Only unencodable data gets here; a retry would fail the same way.
+		return nil, &intake.PermanentError{Body: "encode: " + err.Error()}
+	}
+	return buf.Bytes(), nil // Encode ended it with '\n'
+}
+
+// petitionDigest identifies a petition line's content, whatever its case
+// id: decoded and encoded again, so a line read back after a restart gives
+// the digest it had when written.
+func petitionDigest(line []byte) (string, error) {
+	var p intake.Petition
+	if err := json.Unmarshal(line, &p); err != nil {
+		return "", err
+	}
+	p.Type, p.CaseID = "", ""
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:16]), nil
 }
 
 // writeLine appends line durably or leaves the file as it was: after a
@@ -231,6 +327,7 @@ func (b *Backend) truncate(size int64) error {
 type scanned struct {
 	Type        string              `json:"type"`
 	ID          string              `json:"id"`
+	CaseID      string              `json:"case_id"`
 	PetitionID  string              `json:"petition_id"`
 	Text        string              `json:"text"`
 	Attachments []intake.Attachment `json:"attachments"`
@@ -298,34 +395,47 @@ func (b *Backend) repairTail(off int64, tail []byte) error {
 	return nil
 }
 
-// remember adds the key of one line to seen. Lines that are not ours
+// remember adds one line to what the file holds. Lines that are not ours
 // (unreadable, unknown type) are left alone and reported: at worst the
 // record they were is written again, which beats refusing to start.
 func (b *Backend) remember(line []byte, lineNo int) {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return
 	}
-	key, err := recordKey(line)
-	if err != nil {
-		b.log.Warn("file backend: line ignored", "path", b.path, "line", lineNo, "err", err)
-		return
+	var s scanned
+	err := json.Unmarshal(line, &s)
+	if err == nil && s.Type == "petition" {
+		caseID := s.CaseID
+		if caseID == "" {
+			caseID = s.ID
+		}
+		var digest string
+		if digest, err = petitionDigest(line); err == nil && caseID != "" {
+			b.petitions[caseID] = digest
+			return
+		}
+		if err == nil {
+			err = errors.New("petition without id")
+		}
 	}
-	b.seen[key] = true
+	if err == nil {
+		var key string
+		if key, err = recordKey(line); err == nil {
+			b.seen[key] = true
+			return
+		}
+	}
+	b.log.Warn("file backend: line ignored", "path", b.path, "line", lineNo, "err", err)
 }
 
-// recordKey is the identity of a record line: the petition id, or for a
-// supplement or rating its petition, instant and a digest of its content.
+// recordKey is the identity of a supplement or rating line: its petition,
+// instant and a digest of its content.
 func recordKey(line []byte) (string, error) {
 	var s scanned
 	if err := json.Unmarshal(line, &s); err != nil {
 		return "", err
 	}
 	switch s.Type {
-	case "petition":
-		if s.ID == "" {
-			return "", errors.New("petition without id")
-		}
-		return backend.PetitionKey(&intake.Petition{ID: s.ID}), nil
 	case "supplement":
 		return backend.SupplementKey(&intake.Supplement{PetitionID: s.PetitionID, Text: s.Text, Attachments: s.Attachments, At: s.At}), nil
 	case "rating":

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/backend"
 )
 
 var t0 = time.Date(2026, 3, 11, 14, 5, 0, 123456789, time.FixedZone("CST", 8*3600))
@@ -34,6 +35,18 @@ func petition(id string) *intake.Petition {
 		Category:      intake.Category{Code: "urban", Name: "城乡建设", Confidence: 0.82},
 		Urgency:       intake.UrgencyNormal,
 	}
+}
+
+// petitionLine is the line the backend writes for petition(id).
+func petitionLine(t *testing.T, id string) string {
+	t.Helper()
+	rec := backend.NormalizePetition(petition(id))
+	rec.Type, rec.CaseID = "petition", id
+	line, err := encodeLine(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(line)
 }
 
 func open(t *testing.T, path string) *Backend {
@@ -253,7 +266,7 @@ func TestReopenDoesNotRewrite(t *testing.T) {
 
 func TestTornLastLineIsCut(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.jsonl")
-	good := `{"type":"petition","id":"A","case_id":"A"}` + "\n"
+	good := petitionLine(t, "A")
 	torn := `{"type":"petition","id":"B","case_id":"B","description":"路灯`
 	if err := os.WriteFile(path, []byte(good+torn), 0o640); err != nil {
 		t.Fatal(err)
@@ -278,7 +291,7 @@ func TestTornLastLineIsCut(t *testing.T) {
 
 func TestWholeLastLineWithoutNewlineIsKept(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.jsonl")
-	content := `{"type":"petition","id":"A"}` + "\n" + `{"type":"rating","petition_id":"A","rating":"satisfied","comment":"","at":"2026-03-11T14:05:00.123456789+08:00"}`
+	content := petitionLine(t, "A") + `{"type":"rating","petition_id":"A","rating":"satisfied","comment":"","at":"2026-03-11T14:05:00.123456789+08:00"}`
 	if err := os.WriteFile(path, []byte(content), 0o640); err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +309,7 @@ func TestWholeLastLineWithoutNewlineIsKept(t *testing.T) {
 
 func TestForeignLinesAreIgnored(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.jsonl")
-	content := "not json\n\n" + `{"type":"note","id":"A"}` + "\n" + `{"type":"petition","id":"A"}` + "\n"
+	content := "not json\n\n" + `{"type":"note","id":"A"}` + "\n" + petitionLine(t, "A")
 	if err := os.WriteFile(path, []byte(content), 0o640); err != nil {
 		t.Fatal(err)
 	}
@@ -396,5 +409,48 @@ func TestUnrecoverableWriteFailureStopsWrites(t *testing.T) {
 	_, err := b.Submit(ctx, petition("B"), "B")
 	if err == nil || !strings.Contains(err.Error(), "reopen to repair") || errors.Is(err, intake.ErrPermanent) {
 		t.Errorf("next Submit = %v, want a retryable 'reopen to repair' error", err)
+	}
+}
+
+// A different petition under an id already in the file (ids repeated after
+// the bot's store lost its counters) is neither dropped nor taken for a
+// repeat: it is written under a new case id, once, also across a restart.
+func TestConflictingPetitionGetsItsOwnCaseID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.jsonl")
+	ctx := context.Background()
+	b := open(t, path)
+	if id, err := b.Submit(ctx, petition("A"), "A"); err != nil || id != "A" {
+		t.Fatalf("first: %q %v", id, err)
+	}
+	other := petition("A")
+	other.Description = "人民路的井盖丢了"
+	for i := 0; i < 2; i++ { // the outbox retries: one line
+		if id, err := b.Submit(ctx, other, "A"); err != nil || id != "A-2" {
+			t.Fatalf("conflicting petition: %q %v, want case id A-2", id, err)
+		}
+	}
+	b.Close()
+	b = open(t, path)
+	third := petition("A")
+	third.Description = "幸福路积水"
+	for _, c := range []struct {
+		p    *intake.Petition
+		want string
+	}{{petition("A"), "A"}, {other, "A-2"}, {third, "A-3"}} {
+		if id, err := b.Submit(ctx, c.p, "A"); err != nil || id != c.want {
+			t.Errorf("after reopen, %q: %q %v, want %s", c.p.Description, id, err, c.want)
+		}
+	}
+	lines := readLines(t, path)
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want 3 petitions", len(lines))
+	}
+	for i, want := range []string{"A", "A-2", "A-3"} {
+		if lines[i]["case_id"] != want || lines[i]["id"] != "A" {
+			t.Errorf("line %d: id %v case_id %v, want A %s", i, lines[i]["id"], lines[i]["case_id"], want)
+		}
+	}
+	if got := b.PetitionIDs(); len(got) != 3 {
+		t.Errorf("PetitionIDs = %v", got)
 	}
 }
