@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"github.com/minsheng/minsheng/intake/backend/webhook/webhooktest"
 	"os"
 	"os/exec"
 	"strings"
@@ -18,7 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func webhookTo(t *testing.T, f *fakeBackend) intake.Backend {
+func webhookTo(t *testing.T, f *webhooktest.Fake) intake.Backend {
 	t.Helper()
 	c, err := webhook.New(webhook.Options{URL: f.URL, Secret: "hooksecret", Timeout: 2 * time.Second})
 	if err != nil {
@@ -30,17 +31,17 @@ func webhookTo(t *testing.T, f *fakeBackend) intake.Backend {
 // The backend answers 500 three times: the petition arrives exactly once,
 // with the same Idempotency-Key and a valid signature on all four tries.
 func TestPetitionReachesFailingWebhookOnce(t *testing.T) {
-	f := newFakeBackend(t, "hooksecret")
-	f.failNext = 3
+	f := webhooktest.NewFake(t, "hooksecret")
+	f.FailNext(3)
 	w := newWorld(t, worldOptions{backend: webhookTo(t, f)})
 	w.run()
 	w.say("幸福小区3号楼门口的路灯坏了一个月了")
-	waitFor(t, "taken", func() bool { return f.distinctTaken() == 1 })
+	waitFor(t, "taken", func() bool { return f.Taken() == 1 })
 	waitFor(t, "case id noted", func() bool {
 		st := w.state()
 		return len(st.Cases) == 1 && st.Cases[0].CaseID == "CASE-A"
 	})
-	reqs := f.snapshot()
+	reqs := f.Requests()
 	if len(reqs) != 4 {
 		t.Fatalf("want 4 tries, got %d", len(reqs))
 	}
@@ -62,18 +63,16 @@ func TestPetitionReachesFailingWebhookOnce(t *testing.T) {
 }
 
 func TestDeadLetterAfterMaxAttemptsAndOnRefusal(t *testing.T) {
-	f := newFakeBackend(t, "hooksecret")
-	f.status = 500
+	f := webhooktest.NewFake(t, "hooksecret")
+	f.AnswerAll(500)
 	w := newWorld(t, worldOptions{backend: webhookTo(t, f), attempts: 3})
 	w.run()
 	w.say("幸福小区3号楼门口的路灯坏了一个月了")
 	waitFor(t, "dead letter", func() bool { st, _ := w.box.Queue().Stats(context.Background()); return st.Dead == 1 && st.Empty() })
-	if n := len(f.snapshot()); n != 3 {
+	if n := len(f.Requests()); n != 3 {
 		t.Errorf("want 3 attempts, got %d", n)
 	}
-	f.mu.Lock()
-	f.status = 422
-	f.mu.Unlock()
+	f.AnswerAll(422)
 	w.say("人民路公交站牌被撞倒了")
 	waitFor(t, "second dead letter", func() bool { st, _ := w.box.Queue().Stats(context.Background()); return st.Dead == 2 })
 	dl, _ := w.box.Queue().DeadLetters(context.Background(), 10)
@@ -96,18 +95,18 @@ func TestDeliveredOnceDespiteFailuresAndAKilledWorker(t *testing.T) {
 	if os.Getenv("OUTBOX_CHILD") != "" {
 		return
 	}
-	f := newFakeBackend(t, "hooksecret")
-	f.failNext = 5
+	f := webhooktest.NewFake(t, "hooksecret")
+	f.FailNext(5)
 	rdb, prefix := redistest.Client(t)
 	took := make(chan struct{}, 1)
 	release := make(chan struct{})
-	f.hold = func(r backendRequest) {
+	f.Hold(func(r webhooktest.Request) {
 		select {
 		case took <- struct{}{}:
 			<-release // the answer reaches a dead worker
 		default:
 		}
-	}
+	})
 	p := &intake.Petition{SchemaVersion: 1, ID: "MS-20260311-K7Q2P", Description: "路灯坏了", ReceivedAt: time.Now()}
 	rec := outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613912345678", Petition: p}
 	q := queue.New(rdb, prefix, outbox.QueueName, nil, queue.Options{})
@@ -137,9 +136,9 @@ func TestDeliveredOnceDespiteFailuresAndAKilledWorker(t *testing.T) {
 	go func() { _ = box.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 	waitFor(t, "delivered", func() bool { id, _ := box.CaseID(context.Background(), p.ID); return id != "" })
-	reqs := f.snapshot()
-	if len(reqs) != 7 || f.distinctTaken() != 1 {
-		t.Errorf("want 5 failures, the killed delivery and one more (7 requests, 1 petition); got %d requests, %d petitions", len(reqs), f.distinctTaken())
+	reqs := f.Requests()
+	if len(reqs) != 7 || f.Taken() != 1 {
+		t.Errorf("want 5 failures, the killed delivery and one more (7 requests, 1 petition); got %d requests, %d petitions", len(reqs), f.Taken())
 	}
 	for _, r := range reqs {
 		if r.Key != p.ID || !r.SigOK {
@@ -161,15 +160,15 @@ func TestOutboxChild(t *testing.T) {
 }
 
 func TestSupplementFollowsItsPetition(t *testing.T) {
-	f := newFakeBackend(t, "hooksecret")
-	f.failNext = 2
+	f := webhooktest.NewFake(t, "hooksecret")
+	f.FailNext(2)
 	w := newWorld(t, worldOptions{backend: webhookTo(t, f)})
 	w.say("幸福小区3号楼门口的路灯坏了一个月了")
 	w.say("是北边那盏，晚上很黑")
 	w.run()
 	waitFor(t, "both delivered", func() bool {
 		n := 0
-		for _, r := range f.snapshot() {
+		for _, r := range f.Requests() {
 			if r.Response == 200 {
 				n++
 			}
@@ -177,7 +176,7 @@ func TestSupplementFollowsItsPetition(t *testing.T) {
 		return n == 2
 	})
 	var paths []string
-	for _, r := range f.snapshot() {
+	for _, r := range f.Requests() {
 		if r.Response == 200 {
 			paths = append(paths, r.Path)
 		}

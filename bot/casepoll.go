@@ -93,7 +93,7 @@ func (c *CasePoller) Poll(ctx context.Context) (int, error) {
 		if ev.At.IsZero() {
 			ev.At = time.Now()
 		}
-		if _, err := c.pipeline.Status(ctx, d.Conversation, d.PetitionID, ev); err != nil {
+		if _, err := c.pipeline.Status(ctx, d, ev); err != nil {
 			return applied, err
 		}
 		// Recorded after the event went in: a crash in between repeats the

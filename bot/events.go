@@ -78,7 +78,7 @@ func (h *Events) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Error(w, http.StatusNotFound, "unknown case "+caseID)
 		return
 	}
-	res, err := h.pipeline.Status(r.Context(), d.Conversation, d.PetitionID, ev)
+	res, err := h.pipeline.Status(r.Context(), d, ev)
 	if err != nil {
 		h.log.Error("status event not recorded", "case", caseID, "err", err)
 		Error(w, http.StatusServiceUnavailable, "could not record the event, retry later")

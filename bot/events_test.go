@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/minsheng/minsheng/intake/backend/webhook/webhooktest"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,9 +16,9 @@ import (
 
 // submittedWorld is a world whose citizen has one petition taken by the
 // backend as CASE-A.
-func submittedWorld(t *testing.T, clk *clock) (*world, *fakeBackend) {
+func submittedWorld(t *testing.T, clk *clock) (*world, *webhooktest.Fake) {
 	t.Helper()
-	f := newFakeBackend(t, "hooksecret")
+	f := webhooktest.NewFake(t, "hooksecret")
 	w := newWorld(t, worldOptions{backend: webhookTo(t, f), clock: clk})
 	w.run()
 	w.say("幸福小区3号楼门口的路灯坏了一个月了")
@@ -119,14 +120,14 @@ func TestResolvedSurveyAndUnsatisfiedRatingReachBackend(t *testing.T) {
 	}
 	w.say("不满意，路灯还是不亮")
 	waitFor(t, "rating at the backend", func() bool {
-		for _, r := range f.snapshot() {
+		for _, r := range f.Requests() {
 			if strings.HasSuffix(r.Path, "/rating") && r.Response == 200 {
 				return true
 			}
 		}
 		return false
 	})
-	for _, r := range f.snapshot() {
+	for _, r := range f.Requests() {
 		if !strings.HasSuffix(r.Path, "/rating") {
 			continue
 		}
@@ -194,9 +195,9 @@ func TestBareUnsatisfiedIsRecordedAtOnceAndNeverReminded(t *testing.T) {
 	waitFor(t, "survey", func() bool { return w.lastSent().Template == "survey" })
 	answered := clk.Now()
 	w.say("不满意")
-	ratings := func() []backendRequest {
-		var out []backendRequest
-		for _, r := range f.snapshot() {
+	ratings := func() []webhooktest.Request {
+		var out []webhooktest.Request
+		for _, r := range f.Requests() {
 			if strings.HasSuffix(r.Path, "/rating") && r.Response == 200 {
 				out = append(out, r)
 			}

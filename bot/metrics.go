@@ -19,6 +19,7 @@ type Metrics struct {
 	Petitions     prometheus.Counter       // petitions submitted to the outbox
 	Deliveries    *prometheus.CounterVec   // backend deliveries by type and result
 	HandleSeconds *prometheus.HistogramVec // inbound handling latency, by channel
+	StoreLost     prometheus.Counter       // times Redis was found to have lost its data
 	queues        []*queue.Queue
 }
 
@@ -45,8 +46,11 @@ func NewMetrics() *Metrics {
 			Name: "minsheng_inbound_handle_seconds", Help: "Time to take in one inbound message.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"channel"}),
+		StoreLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "minsheng_store_lost_total", Help: "Times Redis was found to have lost its data (the case map was written back from the journal).",
+		}),
 	}
-	m.Registry.MustRegister(m.Inbound, m.Duplicates, m.Outbound, m.Petitions, m.Deliveries, m.HandleSeconds,
+	m.Registry.MustRegister(m.Inbound, m.Duplicates, m.Outbound, m.Petitions, m.Deliveries, m.HandleSeconds, m.StoreLost,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		queueCollector{m})
 	return m

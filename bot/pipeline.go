@@ -91,7 +91,10 @@ type item struct {
 	In        *Inbound               `json:"in,omitempty"`
 	Status    *dialog.StatusInput    `json:"st,omitempty"`
 	Delivered *dialog.DeliveredInput `json:"dl,omitempty"`
-	At        time.Time              `json:"at"`
+	// Reply is how to reach the citizen, as the case recorded it: it fills
+	// a conversation whose state was lost.
+	Reply json.RawMessage `json:"reply,omitempty"`
+	At    time.Time       `json:"at"`
 }
 
 // record is the stored conversation: where to reach the citizen, and the
@@ -102,6 +105,22 @@ type record struct {
 	Via     string       `json:"via,omitempty"`  // our number they last wrote to
 	Seq     int64        `json:"seq"`            // last outbound sequence number
 	Dialog  dialog.State `json:"d"`
+}
+
+// replyRoute is where messages to the citizen go, as kept with each case.
+type replyRoute struct {
+	Channel string `json:"ch"`
+	To      string `json:"to"`
+	From    string `json:"from,omitempty"`
+}
+
+// reply is the record's route, for the outbox to keep with a case.
+func (r *record) reply() json.RawMessage {
+	if r.Channel == "" {
+		return nil
+	}
+	b, _ := json.Marshal(replyRoute{Channel: r.Channel, To: r.Address, From: r.Via})
+	return b
 }
 
 // Handle takes in one message: at most three Redis round trips (in practice
@@ -139,12 +158,13 @@ func (p *Pipeline) Flush(ctx context.Context, conv string) (Result, error) {
 	return p.deliver(ctx, conv, item{Kind: dialog.KindFlush, At: p.opt.Now()}, "", false, 0)
 }
 
-// Status hands a case status event to the citizen's conversation. The same
-// event (case, status, time) delivered twice is applied once: Result.Duplicate.
-func (p *Pipeline) Status(ctx context.Context, conv, petitionID string, ev intake.StatusEvent) (Result, error) {
+// Status hands a case status event to the citizen's conversation (d, as
+// the outbox recorded the case). The same event (case, status, time)
+// delivered twice is applied once: Result.Duplicate.
+func (p *Pipeline) Status(ctx context.Context, d outbox.Delivered, ev intake.StatusEvent) (Result, error) {
 	key := "event:" + ev.CaseID + ":" + ev.Status + ":" + strconv.FormatInt(ev.At.UnixNano(), 36)
-	return p.deliver(ctx, conv, item{Kind: dialog.KindStatus, At: p.opt.Now(),
-		Status: &dialog.StatusInput{PetitionID: petitionID, Event: ev}}, key, false, 0)
+	return p.deliver(ctx, d.Conversation, item{Kind: dialog.KindStatus, At: p.opt.Now(), Reply: d.Reply,
+		Status: &dialog.StatusInput{PetitionID: d.PetitionID, Event: ev}}, key, false, 0)
 }
 
 // Delivered tells the conversation the backend's case id of a petition.
@@ -240,7 +260,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 				}
 			}
 			for _, ev := range out.Events {
-				r := outbox.Record{Conversation: conv}
+				r := outbox.Record{Conversation: conv, Reply: rec.reply()}
 				switch {
 				case ev.Submit != nil:
 					r.Type, r.Petition = outbox.TypePetition, ev.Submit
@@ -291,6 +311,12 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 // input turns an inbox item into the dialog's input.
 func (p *Pipeline) input(rec *record, it item, reserved string, shard int, now time.Time) dialog.Input {
 	in := dialog.Input{Kind: it.Kind, Now: now, Status: it.Status, Delivered: it.Delivered}
+	if rec.Channel == "" && len(it.Reply) > 0 {
+		var r replyRoute
+		if err := json.Unmarshal(it.Reply, &r); err == nil {
+			rec.Channel, rec.Address, rec.Via = r.Channel, r.To, r.From
+		}
+	}
 	if it.In == nil {
 		in.Official = p.official(rec.Via)
 		return in

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -27,8 +26,9 @@ func NewStore(rdb redis.UniversalClient, prefix string) *Store {
 }
 
 // OpenStore connects to the configured Redis (one node, Sentinel or Cluster),
-// or starts the embedded store when none is configured.
-func OpenStore(ctx context.Context, cfg config.Redis, log *slog.Logger) (*Store, error) {
+// or starts the embedded store when none is configured (Embedded tells; the
+// caller says so to the user, each command in its own way).
+func OpenStore(ctx context.Context, cfg config.Redis) (*Store, error) {
 	opts := &redis.UniversalOptions{
 		Addrs:      cfg.Addrs,
 		MasterName: cfg.MasterName,
@@ -43,7 +43,6 @@ func OpenStore(ctx context.Context, cfg config.Redis, log *slog.Logger) (*Store,
 		if err := mini.StartAddr("127.0.0.1:0"); err != nil {
 			return nil, fmt.Errorf("start embedded store: %w", err)
 		}
-		log.Warn("no redis.addr configured: using an in-process store; all state is lost on exit")
 		opts.Addrs = []string{mini.Addr()}
 	} else if cfg.Addr != "" {
 		opts.Addrs = []string{cfg.Addr}

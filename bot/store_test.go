@@ -16,7 +16,7 @@ import (
 )
 
 func TestEmbeddedStoreExpiresKeysInRealTime(t *testing.T) {
-	s, err := OpenStore(context.Background(), config.Redis{}, quietLog())
+	s, err := OpenStore(context.Background(), config.Redis{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestEmbeddedStoreExpiresKeysInRealTime(t *testing.T) {
 
 func TestRealStore(t *testing.T) {
 	redistest.Client(t) // fails clearly if no Redis
-	s, err := OpenStore(context.Background(), config.Redis{Addr: redistest.Addr()}, quietLog())
+	s, err := OpenStore(context.Background(), config.Redis{Addr: redistest.Addr()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestRealStore(t *testing.T) {
 }
 
 func TestOpenStoreFailsWhenRedisDoesNotAnswer(t *testing.T) {
-	_, err := OpenStore(context.Background(), config.Redis{Addr: "127.0.0.1:1"}, quietLog())
+	_, err := OpenStore(context.Background(), config.Redis{Addr: "127.0.0.1:1"})
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Errorf("want a connection error naming the address, got %v", err)
 	}

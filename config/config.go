@@ -182,11 +182,15 @@ type SLA struct {
 
 // Backend is where petitions go.
 type Backend struct {
-	Kind        string  `mapstructure:"kind" yaml:"kind"` // file | webhook | open311
-	MaxAttempts int     `mapstructure:"max_attempts" yaml:"max_attempts"`
-	File        File    `mapstructure:"file" yaml:"file"`
-	Webhook     Webhook `mapstructure:"webhook" yaml:"webhook"`
-	Open311     Open311 `mapstructure:"open311" yaml:"open311"`
+	Kind        string `mapstructure:"kind" yaml:"kind"` // file | webhook | open311
+	MaxAttempts int    `mapstructure:"max_attempts" yaml:"max_attempts"`
+	// Journal is the case map on local disk, written back when Redis lost
+	// its data ("" = off: status events for cases delivered before such a
+	// loss are then answered 404).
+	Journal string  `mapstructure:"journal" yaml:"journal"`
+	File    File    `mapstructure:"file" yaml:"file"`
+	Webhook Webhook `mapstructure:"webhook" yaml:"webhook"`
+	Open311 Open311 `mapstructure:"open311" yaml:"open311"`
 }
 
 // File is the file backend.
@@ -247,6 +251,7 @@ func Default() Config {
 		Backend: Backend{
 			Kind:        "file",
 			MaxAttempts: 50,
+			Journal:     "./data/cases.jsonl",
 			File:        File{Path: "./data/petitions.jsonl"},
 			Webhook:     Webhook{Timeout: 10 * time.Second},
 			Open311:     Open311{ServiceCodes: map[string]string{}, PollEvery: 5 * time.Minute},

@@ -34,6 +34,7 @@ type app struct {
 	sendq    *bot.SendQueue
 	outbox   *outbox.Outbox
 	backend  intake.Backend
+	journal  *outbox.Journal // nil when backend.journal is ""
 	poller   *bot.CasePoller // Open311 only: statuses are polled
 }
 
@@ -45,6 +46,14 @@ type appOptions struct {
 	// coalesce overrides dialog.coalesce_window when set (chat answers
 	// line by line unless asked to wait).
 	coalesce *time.Duration
+	// block bounds one blocking queue read (how long a stop may wait for
+	// it); 0 = the queue's default.
+	block time.Duration
+	// waitForPetition is how often a supplement looks for its petition.
+	waitForPetition time.Duration
+	// announceEmbedded says that the embedded store is in use, instead of
+	// the warning serve logs.
+	announceEmbedded func()
 }
 
 // dialogSettings maps the configuration onto the dialog's knobs.
@@ -117,9 +126,14 @@ func loadModel(path string) (*classify.Model, error) {
 }
 
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opt appOptions) (*app, error) {
-	store, err := bot.OpenStore(ctx, cfg.Redis, log)
+	store, err := bot.OpenStore(ctx, cfg.Redis)
 	if err != nil {
 		return nil, err
+	}
+	if store.Embedded() && opt.announceEmbedded != nil {
+		opt.announceEmbedded()
+	} else if store.Embedded() {
+		log.Warn("no redis.addr configured: using an in-process store; all state is lost on exit")
 	}
 	backend, err := newBackend(cfg, log)
 	if err != nil {
@@ -140,12 +154,26 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opt appOp
 	opt.pipeline.Flood = cfg.Flood
 	a := &app{cfg: cfg, log: log, store: store, metrics: metrics, backend: backend}
 	a.pipeline = bot.NewPipeline(store, machine, cfg, metrics, log, opt.pipeline)
-	a.sendq = bot.NewSendQueue(store.Redis, store.Prefix, metrics, log, queue.Options{Poll: opt.queuePoll})
+	if fb, ok := backend.(*file.Backend); ok {
+		// The store may be new (the embedded one of `chat`) while the file
+		// holds earlier runs' petitions: new ids go above theirs.
+		a.pipeline.SeedIDs(fb.PetitionIDs())
+	}
+	if cfg.Backend.Journal != "" {
+		if a.journal, err = outbox.OpenJournal(outbox.JournalOptions{Path: cfg.Backend.Journal, Logger: log}); err != nil {
+			a.close()
+			return nil, err
+		}
+	}
+	a.sendq = bot.NewSendQueue(store.Redis, store.Prefix, metrics, log, queue.Options{Poll: opt.queuePoll, Block: opt.block})
 	a.outbox = outbox.New(store.Redis, store.Prefix, backend, queue.Options{
-		MaxAttempts: cfg.Backend.MaxAttempts, Poll: opt.queuePoll, Logger: log,
+		MaxAttempts: cfg.Backend.MaxAttempts, Poll: opt.queuePoll, Block: opt.block, Logger: log,
 		Done: func(e queue.Entry, out queue.Outcome, err error) {
 			metrics.Deliveries.WithLabelValues(string(out)).Inc()
 		},
+	}, outbox.Options{
+		Journal: a.journal, WaitForPetition: opt.waitForPetition, Logger: log, OnStoreLost: metrics.StoreLost.Inc,
+		Ephemeral: store.Embedded(),
 	})
 	metrics.WatchQueue(a.outbox.Queue())
 	if src, ok := backend.(bot.StatusSource); ok && cfg.Backend.Kind == "open311" {
@@ -251,6 +279,9 @@ func (a *app) drain(ctx context.Context, timeout time.Duration) error {
 func (a *app) close() {
 	if c, ok := a.backend.(io.Closer); ok {
 		_ = c.Close()
+	}
+	if a.journal != nil {
+		_ = a.journal.Close()
 	}
 	_ = a.store.Close()
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/console"
+	"github.com/minsheng/minsheng/config"
 	"github.com/spf13/cobra"
 )
 
@@ -33,7 +35,13 @@ line is read. Works with no config, no Redis and no network.`,
 			}
 			log := bot.NewLogger(g.stderr, "warn", cfg.Log.Format)
 			ctx := c.Context()
-			a, err := newApp(ctx, cfg, log, appOptions{queuePoll: 100 * time.Millisecond, coalesce: &window})
+			a, err := newApp(ctx, cfg, log, appOptions{
+				queuePoll: 100 * time.Millisecond, coalesce: &window,
+				// Stopping waits for one blocking read: keep it short, so
+				// chat exits as soon as the last reply is printed.
+				block: 20 * time.Millisecond, waitForPetition: 50 * time.Millisecond,
+				announceEmbedded: func() { fmt.Fprintln(g.stderr, embeddedBanner(cfg)) },
+			})
 			if err != nil {
 				return err
 			}
@@ -56,4 +64,14 @@ line is read. Works with no config, no Redis and no network.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print one {"to":"…","text":"…"} object per reply`)
 	cmd.Flags().DurationVar(&window, "window", 0, "answer messages within this window once, like SMS (dialog.coalesce_window); 0 = each line")
 	return cmd
+}
+
+// embeddedBanner is chat's first line on the embedded store: it is for
+// trying the bot, and says what is kept and what is not.
+func embeddedBanner(cfg *config.Config) string {
+	kept := "petitions go to the " + cfg.Backend.Kind + " backend"
+	if cfg.Backend.Kind == "file" {
+		kept = "petitions are kept in " + cfg.Backend.File.Path
+	}
+	return "minsheng chat: trying the bot on the embedded store (no redis.addr): conversations are forgotten on exit; " + kept + "."
 }

@@ -35,8 +35,10 @@ func isolate(t *testing.T) (petitions string) {
 			os.Unsetenv(k)
 		}
 	}
-	petitions = filepath.Join(t.TempDir(), "data", "petitions.jsonl")
+	dir := filepath.Join(t.TempDir(), "data")
+	petitions = filepath.Join(dir, "petitions.jsonl")
 	t.Setenv("MINSHENG_BACKEND_FILE_PATH", petitions)
+	t.Setenv("MINSHENG_BACKEND_JOURNAL", filepath.Join(dir, "cases.jsonl"))
 	return petitions
 }
 
@@ -100,8 +102,37 @@ func TestChatJSONGivesReceiptAndWritesPetition(t *testing.T) {
 		ps[0]["description"] != "小区门口的路灯坏了一个月了，晚上很黑" || ps[0]["channel"] != "console" {
 		t.Errorf("petitions %v", ps)
 	}
-	if !strings.Contains(stderr, "state is lost on exit") {
-		t.Errorf("the embedded store should warn: %q", stderr)
+	first, _, _ := strings.Cut(stderr, "\n")
+	if !strings.Contains(first, "trying the bot on the embedded store") || !strings.Contains(first, path) {
+		t.Errorf("chat's first line should say it runs on the embedded store and where petitions are kept: %q", stderr)
+	}
+}
+
+// The must-show of lost state: two chat runs, each on a new embedded
+// store, with two appeals into one folder. Each citizen is told their own
+// id and the file holds both petitions under those ids.
+func TestTwoChatRunsInOneFolderKeepTwoPetitions(t *testing.T) {
+	path := isolate(t)
+	var told []string
+	for _, appeal := range []string{"幸福小区3号楼门口的路灯坏了一个月了，晚上很黑", "人民路和解放路路口的红绿灯坏了，很危险"} {
+		code, stdout, stderr := runCmd(t, context.Background(), appeal+"\n", "chat", "--json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		r := jsonReplies(t, stdout)
+		told = append(told, idRe.FindString(r[len(r)-1].Text))
+	}
+	if told[0] == "" || told[0] == told[1] {
+		t.Fatalf("citizens were told %q", told)
+	}
+	ps := readPetitions(t, path)
+	if len(ps) != 2 {
+		t.Fatalf("%d petitions in the file, want 2", len(ps))
+	}
+	for i, p := range ps {
+		if p["id"] != told[i] || p["case_id"] != told[i] {
+			t.Errorf("petition %d: id %v case_id %v, the citizen was told %s", i, p["id"], p["case_id"], told[i])
+		}
 	}
 }
 

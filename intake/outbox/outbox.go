@@ -113,7 +113,11 @@ type Options struct {
 	// OnStoreLost is called when Redis lost its data, after the journal
 	// was written back (for metrics; the outbox logs it).
 	OnStoreLost func()
-	Logger      *slog.Logger
+	// Ephemeral says the store is expected to start empty (the embedded
+	// store of `chat`): writing the journal back is then routine, not an
+	// error.
+	Ephemeral bool
+	Logger    *slog.Logger
 }
 
 // New builds the outbox. qopt.Done, if set, still sees every outcome.

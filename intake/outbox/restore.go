@@ -77,7 +77,10 @@ func (o *Outbox) CheckStore(ctx context.Context) (lost bool, err error) {
 		if err != nil {
 			return true, fmt.Errorf("write the journal back: %w", err)
 		}
-		if n > 0 {
+		switch {
+		case n > 0 && fresh && o.opt.Ephemeral:
+			o.opt.Logger.Info("case map written back from the journal", "cases", n, "journal", j.Path())
+		case n > 0:
 			o.opt.Logger.Error("case map written back from the journal", "cases", n, "journal", j.Path())
 		}
 		fresh = fresh && n == 0
