@@ -51,9 +51,10 @@ func (m *Machine) delivered(st *State, d *DeliveredInput) {
 func (m *Machine) status(st *State, now time.Time, s *StatusInput, out *Output) {
 	c := st.findCase(s.PetitionID)
 	if c == nil {
-		// A case the conversation forgot (older than maxCases): keep it
-		// minimal so the citizen still hears about it.
-		st.addCase(Case{ID: s.PetitionID, At: now})
+		// A case the conversation forgot (older than maxCases, or state
+		// lost with Redis): keep it minimal so the citizen still hears
+		// about it, under the id the office uses.
+		st.addCase(Case{ID: s.PetitionID, CaseID: s.Event.CaseID, At: now})
 		c = st.lastCase()
 	}
 	ev := s.Event
