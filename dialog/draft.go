@@ -136,7 +136,10 @@ func (m *Machine) respond(st *State, now time.Time, out *Output) {
 	switch {
 	case !s.describes:
 		next = "what"
-	case !s.place.Found:
+	case !s.place.Found && understand.NeedsPlace(s.text):
+		// Only a matter that is somewhere needs "where": a pension
+		// question or a complaint about a named employer would cost the
+		// citizen an SMS for nothing.
 		next = "where"
 	case m.set.AskName && d.Name == "" && !d.Anonymous && d.asked("name") < 1:
 		next = "name"
@@ -188,8 +191,11 @@ func (m *Machine) slots(d *Draft) slots {
 	return s
 }
 
-// complete reports whether nothing is missing.
-func (s slots) complete() bool { return s.describes && s.place.Found }
+// complete reports whether nothing is missing: a matter that needs no
+// place is complete without one.
+func (s slots) complete() bool {
+	return s.describes && (s.place.Found || !understand.NeedsPlace(s.text))
+}
 
 // recentCase is the last petition if its receipt is within the supplement window.
 func (m *Machine) recentCase(st *State, now time.Time) *Case {

@@ -204,6 +204,11 @@ func FoldRune(r rune) rune {
 		return lowerASCII(r - 0xFEE0)
 	case unicode.IsSpace(r):
 		return ' '
+	case r >= '\u4E00' && r <= '\u9FFF':
+		// Unified ideographs, nearly every character of a message, are
+		// NFKC-normal already; the check below moves its buffer to the
+		// heap, one allocation per character.
+		return simplified(r)
 	}
 	var buf [utf8.UTFMax]byte
 	n := utf8.EncodeRune(buf[:], r)

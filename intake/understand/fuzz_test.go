@@ -17,6 +17,8 @@ var fuzzSeeds = []string{
 	"1 满意", "3 不满意", "满意个鬼", "不是很满意", "满意，但是还有点小问题", "4", "😀🙏👍",
 	"停电两天了，家里老人要用制氧机", "楼道堆满杂物，存在火灾隐患", "bad\xffbyte\x00",
 	"13912345678 13812345678", "+1 415 555 2671", "0086 139-1234-5678", "滿意，謝謝",
+	"路灯坏了", "我们这停水两天了", "今年养老金什么时候调整？", "奥新燃气公司乱收开户费",
+	"新城国际花都的电梯天天坏", "我组的路灯坏了", "ＫＴＶ天天唱到半夜", "城北供电局长",
 }
 
 var (
@@ -119,6 +121,36 @@ func FuzzPlace(f *testing.F) {
 			t.Fatalf("Urgency(%q) = %q", s, u)
 		}
 	})
+}
+
+func FuzzNeedsPlace(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		need := NeedsPlace(s)
+		if need && Place(s, nil).Found {
+			t.Fatalf("NeedsPlace(%q) although Place finds %q", s, Place(s, nil).Text)
+		}
+		// Full-width forms fold to ASCII: the answer cannot change.
+		if wide := toFullWidth(s); NeedsPlace(wide) != need {
+			t.Fatalf("NeedsPlace(%q) = %v but NeedsPlace(%q) = %v", s, need, wide, !need)
+		}
+		// A personal matter after it always wins: never asked where.
+		if NeedsPlace(s + "。请问社保怎么交") {
+			t.Fatalf("NeedsPlace(%q + a pension question) = true", s)
+		}
+	})
+}
+
+// toFullWidth writes printable ASCII in its full-width forms (Ａ, １, ！).
+func toFullWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '!' && r <= '~' {
+			return r + 0xFEE0
+		}
+		return r
+	}, s)
 }
 
 func FuzzParseRating(f *testing.F) {

@@ -30,8 +30,20 @@ func TestLongInputsStayFast(t *testing.T) {
 		Urgency(s)
 		IsFiller(s)
 		ParseRating(s, words)
+		NeedsPlace(s)
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("%s (%d bytes) took %v", name, len(s), d)
 		}
+	}
+}
+
+// smsAppeal is one SMS segment (70 characters) of a place-bound complaint
+// without a place: NeedsPlace reads it to the end.
+const smsAppeal = "书记您好，我们这边的路灯坏了快一个月了，晚上黑漆漆的，下水道也堵了，污水漫到路上，臭得不行，老人小孩出门都不方便，请尽快派人来修一修吧，谢谢"
+
+func BenchmarkNeedsPlace(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		NeedsPlace(smsAppeal)
 	}
 }
