@@ -73,7 +73,7 @@ func TestDeadLetterAfterMaxAttemptsAndOnRefusal(t *testing.T) {
 		t.Errorf("want 3 attempts, got %d", n)
 	}
 	f.AnswerAll(422)
-	w.say("人民路公交站牌被撞倒了")
+	w.sayAs("+8613912345679", "人民路公交站牌被撞倒了")
 	waitFor(t, "second dead letter", func() bool { st, _ := w.box.Queue().Stats(context.Background()); return st.Dead == 2 })
 	dl, _ := w.box.Queue().DeadLetters(context.Background(), 10)
 	found := false

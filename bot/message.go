@@ -14,24 +14,46 @@ const (
 	ChannelConsole  = "console"
 )
 
-// Inbound is a message from a citizen, the same for every channel.
+// Address is where messages go on a channel.
+type Address struct {
+	Channel string `json:"ch"`
+	// To is the recipient on the channel: a phone number, a Telegram chat.
+	To string `json:"to"`
+	// From is what we send from: the published number the citizen wrote
+	// to (SMS); empty where the channel has one sender (Telegram).
+	From string `json:"from,omitempty"`
+	// Thread is the provider's message to answer under (a group's
+	// forwarded complaint), empty for a plain message.
+	Thread string `json:"re,omitempty"`
+}
+
+// Inbound is what arrived on a channel, the same for every channel. It says
+// who wrote, who the petition is about, and where answers go, which are
+// three different people when staff forward a resident's complaint from a
+// group chat.
 type Inbound struct {
 	Channel string `json:"ch"`
-	// Conversation is the channel-scoped key of the citizen's conversation:
-	// "sms:+8613800138000", "telegram:12345". All of a citizen's state hangs on it.
-	Conversation string              `json:"cv"`
-	From         string              `json:"from"`            // the sender's address on the channel
-	Phone        string              `json:"phone,omitempty"` // the sender's phone, when the channel gives it
-	To           string              `json:"to"`              // the published number (or bot) written to
-	Text         string              `json:"text"`
-	Attachments  []intake.Attachment `json:"att,omitempty"`
+	// Conversation is the key of the conversation this message belongs to
+	// (ConversationKey); all of its state hangs on it.
+	Conversation string `json:"cv"`
+	// Reply is where answers to this message go.
+	Reply Address `json:"reply"`
+	// Notify is where status and survey messages go when not to Reply
+	// (a resident's phone for a complaint forwarded from a group).
+	Notify *Address `json:"notify,omitempty"`
+	// To is the published number (or bot) written to: it picks the official.
+	To string `json:"to"`
+	// Citizen is who the petition is about, as far as the channel knows.
+	Citizen intake.Citizen `json:"citizen"`
+	// ReportedBy is the staff member who forwarded the complaint (nil when
+	// the citizen wrote).
+	ReportedBy  *intake.Reporter    `json:"reported_by,omitempty"`
+	Text        string              `json:"text"`
+	Attachments []intake.Attachment `json:"att,omitempty"`
 	// ProviderID is the channel's id of the message (Twilio MessageSid,
 	// Telegram update id): a message seen twice with one id is handled once.
-	ProviderID   string           `json:"pid"`
-	At           time.Time        `json:"at"`
-	SenderName   string           `json:"name,omitempty"`
-	TelegramUser int64            `json:"tg_user,omitempty"`
-	ReportedBy   *intake.Reporter `json:"reported_by,omitempty"`
+	ProviderID string    `json:"pid"`
+	At         time.Time `json:"at"`
 }
 
 // Outbound is a message to a citizen, waiting in the send queue.
@@ -39,8 +61,9 @@ type Outbound struct {
 	Key          string   `json:"key"` // conversation:sequence, the same on every retry
 	Channel      string   `json:"ch"`
 	Conversation string   `json:"cv"`
-	To           string   `json:"to"`             // the citizen's address
-	From         string   `json:"from,omitempty"` // our number they wrote to
+	To           string   `json:"to"`             // Address.To
+	From         string   `json:"from,omitempty"` // Address.From
+	Thread       string   `json:"re,omitempty"`   // Address.Thread
 	Text         string   `json:"text"`
 	Template     string   `json:"tpl,omitempty"`  // the template it came from
 	Bulk         bool     `json:"bulk,omitempty"` // status and survey, not a reply
@@ -49,7 +72,8 @@ type Outbound struct {
 }
 
 // Sender delivers outbound messages on one channel. An error wrapping
-// queue.ErrPermanent is not retried.
+// queue.ErrPermanent is not retried; ErrDropped: deliberately not sent;
+// ErrOptedOut: the recipient does not want our messages.
 type Sender interface {
 	Send(ctx context.Context, m Outbound) error
 }

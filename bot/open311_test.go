@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/intake/backend/file"
 	"github.com/minsheng/minsheng/intake/backend/open311"
-	"github.com/minsheng/minsheng/intake/outbox"
 )
 
 // fakeOpen311 is a GeoReport v2 server: it takes requests and reports the
@@ -70,12 +70,8 @@ func TestOpen311SubmitThenPolledClosedStartsSurvey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWorld(t, worldOptions{backend: client})
-	poller := NewCasePoller(w.store.Redis, w.store.Prefix, client, w.box, w.p, quietLog())
-	w.box.OnDelivered = func(ctx context.Context, d outbox.Delivered) {
-		_ = w.p.Delivered(ctx, d.Conversation, d.PetitionID, d.CaseID)
-		_ = poller.Track(ctx, d.CaseID)
-	}
+	w := newWorld(t, worldOptions{backend: client, configure: func(c *config.Config) { c.Backend.Kind = "open311" }})
+	poller := w.rt.poller // the runtime tracks each case the backend took
 	w.run()
 	w.say("幸福小区3号楼门口的路灯坏了一个月了")
 	waitFor(t, "case id from Open311", func() bool {

@@ -100,26 +100,45 @@ type item struct {
 // record is the stored conversation: where to reach the citizen, and the
 // dialog's own state.
 type record struct {
-	Channel string       `json:"ch,omitempty"`
-	Address string       `json:"addr,omitempty"` // the citizen on the channel
-	Via     string       `json:"via,omitempty"`  // our number they last wrote to
-	Seq     int64        `json:"seq"`            // last outbound sequence number
-	Dialog  dialog.State `json:"d"`
+	// Reply is where answers go: the address of the last message.
+	Reply Address `json:"reply"`
+	// Notify is where status and survey messages go when not to Reply.
+	Notify *Address `json:"notify,omitempty"`
+	// Official is the published number (or bot) last written to.
+	Official string       `json:"official,omitempty"`
+	Seq      int64        `json:"seq"` // last outbound sequence number
+	Dialog   dialog.State `json:"d"`
+	// Written by versions before Address: read into Reply by upgrade.
+	LegacyChannel string `json:"ch,omitempty"`
+	LegacyAddress string `json:"addr,omitempty"`
+	LegacyVia     string `json:"via,omitempty"`
 }
 
-// replyRoute is where messages to the citizen go, as kept with each case.
-type replyRoute struct {
-	Channel string `json:"ch"`
-	To      string `json:"to"`
-	From    string `json:"from,omitempty"`
+// upgrade reads a record written before addresses.
+func (r *record) upgrade() {
+	if r.Reply.Channel == "" && r.LegacyChannel != "" {
+		r.Reply = Address{Channel: r.LegacyChannel, To: r.LegacyAddress, From: r.LegacyVia}
+		r.Official = r.LegacyVia
+	}
+	r.LegacyChannel, r.LegacyAddress, r.LegacyVia = "", "", ""
 }
 
-// reply is the record's route, for the outbox to keep with a case.
-func (r *record) reply() json.RawMessage {
-	if r.Channel == "" {
+// notify is where status and survey messages go.
+func (r *record) notify() Address {
+	if r.Notify != nil {
+		return *r.Notify
+	}
+	return r.Reply
+}
+
+// caseAddress is where the case's status and survey go, for the outbox
+// to keep with the case.
+func (r *record) caseAddress() json.RawMessage {
+	a := r.notify()
+	if a.Channel == "" {
 		return nil
 	}
-	b, _ := json.Marshal(replyRoute{Channel: r.Channel, To: r.Address, From: r.Via})
+	b, _ := json.Marshal(a)
 	return b
 }
 
@@ -175,7 +194,8 @@ func (p *Pipeline) Delivered(ctx context.Context, conv, petitionID, caseID strin
 }
 
 // OptOut records that the citizen must get no more status or survey
-// messages (e.g. the carrier reported them unsubscribed: Twilio 21610).
+// messages (e.g. the carrier reported them unsubscribed: Twilio 21610,
+// or a sender returned ErrOptedOut).
 func (p *Pipeline) OptOut(ctx context.Context, conv string) error {
 	_, err := p.deliver(ctx, conv, item{Kind: dialog.KindOptOut, At: p.opt.Now()}, "", false, 0)
 	return err
@@ -224,6 +244,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 			p.log.Error("conversation state unreadable, starting afresh", "conv", conv, "err", err)
 			rec = record{}
 		}
+		rec.upgrade()
 	}
 	shard := queue.ShardOf(conv)
 	var res Result
@@ -244,9 +265,13 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 			out := p.machine.Step(&rec.Dialog, in)
 			for _, r := range out.Replies {
 				rec.Seq++
+				to := rec.Reply
+				if r.Bulk {
+					to = rec.notify()
+				}
 				ob := Outbound{
 					Key: conv + ":" + strconv.FormatInt(rec.Seq, 10), Seq: rec.Seq,
-					Channel: rec.Channel, Conversation: conv, To: rec.Address, From: rec.Via,
+					Channel: to.Channel, Conversation: conv, To: to.To, From: to.From, Thread: to.Thread,
 					Text: r.Text, Template: r.Template, Bulk: r.Bulk, Buttons: r.Buttons,
 				}
 				env, err := queue.NewEnvelope(ob.Key, ob, now)
@@ -260,7 +285,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 				}
 			}
 			for _, ev := range out.Events {
-				r := outbox.Record{Conversation: conv, Reply: rec.reply()}
+				r := outbox.Record{Conversation: conv, Reply: rec.caseAddress()}
 				switch {
 				case ev.Submit != nil:
 					r.Type, r.Petition = outbox.TypePetition, ev.Submit
@@ -311,22 +336,22 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 // input turns an inbox item into the dialog's input.
 func (p *Pipeline) input(rec *record, it item, reserved string, shard int, now time.Time) dialog.Input {
 	in := dialog.Input{Kind: it.Kind, Now: now, Status: it.Status, Delivered: it.Delivered}
-	if rec.Channel == "" && len(it.Reply) > 0 {
-		var r replyRoute
-		if err := json.Unmarshal(it.Reply, &r); err == nil {
-			rec.Channel, rec.Address, rec.Via = r.Channel, r.To, r.From
+	if rec.Reply.Channel == "" && len(it.Reply) > 0 {
+		// A conversation whose state was lost: the case knows the way.
+		var a Address
+		if err := json.Unmarshal(it.Reply, &a); err == nil {
+			rec.Reply = a
 		}
 	}
 	if it.In == nil {
-		in.Official = p.official(rec.Via)
+		in.Official = p.official(rec.Official)
 		return in
 	}
 	m := it.In
-	rec.Channel, rec.Address, rec.Via = m.Channel, m.From, m.To
+	rec.Reply, rec.Notify, rec.Official = m.Reply, m.Notify, m.To
 	msg := &dialog.Message{
-		Channel: m.Channel, Phone: m.Phone, Text: m.Text,
-		Attachments: m.Attachments, At: m.At.In(p.loc), SenderName: m.SenderName,
-		TelegramUser: m.TelegramUser, ReportedBy: m.ReportedBy,
+		Channel: m.Channel, Citizen: m.Citizen, Text: m.Text,
+		Attachments: m.Attachments, At: m.At.In(p.loc), ReportedBy: m.ReportedBy,
 	}
 	if day, n, ok := parseReserved(reserved); ok {
 		if d, err := time.ParseInLocation("20060102", day, p.loc); err == nil {

@@ -40,8 +40,9 @@ func newTestEnv(t *testing.T, opt PipelineOptions) *testEnv {
 }
 
 func sms(from, text, sid string) Inbound {
-	return Inbound{Channel: ChannelSMS, Conversation: "sms:" + from, From: from, Phone: from,
-		To: "+8613800000001", Text: text, ProviderID: sid}
+	return Inbound{Channel: ChannelSMS, Conversation: ConversationKey(ChannelSMS, from),
+		Reply: Address{Channel: ChannelSMS, To: from, From: "+8613800000001"}, To: "+8613800000001",
+		Citizen: intake.Citizen{Phone: from}, Text: text, ProviderID: sid}
 }
 
 // streamRecords reads every envelope body of a queue, all shards.

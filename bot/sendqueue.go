@@ -19,11 +19,6 @@ const (
 	BulkQueueName = "sendbulk"
 )
 
-// ErrDropped, wrapped by a sender's error, means the message was
-// deliberately not sent (a number outside the allowed countries, a
-// reply loop): it is acknowledged and counted, not retried, not a dead letter.
-var ErrDropped = errors.New("dropped")
-
 // orderGrace is how long a message waits for an earlier message to the same
 // citizen that is still being retried before it goes anyway.
 const orderGrace = 2 * time.Minute
@@ -40,6 +35,7 @@ type SendQueue struct {
 	bulk    *queue.Queue
 	mu      sync.RWMutex
 	senders map[string]Sender
+	optOut  func(ctx context.Context, conversation string) error
 	metrics *Metrics
 	log     *slog.Logger
 }
@@ -58,6 +54,10 @@ func NewSendQueue(rdb redis.UniversalClient, prefix string, metrics *Metrics, lo
 	metrics.WatchQueue(sq.bulk)
 	return sq
 }
+
+// OnOptOut sets what records an opt-out when a sender returns ErrOptedOut
+// (the pipeline's OptOut).
+func (sq *SendQueue) OnOptOut(f func(ctx context.Context, conversation string) error) { sq.optOut = f }
 
 // Register sets the sender of a channel.
 func (sq *SendQueue) Register(channel string, s Sender) {
@@ -147,6 +147,18 @@ func (sq *SendQueue) handle(ctx context.Context, e queue.Entry) error {
 		}
 	}
 	err := s.Send(ctx, m)
+	if errors.Is(err, ErrOptedOut) {
+		// The provider says the citizen does not want our messages: no
+		// more status or survey messages, and this one stays visible as
+		// a dead letter. If the opt-out cannot be recorded, the retry
+		// meets the same answer and tries again.
+		if sq.optOut != nil {
+			if oerr := sq.optOut(ctx, m.Conversation); oerr != nil {
+				return fmt.Errorf("%w; recording the opt-out failed: %w", err, oerr)
+			}
+		}
+		err = fmt.Errorf("%w: %w", queue.ErrPermanent, err)
+	}
 	if err == nil || errors.Is(err, ErrDropped) || errors.Is(err, queue.ErrPermanent) {
 		// Recorded before the acknowledgement: a crash in between does not send twice.
 		if merr := sq.markSent(ctx, m); merr != nil {

@@ -24,6 +24,7 @@ type world struct {
 	t       *testing.T
 	cfg     config.Config
 	clk     *clock
+	rt      *Runtime
 	store   *Store
 	p       *Pipeline
 	box     *outbox.Outbox
@@ -39,42 +40,56 @@ type worldOptions struct {
 	backend  intake.Backend
 	clock    *clock // nil: real time
 	attempts int
+	// configure adjusts the configuration before the runtime is built.
+	configure func(*config.Config)
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
-	w := &world{t: t, cfg: config.Default(), store: NewStore(rdb, prefix), secret: "s3cret"}
+	w := &world{t: t, cfg: config.Default(), secret: "s3cret"}
+	w.cfg.Backend.Webhook.Secret = w.secret
+	dir := t.TempDir()
+	w.cfg.Backend.File.Path, w.cfg.Backend.Journal = dir+"/petitions.jsonl", dir+"/cases.jsonl"
+	if o.configure != nil {
+		o.configure(&w.cfg)
+	}
 	now := time.Now
 	if o.clock != nil {
 		w.clk, now = o.clock, o.clock.Now
 	}
-	q, _ := dialog.ParseQuietHours(w.cfg.QuietHours.Start, w.cfg.QuietHours.End)
-	set := dialog.Settings{Location: w.cfg.Location(), SupplementWindow: 30 * time.Minute, IdleSubmitAfter: 30 * time.Minute,
-		DedupWindow: 72 * time.Hour, FloodMax: 20, Quiet: q,
-		Notify:            map[string]bool{intake.StatusAssigned: true, intake.StatusResolved: true},
-		SurveyRemindAfter: 24 * time.Hour, SurveyExpireAfter: 72 * time.Hour}
-	w.p = NewPipeline(w.store, dialog.New(set, nil), &w.cfg, NewMetrics(), quietLog(), PipelineOptions{Now: now, Flood: w.cfg.Flood})
-	fast := queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond, Now: now,
-		Backoff: func(int) time.Duration { return 30 * time.Millisecond }, MaxAttempts: o.attempts, Logger: quietLog()}
-	w.sq = NewSendQueue(rdb, prefix, NewMetrics(), quietLog(), fast)
-	w.sq.Register(ChannelSMS, SenderFunc(func(ctx context.Context, m Outbound) error {
-		w.mu.Lock()
-		w.sent = append(w.sent, m)
-		w.mu.Unlock()
-		return nil
-	}))
+	answerEach := time.Duration(0)
+	rt, err := NewRuntime(context.Background(), &w.cfg, quietLog(), RuntimeOptions{
+		Store: NewStore(rdb, prefix), Backend: o.backend, Now: now, Coalesce: &answerEach,
+		Queue: queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond,
+			Backoff: func(int) time.Duration { return 30 * time.Millisecond }, MaxAttempts: o.attempts},
+		WaitForPetition: 50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rt.Close)
+	w.rt, w.store, w.p, w.sq = rt, rt.Store, rt.Pipeline, rt.SendQueue
+	rt.Add(recorder{w})
 	if o.backend != nil {
-		w.box = outbox.New(rdb, prefix, o.backend, fast)
-		w.box.OnDelivered = func(ctx context.Context, d outbox.Delivered) {
-			_ = w.p.Delivered(ctx, d.Conversation, d.PetitionID, d.CaseID)
-		}
-		srv := NewServer(w.store, NewMetrics(), quietLog())
-		srv.Handle("POST /api/v1/cases/{case_id}/events", NewEvents(w.secret, w.box, w.p, quietLog()))
-		w.srv = httptest.NewServer(srv.Handler())
+		w.box = rt.Outbox
+		w.srv = httptest.NewServer(rt.Server.Handler())
 		t.Cleanup(w.srv.Close)
 	}
 	return w
+}
+
+// recorder is the world's SMS channel: it records what was sent.
+type recorder struct{ w *world }
+
+func (r recorder) Name() string    { return ChannelSMS }
+func (r recorder) Sender() Sender  { return r }
+func (r recorder) Routes() []Route { return nil }
+func (r recorder) Send(_ context.Context, m Outbound) error {
+	r.w.mu.Lock()
+	r.w.sent = append(r.w.sent, m)
+	r.w.mu.Unlock()
+	return nil
 }
 
 // run starts the workers until the test ends.
@@ -92,7 +107,13 @@ func (w *world) run() {
 
 func (w *world) say(text string) {
 	w.t.Helper()
-	in := sms("+8613912345678", text, "SM"+text+time.Now().String())
+	w.sayAs("+8613912345678", text)
+}
+
+// sayAs sends text from another citizen.
+func (w *world) sayAs(from, text string) {
+	w.t.Helper()
+	in := sms(from, text, "SM"+text+time.Now().String())
 	if w.clk != nil {
 		in.At = w.clk.Now()
 	}

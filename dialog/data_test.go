@@ -94,7 +94,7 @@ func TestRealAppealsAnsweredAtOnce(t *testing.T) {
 			text = text[:smsRunes]
 		}
 		out := m.Step(&State{}, Input{Kind: KindMessage, Now: at, Message: &Message{Channel: "sms",
-			Phone: "+8613912345678", Text: string(text), At: at, PetitionID: "MS-20260311-00001"}})
+			Citizen: intake.Citizen{Phone: "+8613912345678"}, Text: string(text), At: at, PetitionID: "MS-20260311-00001"}})
 		first := ""
 		if len(out.Replies) > 0 {
 			first = out.Replies[0].Template

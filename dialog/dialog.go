@@ -33,17 +33,18 @@ const (
 	KindDelivered Kind = "delivered" // the backend took a petition under its case id
 )
 
-// Message is what the citizen sent.
+// Message is what the citizen sent (or staff sent on their behalf).
 type Message struct {
-	Channel      string
-	Phone        string // the citizen's phone, if known
-	Text         string // cleaned (no control characters), original script
-	Attachments  []intake.Attachment
-	At           time.Time
-	PetitionID   string // an id reserved for a petition this message may open
-	SenderName   string
-	TelegramUser int64
-	ReportedBy   *intake.Reporter
+	Channel string
+	// Citizen is who the petition is about, as far as the channel knows
+	// (a phone, a name, a chat account): channel-neutral, copied into the
+	// petition as it is.
+	Citizen     intake.Citizen
+	Text        string // cleaned (no control characters), original script
+	Attachments []intake.Attachment
+	At          time.Time
+	PetitionID  string           // an id reserved for a petition this message may open
+	ReportedBy  *intake.Reporter // staff who forwarded the complaint, nil when the citizen wrote
 }
 
 // Official is who the citizen wrote to, as the runtime knows it.

@@ -41,7 +41,7 @@ func play(t *testing.T, m *Machine, steps []step) *State {
 		if in.Kind == "" {
 			in.Kind = KindMessage
 			idSeq++
-			in.Message = &Message{Channel: "sms", Phone: "+8613912345678",
+			in.Message = &Message{Channel: "sms", Citizen: intake.Citizen{Phone: "+8613912345678"},
 				Text: s.text, At: t0.Add(s.at), PetitionID: "MS-20260311-" + strings.Repeat("0", 4) + string(rune('A'+idSeq%26))}
 		}
 		out := m.Step(st, in)

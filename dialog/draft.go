@@ -96,8 +96,7 @@ func (m *Machine) open(st *State, in Input) {
 	st.Draft = &Draft{
 		ID: msg.PetitionID, OpenedAt: msg.At, LastAt: msg.At,
 		Turns: append([]intake.Turn{}, st.Preamble...),
-		Who: Who{Channel: msg.Channel, Phone: msg.Phone, Name: msg.SenderName,
-			TelegramUser: msg.TelegramUser, ReportedBy: msg.ReportedBy, Official: in.Official},
+		Who:   Who{Channel: msg.Channel, Citizen: msg.Citizen, ReportedBy: msg.ReportedBy, Official: in.Official},
 	}
 	st.Preamble = nil
 }

@@ -47,7 +47,7 @@ func (m *Machine) petition(d *Draft, s slots) *intake.Petition {
 		ID:            d.ID,
 		ReceivedAt:    received,
 		Channel:       d.Who.Channel,
-		Citizen:       intake.Citizen{Phone: d.Who.Phone, Name: d.Name, Anonymous: d.Anonymous, TelegramUser: d.Who.TelegramUser},
+		Citizen:       d.Who.citizen(),
 		ReportedBy:    d.Who.ReportedBy,
 		AddressedTo:   intake.Addressee{Number: d.Who.Official.Number, Name: d.Who.Official.Name, Title: d.Who.Official.Title},
 		Description:   s.text,
@@ -57,14 +57,17 @@ func (m *Machine) petition(d *Draft, s slots) *intake.Petition {
 		Attachments:   append([]intake.Attachment{}, d.Attachments...),
 		Flags:         append([]string{}, d.Flags...),
 	}
-	if p.Citizen.Name == "" && !d.Anonymous {
-		p.Citizen.Name = d.Who.Name
+	switch {
+	case d.Anonymous:
+		p.Citizen.Name, p.Citizen.Anonymous = "", true
+	case d.Name != "":
+		p.Citizen.Name = d.Name // what the citizen answered when asked
 	}
 	if p.Location.County == "" && s.place.Found {
 		p.Location.County = d.Who.Official.County
 	}
-	if d.Who.Phone != "" {
-		p.Contacts = append(p.Contacts, d.Who.Phone)
+	if p.Citizen.Phone != "" {
+		p.Contacts = append(p.Contacts, p.Citizen.Phone)
 	}
 	for _, t := range d.Texts {
 		for _, ph := range understand.Phones(t) {

@@ -54,12 +54,30 @@ type Draft struct {
 
 // Who is how the citizen was reached when the draft opened.
 type Who struct {
-	Channel      string           `json:"channel"`
-	Phone        string           `json:"phone,omitempty"`
-	Name         string           `json:"name,omitempty"`
-	TelegramUser int64            `json:"telegram_user,omitempty"`
-	ReportedBy   *intake.Reporter `json:"reported_by,omitempty"`
-	Official     Official         `json:"official"`
+	Channel    string           `json:"channel"`
+	Citizen    intake.Citizen   `json:"citizen"`
+	ReportedBy *intake.Reporter `json:"reported_by,omitempty"`
+	Official   Official         `json:"official"`
+	// Written by versions before Citizen (a draft open during an upgrade):
+	// read into Citizen by citizen().
+	LegacyPhone        string `json:"phone,omitempty"`
+	LegacyName         string `json:"name,omitempty"`
+	LegacyTelegramUser int64  `json:"telegram_user,omitempty"`
+}
+
+// citizen is who the draft is about.
+func (w Who) citizen() intake.Citizen {
+	c := w.Citizen
+	if c.Phone == "" {
+		c.Phone = w.LegacyPhone
+	}
+	if c.Name == "" {
+		c.Name = w.LegacyName
+	}
+	if c.TelegramUser == 0 {
+		c.TelegramUser = w.LegacyTelegramUser
+	}
+	return c
 }
 
 // Case is a petition the citizen made.

@@ -22,7 +22,7 @@ func surveyMachine() *Machine {
 // withCase is a state with one submitted petition.
 func withCase(m *Machine) (*State, string) {
 	st := &State{}
-	out := m.Step(st, Input{Kind: KindMessage, Now: t0, Message: &Message{Text: "幸福小区3号楼门口的路灯坏了", At: t0, PetitionID: "MS-20260311-K7Q2P", Phone: "+8613912345678"}})
+	out := m.Step(st, Input{Kind: KindMessage, Now: t0, Message: &Message{Text: "幸福小区3号楼门口的路灯坏了", At: t0, PetitionID: "MS-20260311-K7Q2P", Citizen: intake.Citizen{Phone: "+8613912345678"}}})
 	return st, out.Events[0].Submit.ID
 }
 

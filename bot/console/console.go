@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/intake"
 )
 
 // Options of a console session.
@@ -27,9 +28,17 @@ type Options struct {
 	Now  func() time.Time
 }
 
-// Console is one terminal session.
+// Intake is what the console needs of the runtime: the channels' intake,
+// and a way to submit what the citizen left open when the input ends.
+type Intake interface {
+	bot.Intake
+	Flush(ctx context.Context, conversation string) (bot.Result, error)
+}
+
+// Console is one terminal session. It is a bot.Channel (its own sender,
+// no HTTP routes).
 type Console struct {
-	p       *bot.Pipeline
+	p       Intake
 	out     io.Writer
 	opt     Options
 	mu      sync.Mutex
@@ -38,7 +47,7 @@ type Console struct {
 }
 
 // New builds a console session writing replies to out.
-func New(p *bot.Pipeline, out io.Writer, opt Options) *Console {
+func New(p Intake, out io.Writer, opt Options) *Console {
 	if opt.Wait <= 0 {
 		opt.Wait = 10 * time.Second
 	}
@@ -49,8 +58,19 @@ func New(p *bot.Pipeline, out io.Writer, opt Options) *Console {
 		session: strconv.FormatInt(time.Now().UnixNano(), 36)}
 }
 
+var _ bot.Channel = (*Console)(nil)
+
+// Name is bot.ChannelConsole.
+func (c *Console) Name() string { return bot.ChannelConsole }
+
+// Sender is the console itself.
+func (c *Console) Sender() bot.Sender { return c }
+
+// Routes: none.
+func (c *Console) Routes() []bot.Route { return nil }
+
 // Conversation is the session's conversation key.
-func (c *Console) Conversation() string { return bot.ChannelConsole + ":" + c.opt.From }
+func (c *Console) Conversation() string { return bot.ConversationKey(bot.ChannelConsole, c.opt.From) }
 
 // Send prints one reply; it is the console channel's bot.Sender.
 func (c *Console) Send(_ context.Context, m bot.Outbound) error {
@@ -92,7 +112,8 @@ func (c *Console) Run(ctx context.Context, in io.Reader) error {
 		n++
 		res, err := c.p.Handle(ctx, bot.Inbound{
 			Channel: bot.ChannelConsole, Conversation: c.Conversation(),
-			From: c.opt.From, Phone: c.opt.From, To: c.opt.To, Text: line,
+			Reply: bot.Address{Channel: bot.ChannelConsole, To: c.opt.From, From: c.opt.To}, To: c.opt.To,
+			Citizen: intake.Citizen{Phone: c.opt.From}, Text: line,
 			ProviderID: c.session + "-" + strconv.Itoa(n), At: c.opt.Now(),
 		})
 		if err != nil {

@@ -19,57 +19,53 @@ const (
 	StatusPath  = "/sms/twilio/status"
 )
 
-// Options wire the channel into the runtime.
+// Options configure the channel.
 type Options struct {
-	Config    *config.Config // sms.*, http.public_url
-	Store     *bot.Store     // the channel's records live next to the conversations
-	Pipeline  *bot.Pipeline  // where inbound messages and opt-outs go
-	SendQueue *bot.SendQueue // where re-sends go
-	Metrics   *bot.Metrics   // the channel's metrics join its registry
-	Logger    *slog.Logger
+	Twilio              config.Twilio // sms.twilio.*
+	AllowedCountryCodes []string      // sms.allowed_country_codes
+	PublicURL           string        // http.public_url: Twilio signs over the URL it calls
 	// ResendAfter is how long a message that failed with a transient
 	// carrier error waits before it is sent again (doubling for the
 	// second re-send). Default 2 minutes; negative: at once.
 	ResendAfter time.Duration
-	// Now is the clock of the loop guard and re-sends (tests). Default time.Now.
-	Now func() time.Time
 }
 
-// Channel is SMS on Twilio: the webhooks and the sender.
+// Channel is SMS on Twilio: the webhooks and the sender. It is a bot.Channel.
 type Channel struct {
 	inbound *inboundHandler
 	status  *statusHandler
 	sender  *Sender
 }
 
+var _ bot.Channel = (*Channel)(nil)
+
 // alnum is what twilio-go accepts in credentials; anything else it refuses
 // on every call (21222/21224), so it is refused here, once, at start.
 var alnum = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 
-// New builds the channel from the configuration (sms.twilio must be
-// enabled and http.public_url set).
-func New(opt Options) (*Channel, error) {
-	if opt.Config == nil || opt.Store == nil || opt.Pipeline == nil || opt.SendQueue == nil || opt.Metrics == nil {
-		return nil, errors.New("sms: config, store, pipeline, send queue and metrics are required")
+// New builds the channel (sms.twilio must be enabled and http.public_url
+// set) on what the runtime lends it.
+func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
+	if env.Intake == nil || env.Resend == nil || env.Redis == nil || env.Metrics == nil {
+		return nil, errors.New("sms: the runtime's intake, resender, redis and metrics are required")
 	}
-	cfg := opt.Config
-	tw := cfg.SMS.Twilio
+	tw := opt.Twilio
 	if !alnum.MatchString(tw.AccountSID) || !alnum.MatchString(tw.AuthToken) {
 		return nil, errors.New("sms: sms.twilio.account_sid and auth_token must be set, letters and digits only")
 	}
-	if cfg.HTTP.PublicURL == "" {
+	if opt.PublicURL == "" {
 		return nil, errors.New("sms: http.public_url is required: Twilio signs its webhooks over the URL it calls")
 	}
 	api, err := newTwilioAPI(tw.AccountSID, tw.AuthToken, tw.APIBaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("sms: %w", err)
 	}
-	log := opt.Logger
+	log := env.Log
 	if log == nil {
 		log = slog.Default()
 	}
 	log = log.With("channel", bot.ChannelSMS)
-	now := opt.Now
+	now := env.Now
 	if now == nil {
 		now = time.Now
 	}
@@ -80,32 +76,34 @@ func New(opt Options) (*Channel, error) {
 	case resendAfter < 0:
 		resendAfter = 0
 	}
-	m := newMetrics(opt.Metrics.Registry)
-	recs := &records{rdb: opt.Store.Redis, prefix: opt.Store.Prefix}
-	country := countryGuard{codes: cfg.SMS.AllowedCountryCodes}
-	verify := newVerifier(cfg.HTTP.PublicURL, tw.AuthToken)
+	m := newMetrics(env.Metrics)
+	recs := &records{rdb: env.Redis, prefix: env.Prefix}
+	country := countryGuard{codes: opt.AllowedCountryCodes}
+	verify := newVerifier(opt.PublicURL, tw.AuthToken)
 	if len(country.codes) == 0 {
 		log.Warn("sms.allowed_country_codes is empty: no SMS will be sent")
 	}
 	return &Channel{
-		inbound: &inboundHandler{verify: verify, pipeline: opt.Pipeline, country: country, metrics: m, log: log, now: now},
-		status: &statusHandler{verify: verify, records: recs, pipeline: opt.Pipeline, sendq: opt.SendQueue,
+		inbound: &inboundHandler{verify: verify, intake: env.Intake, country: country, metrics: m, log: log, now: now},
+		status: &statusHandler{verify: verify, records: recs, intake: env.Intake, resender: env.Resend,
 			resendAfter: resendAfter, metrics: m, log: log, now: now},
 		sender: &Sender{
-			api: api, limiter: newRateLimiter(opt.Store.Redis, opt.Store.Prefix, tw.RatePerSecond),
-			records: recs, country: country, pipeline: opt.Pipeline,
+			api: api, limiter: newRateLimiter(env.Redis, env.Prefix, tw.RatePerSecond),
+			records: recs, country: country,
 			messagingService: tw.MessagingServiceSID,
-			statusCallback:   strings.TrimSuffix(cfg.HTTP.PublicURL, "/") + StatusPath,
+			statusCallback:   strings.TrimSuffix(opt.PublicURL, "/") + StatusPath,
 			metrics:          m, log: log, now: now,
 		},
 	}, nil
 }
 
-// Register adds the webhooks to the server (POST only; bodies limited).
-func (c *Channel) Register(srv *bot.Server) {
-	srv.Handle("POST "+InboundPath, c.inbound)
-	srv.Handle("POST "+StatusPath, c.status)
+// Name is bot.ChannelSMS.
+func (c *Channel) Name() string { return bot.ChannelSMS }
+
+// Routes are the inbound and status webhooks.
+func (c *Channel) Routes() []bot.Route {
+	return []bot.Route{{Pattern: "POST " + InboundPath, Handler: c.inbound}, {Pattern: "POST " + StatusPath, Handler: c.status}}
 }
 
-// Sender is the channel's sender, for SendQueue.Register(bot.ChannelSMS, …).
-func (c *Channel) Sender() *Sender { return c.sender }
+// Sender is the channel's sender.
+func (c *Channel) Sender() bot.Sender { return c.sender }

@@ -17,7 +17,6 @@ import (
 	"github.com/minsheng/minsheng/bot/sms"
 	"github.com/minsheng/minsheng/bot/sms/smstest"
 	"github.com/minsheng/minsheng/config"
-	"github.com/minsheng/minsheng/dialog"
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
@@ -83,31 +82,32 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 		o.logTo = io.Discard
 	}
 	log := bot.NewLogger(o.logTo, "debug", "text")
-	metrics := bot.NewMetrics()
-	store := bot.NewStore(rdb, prefix)
-	tpl, _ := dialog.NewTemplates(nil)
-	machine := dialog.New(dialog.Settings{Location: cfg.Location(), FloodMax: cfg.Flood.MaxMessages}, tpl)
-	pipeline := bot.NewPipeline(store, machine, &cfg, metrics, log, bot.PipelineOptions{Flood: cfg.Flood})
-	sendq := bot.NewSendQueue(rdb, prefix, metrics, log, queue.Options{
-		Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond,
-		Backoff: func(int) time.Duration { return 50 * time.Millisecond },
+	dir := tb.TempDir()
+	cfg.Backend.File.Path, cfg.Backend.Journal = dir+"/petitions.jsonl", dir+"/cases.jsonl"
+	answerEach := time.Duration(0)
+	rt, err := bot.NewRuntime(context.Background(), &cfg, log, bot.RuntimeOptions{
+		Store: bot.NewStore(rdb, prefix), Coalesce: &answerEach,
+		Queue: queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond,
+			Backoff: func(int) time.Duration { return 50 * time.Millisecond }},
 	})
-	chLog := log
-	if o.channelLog != nil {
-		chLog = slog.New(slog.NewTextHandler(o.channelLog, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	ch, err := sms.New(sms.Options{Config: &cfg, Store: store, Pipeline: pipeline, SendQueue: sendq,
-		Metrics: metrics, Logger: chLog, ResendAfter: o.resendAfter})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sendq.Register(bot.ChannelSMS, ch.Sender())
-	srv := bot.NewServer(store, metrics, log)
-	ch.Register(srv)
-	hs := httptest.NewServer(srv.Handler())
+	tb.Cleanup(rt.Close)
+	env := rt.Env()
+	if o.channelLog != nil {
+		env.Log = slog.New(slog.NewTextHandler(o.channelLog, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	ch, err := sms.New(sms.Options{Twilio: cfg.SMS.Twilio, AllowedCountryCodes: cfg.SMS.AllowedCountryCodes,
+		PublicURL: cfg.HTTP.PublicURL, ResendAfter: o.resendAfter}, env)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rt.Add(ch)
+	hs := httptest.NewServer(rt.Server.Handler())
 	tb.Cleanup(hs.Close)
-	return &harness{tb: tb, rdb: rdb, prefix: prefix, store: store, cfg: &cfg, metrics: metrics, pipeline: pipeline,
-		sendq: sendq, channel: ch, fake: fake, local: hs.URL, handler: srv.Handler(), log: log}
+	return &harness{tb: tb, rdb: rdb, prefix: prefix, store: rt.Store, cfg: &cfg, metrics: rt.Metrics, pipeline: rt.Pipeline,
+		sendq: rt.SendQueue, channel: ch, fake: fake, local: hs.URL, handler: rt.Server.Handler(), log: log}
 }
 
 // start runs the send queue until the test ends.

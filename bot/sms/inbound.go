@@ -19,12 +19,12 @@ const maxMedia = 10
 // inboundHandler takes Twilio's webhook for an incoming SMS or MMS:
 // POST /sms/twilio.
 type inboundHandler struct {
-	verify   *verifier
-	pipeline *bot.Pipeline
-	country  countryGuard
-	metrics  *metrics
-	log      *slog.Logger
-	now      func() time.Time
+	verify  *verifier
+	intake  bot.Intake
+	country countryGuard
+	metrics *metrics
+	log     *slog.Logger
+	now     func() time.Time
 }
 
 func (h *inboundHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -36,18 +36,18 @@ func (h *inboundHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		bot.Error(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	res, err := h.pipeline.Handle(r.Context(), in)
+	res, err := h.intake.Handle(r.Context(), in)
 	if err != nil {
 		// Twilio retries on a 5xx; the MessageSid makes the retry safe.
-		h.log.Error("inbound SMS not taken in", "sid", in.ProviderID, "from", bot.MaskPhones(in.From), "err", bot.MaskPhones(err.Error()))
+		h.log.Error("inbound SMS not taken in", "sid", in.ProviderID, "from", bot.MaskPhones(in.Reply.To), "err", bot.MaskPhones(err.Error()))
 		bot.Error(w, http.StatusInternalServerError, "could not take the message in; retry")
 		return
 	}
-	if !res.Duplicate && !h.country.allows(in.From) {
+	if !res.Duplicate && !h.country.allows(in.Reply.To) {
 		// Heard, not answered: the sender's guard drops the replies.
 		h.metrics.foreign.Inc()
 		h.log.Warn("SMS from outside sms.allowed_country_codes: petition taken, no SMS reply will be sent",
-			"from", bot.MaskPhones(in.From), "sid", in.ProviderID)
+			"from", bot.MaskPhones(in.Reply.To), "sid", in.ProviderID)
 	}
 	answerTwiML(w)
 }
@@ -68,8 +68,9 @@ func parseInbound(form url.Values, now time.Time) (bot.Inbound, error) {
 		return bot.Inbound{}, errors.New("missing To")
 	}
 	in := bot.Inbound{
-		Channel: bot.ChannelSMS, Conversation: "sms:" + from, From: from, Phone: from, To: to,
-		Text: form.Get("Body"), ProviderID: sid, At: now,
+		Channel: bot.ChannelSMS, Conversation: bot.ConversationKey(bot.ChannelSMS, from),
+		Reply: bot.Address{Channel: bot.ChannelSMS, To: from, From: to}, To: to,
+		Citizen: intake.Citizen{Phone: from}, Text: form.Get("Body"), ProviderID: sid, At: now,
 	}
 	n, _ := strconv.Atoi(strings.TrimSpace(form.Get("NumMedia")))
 	for i := 0; i < min(n, maxMedia); i++ {

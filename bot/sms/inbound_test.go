@@ -9,6 +9,7 @@ import (
 
 	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/sms/smstest"
+	"github.com/minsheng/minsheng/intake"
 )
 
 var at = time.Date(2026, 3, 11, 14, 5, 0, 0, time.UTC)
@@ -18,9 +19,11 @@ func TestParseInboundSMS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := bot.Inbound{Channel: bot.ChannelSMS, Conversation: "sms:+8613912345678", From: "+8613912345678",
-		Phone: "+8613912345678", To: "+8613800000001", Text: "路灯坏了", ProviderID: "SM1", At: at}
-	if in.Channel != want.Channel || in.Conversation != want.Conversation || in.From != want.From || in.Phone != want.Phone ||
+	want := bot.Inbound{Channel: bot.ChannelSMS, Conversation: "sms:+8613912345678",
+		Reply:   bot.Address{Channel: bot.ChannelSMS, To: "+8613912345678", From: "+8613800000001"},
+		Citizen: intake.Citizen{Phone: "+8613912345678"}, To: "+8613800000001", Text: "路灯坏了", ProviderID: "SM1", At: at}
+	if in.Channel != want.Channel || in.Conversation != want.Conversation || in.Reply != want.Reply || in.Citizen != want.Citizen ||
+		in.Notify != nil || in.ReportedBy != nil ||
 		in.To != want.To || in.Text != want.Text || in.ProviderID != want.ProviderID || !in.At.Equal(at) || len(in.Attachments) != 0 {
 		t.Errorf("got %+v\nwant %+v", in, want)
 	}
@@ -79,8 +82,8 @@ func FuzzParseInbound(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if in.Channel != bot.ChannelSMS || in.Conversation != "sms:"+in.From || in.From == "" || in.To == "" ||
-			in.ProviderID == "" || in.Phone != in.From || !in.At.Equal(at) {
+		if in.Channel != bot.ChannelSMS || in.Conversation != "sms:"+in.Reply.To || in.Reply.To == "" || in.To == "" ||
+			in.Reply.From != in.To || in.ProviderID == "" || in.Citizen.Phone != in.Reply.To || !in.At.Equal(at) {
 			t.Fatalf("malformed inbound %+v", in)
 		}
 		if len(in.Attachments) > maxMedia {

@@ -20,7 +20,6 @@ type Sender struct {
 	limiter          *rateLimiter
 	records          *records
 	country          countryGuard
-	pipeline         *bot.Pipeline
 	messagingService string
 	statusCallback   string
 	metrics          *metrics
@@ -30,9 +29,10 @@ type Sender struct {
 
 // Send sends m, in several messages when it is longer than MaxBody. It
 // returns nil when Twilio took every part; an error wrapping bot.ErrDropped
-// when a guard refused it; queue.Defer when the sending number has to wait
-// its turn; an error wrapping queue.ErrPermanent when Twilio refused it for
-// good; any other error to be retried. A retry resumes after the parts
+// when a guard refused it; bot.ErrOptedOut when the recipient unsubscribed
+// (21610); queue.Defer when the sending number has to wait its turn; an
+// error wrapping queue.ErrPermanent when Twilio refused it for good; any
+// other error to be retried. A retry resumes after the parts
 // already sent.
 func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 	kind := kindOf(m)
@@ -124,17 +124,10 @@ func (s *Sender) failed(ctx context.Context, m bot.Outbound, err error, ans answ
 	what, code := classify(err, ans)
 	switch what {
 	case failUnsubscribed:
-		conv := m.Conversation
-		if conv == "" {
-			conv = "sms:" + m.To
-		}
-		if oerr := s.pipeline.OptOut(ctx, conv); oerr != nil {
-			// Retried: Twilio answers 21610 again and the opt-out is tried again.
-			return fmt.Errorf("sms %s: recipient unsubscribed (21610), recording the opt-out failed: %w", bot.MaskPhones(m.Key), oerr)
-		}
+		// The send queue records the opt-out.
 		s.metrics.optOuts.WithLabelValues("send").Inc()
 		s.log.Info("citizen opted out: Twilio reports the recipient unsubscribed (21610)", "to", bot.MaskPhones(m.To))
-		return fmt.Errorf("sms %s: recipient unsubscribed (21610): %w", bot.MaskPhones(m.Key), queue.ErrPermanent)
+		return fmt.Errorf("sms %s: recipient unsubscribed (21610): %w", bot.MaskPhones(m.Key), bot.ErrOptedOut)
 	case failPermanent:
 		return fmt.Errorf("sms %s refused by Twilio (HTTP %d, code %d): %s: %w", bot.MaskPhones(m.Key), ans.status, code, reason, queue.ErrPermanent)
 	}

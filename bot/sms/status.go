@@ -80,8 +80,8 @@ const maxResends = 2
 type statusHandler struct {
 	verify      *verifier
 	records     *records
-	pipeline    *bot.Pipeline
-	sendq       *bot.SendQueue
+	intake      bot.Intake
+	resender    bot.Resender
 	resendAfter time.Duration
 	metrics     *metrics
 	log         *slog.Logger
@@ -122,13 +122,13 @@ func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case state == stateFailed && code == codeUnsubscribed:
 		conv := u.record.Outbound.Conversation
 		if conv == "" && f.Get("To") != "" {
-			conv = "sms:" + f.Get("To")
+			conv = bot.ConversationKey(bot.ChannelSMS, f.Get("To"))
 		}
 		if conv == "" {
 			h.log.Warn("21610 for a message we do not know, without a To: nobody to opt out", "sid", sid)
 			break
 		}
-		if err := h.pipeline.OptOut(ctx, conv); err != nil {
+		if err := h.intake.OptOut(ctx, conv); err != nil {
 			h.log.Error("opt-out after 21610 not recorded", "conv", bot.MaskPhones(conv), "err", err)
 			bot.Error(w, http.StatusInternalServerError, "could not record the opt-out; retry")
 			return
@@ -173,7 +173,7 @@ func (h *statusHandler) resend(ctx context.Context, sid string, rec sentRecord) 
 			return err
 		}
 	}
-	if err := h.sendq.Enqueue(ctx, m); err != nil {
+	if err := h.resender.Enqueue(ctx, m); err != nil {
 		return err
 	}
 	h.metrics.resends.Inc()

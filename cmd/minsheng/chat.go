@@ -8,6 +8,7 @@ import (
 	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/console"
 	"github.com/minsheng/minsheng/config"
+	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/spf13/cobra"
 )
 
@@ -35,23 +36,24 @@ line is read. Works with no config, no Redis and no network.`,
 			}
 			log := bot.NewLogger(g.stderr, "warn", cfg.Log.Format)
 			ctx := c.Context()
-			a, err := newApp(ctx, cfg, log, appOptions{
-				queuePoll: 100 * time.Millisecond, coalesce: &window,
+			rt, err := bot.NewRuntime(ctx, cfg, log, bot.RuntimeOptions{
+				Coalesce: &window,
 				// Stopping waits for one blocking read: keep it short, so
 				// chat exits as soon as the last reply is printed.
-				block: 20 * time.Millisecond, waitForPetition: 50 * time.Millisecond,
-				announceEmbedded: func() { fmt.Fprintln(g.stderr, embeddedBanner(cfg)) },
+				Queue:            queue.Options{Poll: 100 * time.Millisecond, Block: 20 * time.Millisecond},
+				WaitForPetition:  50 * time.Millisecond,
+				AnnounceEmbedded: func() { fmt.Fprintln(g.stderr, embeddedBanner(cfg)) },
 			})
 			if err != nil {
 				return err
 			}
-			defer a.close()
-			session := console.New(a.pipeline, g.stdout, console.Options{From: from, To: to, JSON: asJSON})
-			a.sendq.Register(bot.ChannelConsole, session)
+			defer rt.Close()
+			session := console.New(rt.Pipeline, g.stdout, console.Options{From: from, To: to, JSON: asJSON})
+			rt.Add(session)
 			wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-			wait := a.runWorkers(wctx, 200*time.Millisecond)
+			wait := rt.Run(wctx, 200*time.Millisecond)
 			runErr := session.Run(ctx, g.stdin)
-			if err := a.drain(ctx, 15*time.Second); err != nil {
+			if err := rt.Drain(ctx, 15*time.Second); err != nil {
 				log.Warn("not everything was delivered before exit", "err", err)
 			}
 			stop()

@@ -69,7 +69,7 @@ func newClassify(g *globals) *cobra.Command {
 		Short: `Read JSONL {"id","text"} on stdin, write {"id","category","confidence"} per line`,
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			m, err := loadModel(modelPath)
+			m, err := classify.Load(modelPath)
 			if err != nil {
 				return err
 			}

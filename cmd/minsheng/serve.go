@@ -6,8 +6,43 @@ import (
 
 	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/sms"
+	"github.com/minsheng/minsheng/config"
 	"github.com/spf13/cobra"
 )
+
+// channelKind is a channel serve can run: on when its configuration is
+// there, built on what the runtime lends it. A new channel is one more
+// entry (docs/ARCHITECTURE.md, "Adding a channel").
+type channelKind struct {
+	name string
+	// off says why the channel stays off ("" = on).
+	off   func(cfg *config.Config) string
+	build func(cfg *config.Config, env bot.ChannelEnv) (bot.Channel, error)
+}
+
+var channelKinds = []channelKind{
+	{
+		name: bot.ChannelSMS,
+		off: func(cfg *config.Config) string {
+			if cfg.SMS.Twilio.Enabled() {
+				return ""
+			}
+			return "sms.twilio.account_sid and auth_token are not set"
+		},
+		build: func(cfg *config.Config, env bot.ChannelEnv) (bot.Channel, error) {
+			return sms.New(sms.Options{Twilio: cfg.SMS.Twilio, AllowedCountryCodes: cfg.SMS.AllowedCountryCodes, PublicURL: cfg.HTTP.PublicURL}, env)
+		},
+	},
+	{
+		name: bot.ChannelTelegram,
+		off: func(cfg *config.Config) string {
+			if cfg.Telegram.Token != "" {
+				return "not built yet"
+			}
+			return "telegram.token is not set"
+		},
+	},
+}
 
 func newServe(g *globals) *cobra.Command {
 	return &cobra.Command{
@@ -21,32 +56,28 @@ func newServe(g *globals) *cobra.Command {
 			}
 			log := bot.NewLogger(g.stderr, cfg.Log.Level, cfg.Log.Format)
 			ctx := c.Context()
-			a, err := newApp(ctx, cfg, log, appOptions{})
+			rt, err := bot.NewRuntime(ctx, cfg, log, bot.RuntimeOptions{})
 			if err != nil {
 				return err
 			}
-			defer a.close()
-			srv := bot.NewServer(a.store, a.metrics, log)
-			a.routes(srv)
-			if cfg.SMS.Twilio.Enabled() {
-				ch, err := sms.New(sms.Options{Config: cfg, Store: a.store, Pipeline: a.pipeline, SendQueue: a.sendq, Metrics: a.metrics, Logger: log})
+			defer rt.Close()
+			for _, k := range channelKinds {
+				if why := k.off(cfg); why != "" {
+					log.Info(k.name+" off", "why", why)
+					continue
+				}
+				ch, err := k.build(cfg, rt.Env())
 				if err != nil {
 					return err
 				}
-				ch.Register(srv)
-				a.sendq.Register(bot.ChannelSMS, ch.Sender())
-			} else {
-				log.Info("SMS off: sms.twilio.account_sid and auth_token are not set")
-			}
-			if cfg.Telegram.Token == "" {
-				log.Info("Telegram off: telegram.token is not set")
+				rt.Add(ch)
 			}
 			// Workers get their own context: on a signal the HTTP server stops
 			// taking requests first, then the workers finish what they hold.
 			wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
-			wait := a.runWorkers(wctx, time.Second)
+			wait := rt.Run(wctx, time.Second)
 			log.Info("minsheng serving", "listen", cfg.HTTP.Listen, "version", version, "backend", cfg.Backend.Kind)
-			err = srv.Serve(ctx, cfg.HTTP.Listen, nil)
+			err = rt.Server.Serve(ctx, cfg.HTTP.Listen, nil)
 			stopWorkers()
 			wait()
 			log.Info("minsheng stopped")

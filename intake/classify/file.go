@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strings"
 )
 
@@ -223,4 +224,22 @@ func ReadJSONL(r io.Reader) ([]Example, error) {
 		return nil, fmt.Errorf("classify: read examples: %w", err)
 	}
 	return out, nil
+}
+
+// Load reads the model at path, or returns the embedded default when path
+// is empty (config intake.classifier.model, `classify --model`).
+func Load(path string) (*Model, error) {
+	if path == "" {
+		return Default(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("category model: %w", err)
+	}
+	defer f.Close()
+	m, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("category model %s: %w", path, err)
+	}
+	return m, nil
 }

@@ -1,0 +1,329 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/minsheng/minsheng/config"
+	"github.com/minsheng/minsheng/dialog"
+	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/backend/file"
+	"github.com/minsheng/minsheng/intake/backend/open311"
+	"github.com/minsheng/minsheng/intake/backend/webhook"
+	"github.com/minsheng/minsheng/intake/classify"
+	"github.com/minsheng/minsheng/intake/outbox"
+	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/understand"
+	"github.com/minsheng/minsheng/intake/workday"
+)
+
+// Runtime is minsheng wired together from a configuration: the store, the
+// pipeline and its dialog, the send queue, the outbox to the case backend,
+// the scheduler, the HTTP server, and the channels added to it. `serve`,
+// `chat` and the tests all run on it, so what happens when the backend
+// takes a petition (the conversation learns the case id, Open311 starts
+// polling it) is written once, here.
+type Runtime struct {
+	Config    *config.Config
+	Log       *slog.Logger
+	Store     *Store
+	Metrics   *Metrics
+	Pipeline  *Pipeline
+	SendQueue *SendQueue
+	Outbox    *outbox.Outbox
+	Backend   intake.Backend
+	Server    *Server
+
+	journal  *outbox.Journal
+	poller   *CasePoller // Open311 only: statuses are polled
+	channels []Channel
+	now      func() time.Time
+	ownStore bool
+}
+
+// RuntimeOptions adjust a runtime to its command or test; zero values take
+// the configuration as it is.
+type RuntimeOptions struct {
+	// Store is used instead of opening config redis (tests: a prefix of
+	// their own); the runtime does not close it.
+	Store *Store
+	// Backend is used instead of building config backend (tests).
+	Backend intake.Backend
+	// Now is the clock (tests: a fake one). Default time.Now.
+	Now func() time.Time
+	// Queue tunes the send queue and the outbox (Block, Poll, Backoff,
+	// MaxAttempts; MaxAttempts of the outbox defaults to backend.max_attempts).
+	Queue queue.Options
+	// Coalesce overrides dialog.coalesce_window (chat answers line by line).
+	Coalesce *time.Duration
+	// Pipeline tunes the pipeline (lock and state lifetimes).
+	Pipeline PipelineOptions
+	// WaitForPetition is how often a supplement looks for its petition.
+	WaitForPetition time.Duration
+	// AnnounceEmbedded says that the embedded store is in use, instead of
+	// the warning logged by default.
+	AnnounceEmbedded func()
+}
+
+// NewRuntime wires everything but the channels (Add them) from cfg.
+func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt RuntimeOptions) (rt *Runtime, err error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	rt = &Runtime{Config: cfg, Log: log, Store: opt.Store, Backend: opt.Backend, now: opt.Now}
+	defer func() {
+		if err != nil {
+			rt.Close()
+		}
+	}()
+	if rt.Store == nil {
+		if rt.Store, err = OpenStore(ctx, cfg.Redis); err != nil {
+			return nil, err
+		}
+		rt.ownStore = true
+		switch {
+		case rt.Store.Embedded() && opt.AnnounceEmbedded != nil:
+			opt.AnnounceEmbedded()
+		case rt.Store.Embedded():
+			log.Warn("no redis.addr configured: using an in-process store; all state is lost on exit")
+		}
+	}
+	if rt.Backend == nil {
+		if rt.Backend, err = NewBackend(cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	tpl, problems := dialog.NewTemplates(cfg.Dialog.Templates)
+	for _, p := range problems {
+		log.Warn("template problem, using the default", "problem", p)
+	}
+	set, err := DialogSettings(cfg, opt.Coalesce)
+	if err != nil {
+		return nil, err
+	}
+	rt.Metrics = NewMetrics()
+	popt := opt.Pipeline
+	popt.Flood, popt.Now = cfg.Flood, opt.Now
+	rt.Pipeline = NewPipeline(rt.Store, dialog.New(set, tpl), cfg, rt.Metrics, log, popt)
+	if fb, ok := rt.Backend.(*file.Backend); ok {
+		// The store may be new (the embedded one of `chat`) while the file
+		// holds earlier runs' petitions: new ids go above theirs.
+		rt.Pipeline.SeedIDs(fb.PetitionIDs())
+	}
+	if cfg.Backend.Journal != "" {
+		if rt.journal, err = outbox.OpenJournal(outbox.JournalOptions{Path: cfg.Backend.Journal, Logger: log, Now: opt.Now}); err != nil {
+			return nil, err
+		}
+	}
+	qopt := opt.Queue
+	qopt.Logger, qopt.Now = log, opt.Now
+	rt.SendQueue = NewSendQueue(rt.Store.Redis, rt.Store.Prefix, rt.Metrics, log, qopt)
+	rt.SendQueue.OnOptOut(rt.Pipeline.OptOut)
+	oopt := qopt
+	if oopt.MaxAttempts == 0 {
+		oopt.MaxAttempts = cfg.Backend.MaxAttempts
+	}
+	oopt.Done = func(e queue.Entry, out queue.Outcome, err error) {
+		rt.Metrics.Deliveries.WithLabelValues(string(out)).Inc()
+	}
+	rt.Outbox = outbox.New(rt.Store.Redis, rt.Store.Prefix, rt.Backend, oopt, outbox.Options{
+		Journal: rt.journal, WaitForPetition: opt.WaitForPetition, Logger: log,
+		OnStoreLost: rt.Metrics.StoreLost.Inc, Ephemeral: rt.Store.Embedded(),
+	})
+	rt.Metrics.WatchQueue(rt.Outbox.Queue())
+	if src, ok := rt.Backend.(StatusSource); ok && cfg.Backend.Kind == "open311" {
+		rt.poller = NewCasePoller(rt.Store.Redis, rt.Store.Prefix, src, rt.Outbox, rt.Pipeline, log)
+	}
+	rt.Outbox.OnDelivered = rt.delivered
+	rt.Server = NewServer(rt.Store, rt.Metrics, log)
+	rt.Server.Handle("POST /api/v1/cases/{case_id}/events", NewEvents(cfg.Backend.Webhook.Secret, rt.Outbox, rt.Pipeline, log))
+	return rt, nil
+}
+
+// delivered is what follows the backend taking a petition: the
+// conversation learns the case id (so 查询 and status events use it), and
+// Open311 cases start being polled.
+func (rt *Runtime) delivered(ctx context.Context, d outbox.Delivered) {
+	if err := rt.Pipeline.Delivered(ctx, d.Conversation, d.PetitionID, d.CaseID); err != nil {
+		rt.Log.Warn("could not note the case id in the conversation", "petition", d.PetitionID, "err", err)
+	}
+	if rt.poller != nil {
+		if err := rt.poller.Track(ctx, d.CaseID); err != nil {
+			rt.Log.Warn("could not start polling a case", "case", d.CaseID, "err", err)
+		}
+	}
+}
+
+// Env is what the runtime lends a channel.
+func (rt *Runtime) Env() ChannelEnv {
+	return ChannelEnv{
+		Intake: rt.Pipeline, Resend: rt.SendQueue, Redis: rt.Store.Redis, Prefix: rt.Store.Prefix,
+		Metrics: rt.Metrics.Registry, Log: rt.Log, Now: rt.now,
+	}
+}
+
+// Add plugs a channel in: its sender takes the channel's outbound
+// messages, its routes join the server, and a Runner runs with the workers.
+func (rt *Runtime) Add(ch Channel) {
+	rt.SendQueue.Register(ch.Name(), ch.Sender())
+	for _, r := range ch.Routes() {
+		rt.Server.Handle(r.Pattern, r.Handler)
+	}
+	rt.channels = append(rt.channels, ch)
+}
+
+// Run starts the send queue, the outbox, the scheduler (ticking every
+// tick), the Open311 poller and the channels that run; the returned
+// function waits for them after ctx is done.
+func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
+	var wg sync.WaitGroup
+	start := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				rt.Log.Error("worker stopped", "worker", name, "err", err)
+			}
+		}()
+	}
+	start("sendq", rt.SendQueue.Run)
+	start("outbox", rt.Outbox.Run)
+	start("scheduler", func(ctx context.Context) error { rt.Pipeline.RunScheduler(ctx, tick); return nil })
+	if rt.poller != nil {
+		start("open311 poller", func(ctx context.Context) error { rt.poller.Run(ctx, rt.Config.Backend.Open311.PollEvery); return nil })
+	}
+	for _, ch := range rt.channels {
+		if r, ok := ch.(Runner); ok {
+			start(ch.Name(), r.Run)
+		}
+	}
+	return wg.Wait
+}
+
+// Drain waits until the send queue and the outbox have nothing left to
+// do, or timeout passes; the error says what is left.
+func (rt *Runtime) Drain(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		sst, err1 := rt.SendQueue.Stats(ctx)
+		ost, err2 := rt.Outbox.Queue().Stats(ctx)
+		if err := errors.Join(err1, err2); err != nil {
+			return err
+		}
+		if sst.Empty() && ost.Empty() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("still waiting after %s: %d replies, %d deliveries", timeout, sst.Ready+sst.Retry, ost.Ready+ost.Retry)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Close releases the backend, the journal and a store the runtime opened.
+func (rt *Runtime) Close() {
+	if c, ok := rt.Backend.(io.Closer); ok {
+		_ = c.Close()
+	}
+	if rt.journal != nil {
+		_ = rt.journal.Close()
+	}
+	if rt.ownStore && rt.Store != nil {
+		_ = rt.Store.Close()
+	}
+}
+
+// NewBackend builds the configured case backend.
+func NewBackend(cfg *config.Config, log *slog.Logger) (intake.Backend, error) {
+	b := cfg.Backend
+	switch b.Kind {
+	case "webhook":
+		return webhook.New(webhook.Options{URL: b.Webhook.URL, Secret: b.Webhook.Secret, Timeout: b.Webhook.Timeout})
+	case "open311":
+		// GeoReport has no place for supplements and ratings: they go to
+		// the file at backend.file.path, where staff find them.
+		ledger, err := file.New(file.Options{Path: b.File.Path, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("open311 ledger: %w", err)
+		}
+		c, err := open311.New(open311.Options{
+			Endpoint: b.Open311.Endpoint, APIKey: b.Open311.APIKey, JurisdictionID: b.Open311.JurisdictionID,
+			ServiceCodes: b.Open311.ServiceCodes, Timeout: b.Webhook.Timeout, Loc: cfg.Location(), Ledger: ledger,
+		})
+		if err != nil {
+			ledger.Close()
+			return nil, err
+		}
+		return c, nil
+	default:
+		fb, err := file.New(file.Options{Path: b.File.Path, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("file backend: %w", err)
+		}
+		return fb, nil
+	}
+}
+
+// DialogSettings maps the configuration onto the dialog's knobs; coalesce,
+// when set, overrides dialog.coalesce_window.
+func DialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Settings, error) {
+	cal, err := workday.New(cfg.Location(), cfg.Intake.Holidays, cfg.Intake.Workdays)
+	if err != nil {
+		return dialog.Settings{}, fmt.Errorf("working-day calendar: %w", err)
+	}
+	set := dialog.Settings{
+		Location:         cfg.Location(),
+		CoalesceWindow:   cfg.Dialog.CoalesceWindow,
+		SupplementWindow: cfg.Dialog.SupplementWindow,
+		IdleSubmitAfter:  cfg.Dialog.IdleSubmitAfter,
+		DedupWindow:      cfg.Intake.DedupWindow,
+		AskName:          cfg.Dialog.AskName,
+		AskCategory:      cfg.Dialog.AskCategory,
+		FloodMax:         cfg.Flood.MaxMessages,
+		FloodWindow:      cfg.Flood.Per,
+		Calendar:         cal,
+		SLA: workday.SLA{
+			AssignNextWorkdays: cfg.Intake.SLA.AssignNextWorkdays, ContactDays: cfg.Intake.SLA.ContactDays,
+			ResolveWorkdaysUrgent: cfg.Intake.SLA.ResolveWorkdaysUrgent, ResolveWorkdays: cfg.Intake.SLA.ResolveWorkdays,
+		},
+	}
+	if coalesce != nil {
+		set.CoalesceWindow = *coalesce
+	}
+	quiet, ok := dialog.ParseQuietHours(cfg.QuietHours.Start, cfg.QuietHours.End)
+	if !ok {
+		return dialog.Settings{}, fmt.Errorf("quiet_hours %q–%q do not parse", cfg.QuietHours.Start, cfg.QuietHours.End)
+	}
+	set.Quiet = quiet
+	set.Notify = map[string]bool{}
+	for _, s := range cfg.Notify.Statuses {
+		set.Notify[s] = true
+	}
+	set.SurveyRemindAfter, set.SurveyExpireAfter, set.SurveyWords = cfg.Survey.RemindAfter, cfg.Survey.ExpireAfter, cfg.Survey.Words
+	for _, p := range cfg.Intake.Places {
+		set.Places = append(set.Places, understand.KnownPlace{County: p.County, Town: p.Town, Aliases: p.Aliases})
+	}
+	var defs []classify.CategoryDef
+	for _, c := range cfg.Intake.Categories {
+		set.Categories = append(set.Categories, dialog.CategoryInfo{Code: c.Code, Name: c.Name, Urgent: c.Urgent})
+		defs = append(defs, classify.CategoryDef{Code: c.Code, Label: c.Label, Name: c.Name, Keywords: c.Keywords})
+	}
+	model, err := classify.Load(cfg.Intake.Classifier.Model)
+	if err != nil {
+		return dialog.Settings{}, err
+	}
+	set.Categorize = classify.NewCategorizer(model, defs).Categorize
+	return set, nil
+}
