@@ -12,7 +12,7 @@ import (
 )
 
 // Config is the whole configuration. The mapstructure names are the contract
-// (DESIGN.md); yaml tags let `config check` print it back in the same shape.
+// (docs/ARCHITECTURE.md, config/example.yaml); yaml tags let `config check` print it back in the same shape.
 type Config struct {
 	Timezone   string     `mapstructure:"timezone" yaml:"timezone"`
 	Log        Log        `mapstructure:"log" yaml:"log"`
@@ -265,7 +265,7 @@ func Default() Config {
 }
 
 // DefaultCategories are the first-level categories of the public appeals data
-// (see ../shared/data), with the unit that usually handles each.
+// (the 2020 Teddy Cup government message-board data), with the unit that usually handles each.
 func DefaultCategories() []Category {
 	return []Category{
 		{Code: "urban", Label: "城乡建设", Name: "城乡建设", Unit: "市住建局"},

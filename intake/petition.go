@@ -24,7 +24,7 @@ const (
 )
 
 // Petition is one citizen appeal (诉求) in the shape the case backend receives.
-// The JSON field names are the backend contract (DESIGN.md); do not rename.
+// The JSON field names are the backend contract (docs/backend-openapi.yaml); do not rename.
 type Petition struct {
 	SchemaVersion int          `json:"schema_version"`
 	Type          string       `json:"type,omitempty"`    // "petition" in the file backend

@@ -12,7 +12,7 @@ import (
 	"github.com/minsheng/minsheng/config"
 )
 
-// Paths of the webhooks (DESIGN.md); Twilio is configured with
+// Paths of the webhooks (README, "SMS through Twilio"); Twilio is configured with
 // http.public_url + these.
 const (
 	InboundPath = "/sms/twilio"

@@ -10,7 +10,7 @@ import (
 // Command is a keyword command a citizen can send instead of an appeal.
 type Command int
 
-// The commands (DESIGN.md, Keywords).
+// The commands (README, "Keywords").
 const (
 	None        Command = iota // not a command: an appeal, an answer, a greeting…
 	Query                      // 查询/进度: the status of my cases

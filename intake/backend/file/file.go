@@ -2,7 +2,7 @@
 // file: the default when no case system is configured, and an audit trail
 // that tools like jq can read.
 //
-// Lines are, per DESIGN.md: the petition with "type":"petition" and
+// Lines are, per docs/backend-openapi.yaml: the petition with "type":"petition" and
 // "case_id" equal to its id; {"type":"supplement","petition_id","case_id",
 // "text","attachments","at"}; {"type":"rating","petition_id","case_id",
 // "rating","comment","at"}.

@@ -1,5 +1,5 @@
 // Package webhook is the case backend that POSTs JSON to the office's own
-// case system, as specified in DESIGN.md ("The case backend contract"):
+// case system, as specified in docs/backend-openapi.yaml:
 //
 //	POST {url}/petitions                   the petition
 //	POST {url}/petitions/{id}/supplements  a supplement
@@ -84,7 +84,7 @@ func New(opts Options) (*Client, error) {
 // without a readable case_id still means taken (the backend accepted the
 // record and only failed to name it), and the petition id stands in, so
 // the record is neither retried nor lost. An empty key falls back to the
-// petition id, the key DESIGN.md specifies.
+// petition id, the key docs/backend-openapi.yaml specifies.
 func (c *Client) Submit(ctx context.Context, p *intake.Petition, key string) (string, error) {
 	if p == nil || p.ID == "" {
 		return "", fmt.Errorf("webhook: %w", &intake.PermanentError{Body: "petition without id"})
