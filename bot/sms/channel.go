@@ -88,7 +88,7 @@ func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
 		status: &statusHandler{verify: verify, records: recs, intake: env.Intake, resender: env.Resend,
 			resendAfter: resendAfter, metrics: m, log: log, now: now},
 		sender: &Sender{
-			api: api, limiter: newRateLimiter(env.Redis, env.Prefix, tw.RatePerSecond),
+			api: api, limiter: bot.NewRateLimiter(env.Redis, env.Prefix, "sms", tw.RatePerSecond),
 			records: recs, country: country,
 			messagingService: tw.MessagingServiceSID,
 			statusCallback:   strings.TrimSuffix(opt.PublicURL, "/") + StatusPath,

@@ -21,7 +21,7 @@ import (
 //	sms:msg:{sid}        hash: the Outbound and the part sent as Twilio's
 //	                     MessageSid, for status callbacks (state, resent)  1 day
 //	sms:loop:{to}:{hash} zset: messages with this text to this number      10 min
-//	sms:rate:{from}      the number's send schedule (see rateLimiter)
+//	sms:rate:{from}      the number's send schedule (see bot.RateLimiter)
 //
 // Each command touches one key, so they work in Redis Cluster; the few sent
 // together go in one pipelined round trip.

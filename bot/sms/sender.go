@@ -17,7 +17,7 @@ import (
 // retries what it returns an ordinary error for.
 type Sender struct {
 	api              *twilioAPI
-	limiter          *rateLimiter
+	limiter          *bot.RateLimiter
 	records          *records
 	country          countryGuard
 	messagingService string
@@ -68,7 +68,7 @@ func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 		return queue.Defer(wait) // a re-send after a transient failure
 	}
 	for n := prog.partsSent; n < len(parts); n++ {
-		wait, err := s.limiter.take(ctx, from, m.Bulk, fmt.Sprintf("%s#%d", m.Key, n))
+		wait, err := s.limiter.Take(ctx, from, m.Bulk, fmt.Sprintf("%s#%d", m.Key, n))
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package sms
+package bot
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// rateLimiter spaces the messages of one sending number (or messaging
-// service) at rate_per_second, across every replica: the schedule is one
+// RateLimiter spaces the messages of one sender (an SMS number, a
+// Telegram chat, a whole bot) at a rate, across every replica: the schedule is one
 // GCRA "theoretical arrival time" in Redis, advanced by one script, timed by
 // the Redis server's clock so replicas with skewed clocks agree. There is no
 // burst: a number that was idle sends at once, then one message per
@@ -26,9 +26,9 @@ import (
 //
 // A denied message does not hold the queue: the sender returns
 // queue.Defer(wait), and the send queue goes on with other numbers.
-type rateLimiter struct {
+type RateLimiter struct {
 	rdb      redis.UniversalClient
-	prefix   string
+	base     string // key prefix of this limiter's schedules
 	interval time.Duration
 	// hold is how long past its due time a waiting reply keeps bulk back:
 	// the send queue needs a poll or two to hand a deferred entry back.
@@ -68,7 +68,9 @@ if reply then redis.call('ZREM', KEYS[2], ARGV[3]) end
 return {1, 0}
 `)
 
-func newRateLimiter(rdb redis.UniversalClient, prefix string, perSecond float64) *rateLimiter {
+// NewRateLimiter builds a limiter of perSecond messages per key, its
+// schedules under prefix + name ("ms:sms:rate:{+86…}").
+func NewRateLimiter(rdb redis.UniversalClient, prefix, name string, perSecond float64) *RateLimiter {
 	if perSecond <= 0 {
 		perSecond = 1
 	}
@@ -76,29 +78,29 @@ func newRateLimiter(rdb redis.UniversalClient, prefix string, perSecond float64)
 	if interval < time.Microsecond {
 		interval = time.Microsecond
 	}
-	return &rateLimiter{rdb: rdb, prefix: prefix, interval: interval, hold: max(5*time.Second, 2*interval)}
+	return &RateLimiter{rdb: rdb, base: prefix + name + ":rate:", interval: interval, hold: max(5*time.Second, 2*interval)}
 }
 
-// keys of a sending number's schedule, under one hash tag (Redis Cluster).
-func (l *rateLimiter) keys(sender string) []string {
-	base := l.prefix + "sms:rate:{" + sender + "}"
+// keys of a sender's schedule, under one hash tag (Redis Cluster).
+func (l *RateLimiter) keys(sender string) []string {
+	base := l.base + "{" + sender + "}"
 	return []string{base, base + ":waiting"}
 }
 
-// take asks for the token to send one message now. member names the
-// message (the same on every attempt). It returns 0 when the message may
-// go, or how long to wait.
-func (l *rateLimiter) take(ctx context.Context, sender string, bulk bool, member string) (time.Duration, error) {
+// Take asks for the token to send one message of sender now. member names
+// the message (the same on every attempt). It returns 0 when the message
+// may go, or how long to wait.
+func (l *RateLimiter) Take(ctx context.Context, sender string, bulk bool, member string) (time.Duration, error) {
 	kind := "reply"
 	if bulk {
 		kind = "bulk"
 	}
 	res, err := rateScript.Run(ctx, l.rdb, l.keys(sender), l.interval.Microseconds(), kind, member, l.hold.Microseconds()).Int64Slice()
 	if err != nil {
-		return 0, fmt.Errorf("sms rate limit: %w", err)
+		return 0, fmt.Errorf("rate limit: %w", err)
 	}
 	if len(res) != 2 {
-		return 0, fmt.Errorf("sms rate limit: unexpected answer %v", res)
+		return 0, fmt.Errorf("rate limit: unexpected answer %v", res)
 	}
 	if res[0] == 1 {
 		return 0, nil
