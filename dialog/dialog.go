@@ -12,7 +12,6 @@
 package dialog
 
 import (
-	"strings"
 	"time"
 
 	"github.com/minsheng/minsheng/intake"
@@ -45,6 +44,17 @@ type Message struct {
 	At          time.Time
 	PetitionID  string           // an id reserved for a petition this message may open
 	ReportedBy  *intake.Reporter // staff who forwarded the complaint, nil when the citizen wrote
+	// Window is this channel's burst window (staff forwarding several
+	// messages of one resident); 0: Settings.CoalesceWindow.
+	Window time.Duration
+	// Source identifies the original of a forwarded message (its chat and
+	// message id): the same original forwarded again is the same petition.
+	Source string
+	// For is the petition this message adds to (a reply to its receipt).
+	For string
+	// WrittenAt is when the resident wrote a forwarded message (its
+	// transcript time); zero: At.
+	WrittenAt time.Time
 }
 
 // Official is who the citizen wrote to, as the runtime knows it.
@@ -74,6 +84,12 @@ type Reply struct {
 	Text     string
 	Bulk     bool     // status or survey, not an answer to a message
 	Buttons  []string // answers to offer where the channel has buttons
+	// Case is the petition the reply is about (receipt, status, survey),
+	// so a channel can take an answer to it back to that petition.
+	Case string
+	// AskContact: the reply promises a call back and no phone is known;
+	// a channel that can ask for one (Telegram's contact button) does.
+	AskContact bool
 }
 
 // Event is something the rest of the system must act on; one field is set.
@@ -240,16 +256,16 @@ func (m *Machine) tick(st *State, now time.Time, out *Output) {
 }
 
 func (m *Machine) reply(name string, data Data) Reply {
-	r := Reply{Template: name, Text: m.tpl.Render(name, data)}
-	if strings.HasPrefix(name, "survey") && name != "survey_thanks" && name != "survey_thanks_unsatisfied" && name != "survey_reason" {
-		r.Buttons = SurveyButtons
-	}
-	return r
+	return Reply{Template: name, Text: m.tpl.Render(name, data)}
 }
 
 // say adds a reply and, when a draft is open, its transcript.
 func (m *Machine) say(st *State, now time.Time, out *Output, name string, data Data) {
-	r := m.reply(name, data)
+	m.sayReply(st, now, out, m.reply(name, data))
+}
+
+// sayReply is say for a reply built by the caller (a case, buttons).
+func (m *Machine) sayReply(st *State, now time.Time, out *Output, r Reply) {
 	out.Replies = append(out.Replies, r)
 	if st.Draft != nil {
 		st.Draft.Turns = append(st.Draft.Turns, intake.Turn{At: now.In(m.set.Location).Truncate(time.Second), From: "bot", Text: r.Text})

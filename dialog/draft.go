@@ -18,6 +18,10 @@ const maxAsks = 2
 func (m *Machine) message(st *State, in Input, out *Output) {
 	msg := in.Message
 	now := in.Now
+	if msg.ReportedBy != nil {
+		m.reported(st, in, out)
+		return
+	}
 	if cmd, arg := understand.ParseCommand(msg.Text); cmd != understand.None {
 		m.command(st, in, cmd, arg, out)
 		return
@@ -60,14 +64,30 @@ func (m *Machine) message(st *State, in Input, out *Output) {
 		}
 		m.open(st, in)
 	}
+	m.addToDraft(st, msg, now, out, turn, filler)
+}
+
+// addToDraft adds a message to the open draft and answers the draft when
+// its burst is over.
+func (m *Machine) addToDraft(st *State, msg *Message, now time.Time, out *Output, turn intake.Turn, filler bool) {
 	d := st.Draft
 	d.LastAt = msg.At
 	d.Turns = append(d.Turns, turn)
 	d.Attachments = append(d.Attachments, msg.Attachments...)
+	if d.Who.Citizen.Phone == "" && msg.Citizen.Phone != "" {
+		d.Who.Citizen.Phone = msg.Citizen.Phone // shared later (Telegram's contact button)
+	}
+	if msg.Source != "" {
+		d.Sources = append(d.Sources, msg.Source)
+	}
 	if !m.answer(d, msg.Text) && !filler {
 		d.Texts = append(d.Texts, msg.Text)
 	}
-	if m.set.CoalesceWindow <= 0 {
+	window := m.set.CoalesceWindow
+	if msg.Window > 0 {
+		window = msg.Window
+	}
+	if window <= 0 {
 		m.respond(st, now, out)
 		return
 	}
@@ -76,12 +96,12 @@ func (m *Machine) message(st *State, in Input, out *Output) {
 	if d.ReplyDue.IsZero() {
 		d.BurstStarted = msg.At
 		if len(d.Turns) > 0 && d.Turns[0].From == "citizen" && d.Turns[0].At.Before(msg.At) &&
-			msg.At.Sub(d.Turns[0].At) <= m.set.CoalesceWindow {
+			msg.At.Sub(d.Turns[0].At) <= window {
 			d.BurstStarted = d.Turns[0].At // the greeting that began the burst
 		}
 	}
-	d.ReplyDue = msg.At.Add(m.set.CoalesceWindow)
-	if limit := d.BurstStarted.Add(3 * m.set.CoalesceWindow); d.ReplyDue.After(limit) {
+	d.ReplyDue = msg.At.Add(window)
+	if limit := d.BurstStarted.Add(3 * window); d.ReplyDue.After(limit) {
 		d.ReplyDue = limit
 	}
 	if !now.Before(d.ReplyDue) { // processed late: the window has passed already
@@ -133,6 +153,9 @@ func (m *Machine) respond(st *State, now time.Time, out *Output) {
 	s := m.slots(d)
 	next := ""
 	switch {
+	case d.Who.ReportedBy != nil:
+		// Staff forwarded it: they are not the citizen, so nothing is asked;
+		// the receipt says what is missing and staff add it by replying.
 	case !s.describes:
 		next = "what"
 	case !s.place.Found && understand.NeedsPlace(s.text):

@@ -19,7 +19,7 @@ func (m *Machine) submit(st *State, now time.Time, out *Output, s slots) {
 		p.AddFlag(intake.FlagIncomplete)
 	}
 	c := Case{ID: p.ID, At: now, Summary: summary(p.Description), Folded: textnorm.Compact(p.Description),
-		Category: p.Category.Code, Place: p.Location.Text}
+		Category: p.Category.Code, Place: p.Location.Text, Sources: lastN(d.Sources, maxSources)}
 	tpl, data := "receipt", Data{ID: p.ID}
 	if earlier := m.duplicateOf(st, c, now); earlier != nil {
 		p.DuplicateOf = earlier.ID
@@ -31,7 +31,13 @@ func (m *Machine) submit(st *State, now time.Time, out *Output, s slots) {
 	if p.HasFlag(intake.FlagCallbackRequested) {
 		tpl = "human"
 	}
-	m.say(st, now, out, tpl, data)
+	if d.Who.ReportedBy != nil && c.Duplicate == "" {
+		tpl, data = "receipt_reported", Data{ID: p.ID, Category: p.Category.Name, Missing: missing(s, p)}
+	}
+	r := m.reply(tpl, data)
+	r.Case = p.ID
+	r.AskContact = (tpl == "human" || tpl == "receipt_incomplete") && p.Citizen.Phone == ""
+	m.sayReply(st, now, out, r)
 	p.Transcript = d.Turns
 	out.Events = append(out.Events, Event{Submit: p})
 	st.addCase(c)

@@ -49,6 +49,7 @@ type Draft struct {
 	Anonymous    bool                `json:"anonymous,omitempty"`
 	Category     string              `json:"category,omitempty"` // chosen by the citizen, when asked
 	Flags        []string            `json:"flags,omitempty"`
+	Sources      []string            `json:"sources,omitempty"` // originals of forwarded messages
 	Who          Who                 `json:"who"`
 }
 
@@ -97,6 +98,7 @@ type Case struct {
 	Duplicate string         `json:"duplicate_of,omitempty"`
 	Rating    string         `json:"rating,omitempty"` // satisfied | understood | unsatisfied | none
 	History   []StatusRecord `json:"history,omitempty"`
+	Sources   []string       `json:"sources,omitempty"` // originals of the forwarded messages it holds
 }
 
 // slots is what a draft says so far.

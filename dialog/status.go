@@ -25,6 +25,7 @@ type Held struct {
 	Template string    `json:"tpl"`
 	Text     string    `json:"text"`
 	Buttons  []string  `json:"buttons,omitempty"`
+	Case     string    `json:"case,omitempty"`
 	At       time.Time `json:"at"` // when it would have been sent
 }
 
@@ -88,16 +89,18 @@ func (m *Machine) status(st *State, now time.Time, s *StatusInput, out *Output) 
 	}
 	data := Data{ID: c.publicID(), Status: StatusWord(ev.Status), Unit: c.Unit, Handler: c.Handler, Phone: c.Phone,
 		Note: shorten(ev.Note, 20), Summary: c.Summary}
-	m.bulk(st, now, out, "status_"+ev.Status, data)
+	r := m.reply("status_"+ev.Status, data)
+	r.Case = c.ID
+	m.bulkReply(st, now, out, r)
 	rec.Sent = true
 }
 
-// bulk sends a status or survey message, or holds it until quiet hours end.
-func (m *Machine) bulk(st *State, now time.Time, out *Output, name string, data Data) {
-	r := m.reply(name, data)
+// bulkReply sends a status or survey message, or holds it until quiet
+// hours end.
+func (m *Machine) bulkReply(st *State, now time.Time, out *Output, r Reply) {
 	r.Bulk = true
 	if m.quiet(now) {
-		st.Held = append(st.Held, Held{Template: r.Template, Text: r.Text, Buttons: r.Buttons, At: now})
+		st.Held = append(st.Held, Held{Template: r.Template, Text: r.Text, Buttons: r.Buttons, Case: r.Case, At: now})
 		return
 	}
 	out.Replies = append(out.Replies, r)
@@ -109,7 +112,7 @@ func (m *Machine) releaseHeld(st *State, now time.Time, out *Output) {
 		return
 	}
 	for _, h := range st.Held {
-		out.Replies = append(out.Replies, Reply{Template: h.Template, Text: h.Text, Bulk: true, Buttons: h.Buttons})
+		out.Replies = append(out.Replies, Reply{Template: h.Template, Text: h.Text, Bulk: true, Buttons: h.Buttons, Case: h.Case})
 	}
 	st.Held = nil
 }

@@ -39,6 +39,14 @@ const reasonWindow = 24 * time.Hour
 // SurveyButtons are the answers offered where a channel has buttons.
 var SurveyButtons = []string{"1 满意", "2 理解", "3 不满意"}
 
+// surveyReply is a question of the survey: with the answers as buttons
+// where the channel has them, about case c.
+func (m *Machine) surveyReply(c *Case, name string, data Data) Reply {
+	r := m.reply(name, data)
+	r.Buttons, r.Case = SurveyButtons, c.ID
+	return r
+}
+
 // NoAnswer is the comment recorded when a survey expires unanswered.
 const NoAnswer = "（未回复回访）"
 
@@ -46,14 +54,14 @@ const NoAnswer = "（未回复回访）"
 // survey went (or is held for the morning).
 func (m *Machine) startSurvey(st *State, c *Case, ev intake.StatusEvent, now time.Time, out *Output) bool {
 	if s := st.Survey; s != nil && s.PetitionID != c.ID {
-		m.rate(st, now, out, "", NoAnswer) // superseded by a newer case's survey
+		m.rate(st, now, out, "", NoAnswer, nil) // superseded by a newer case's survey
 	}
 	st.Survey, st.Reason = nil, nil // the next answer is this survey's
 	if st.OptedOut {
 		return false
 	}
 	st.Survey = &Survey{PetitionID: c.ID, SentAt: now}
-	m.bulk(st, now, out, "survey", Data{ID: c.publicID(), Summary: shorten(c.Summary, 8), Note: shorten(ev.Note, 12), Unit: c.Unit})
+	m.bulkReply(st, now, out, m.surveyReply(c, "survey", Data{ID: c.publicID(), Summary: shorten(c.Summary, 8), Note: shorten(ev.Note, 12), Unit: c.Unit}))
 	return true
 }
 
@@ -71,14 +79,14 @@ func (m *Machine) surveyAnswer(st *State, msg *Message, now time.Time, out *Outp
 	rating, ok := understand.ParseRating(msg.Text, m.set.SurveyWords)
 	switch {
 	case ok:
-		m.answerRating(st, c, rating, msg.Text, now, out)
+		m.answerRating(st, c, rating, msg, now, out)
 	case understand.Describes(msg.Text):
 		return false // a new appeal, not an answer: never swallowed as a rating
 	case s.Unclear == 0:
 		s.Unclear++
-		m.say(st, now, out, "survey_unclear", Data{ID: c.publicID()})
+		m.sayReply(st, now, out, m.surveyReply(c, "survey_unclear", Data{ID: c.publicID()}))
 	default:
-		m.rate(st, now, out, "", msg.Text) // kept as a comment without a rating
+		m.rate(st, now, out, "", msg.Text, msg.ReportedBy) // kept as a comment without a rating
 		m.say(st, now, out, "survey_thanks", Data{ID: c.publicID()})
 	}
 	return true
@@ -86,7 +94,8 @@ func (m *Machine) surveyAnswer(st *State, msg *Message, now time.Time, out *Outp
 
 // answerRating records an understood rating and thanks the citizen; a bare
 // 不满意 is recorded too, and its reason asked for afterwards.
-func (m *Machine) answerRating(st *State, c *Case, rating, text string, now time.Time, out *Output) {
+func (m *Machine) answerRating(st *State, c *Case, rating string, msg *Message, now time.Time, out *Output) {
+	text := msg.Text
 	reason := hasReason(text)
 	comment := ""
 	if reason {
@@ -95,7 +104,7 @@ func (m *Machine) answerRating(st *State, c *Case, rating, text string, now time
 	if st.Survey != nil && st.Survey.PetitionID == c.ID {
 		st.Survey = nil
 	}
-	m.record(c, now, out, rating, comment)
+	m.record(c, now, out, rating, comment, msg.ReportedBy)
 	switch {
 	case rating != intake.RatingUnsatisfied:
 		m.say(st, now, out, "survey_thanks", Data{ID: c.publicID()})
@@ -122,10 +131,10 @@ func (m *Machine) reasonAnswer(st *State, msg *Message, now time.Time, out *Outp
 		return false
 	}
 	if rating, ok := understand.ParseRating(msg.Text, m.set.SurveyWords); ok && (rating != w.Rating || hasReason(msg.Text)) {
-		m.answerRating(st, c, rating, msg.Text, now, out) // a changed mind: the latest rating stands
+		m.answerRating(st, c, rating, msg, now, out) // a changed mind: the latest rating stands
 		return true
 	}
-	m.record(c, now, out, w.Rating, msg.Text)
+	m.record(c, now, out, w.Rating, msg.Text, msg.ReportedBy)
 	m.say(st, now, out, "survey_thanks_unsatisfied", Data{ID: c.publicID()})
 	return true
 }
@@ -138,7 +147,7 @@ func (m *Machine) upgradeSurvey(st *State, now time.Time, out *Output) {
 		return
 	}
 	c := st.findCase(s.PetitionID)
-	m.rate(st, now, out, intake.RatingUnsatisfied, "")
+	m.rate(st, now, out, intake.RatingUnsatisfied, "", nil)
 	if c != nil {
 		st.Reason = &ReasonWait{PetitionID: c.ID, Rating: intake.RatingUnsatisfied, Until: now.Add(reasonWindow)}
 	}
@@ -146,22 +155,24 @@ func (m *Machine) upgradeSurvey(st *State, now time.Time, out *Output) {
 
 // rate records the answer to the pending survey (or its absence) and
 // closes the survey.
-func (m *Machine) rate(st *State, now time.Time, out *Output, rating, comment string) {
+func (m *Machine) rate(st *State, now time.Time, out *Output, rating, comment string, by *intake.Reporter) {
 	s := st.Survey
 	st.Survey = nil
 	if c := st.findCase(s.PetitionID); c != nil {
-		m.record(c, now, out, rating, comment)
+		m.record(c, now, out, rating, comment, by)
 	}
 }
 
-// record sends a rating record of case c to the backend and remembers it.
-func (m *Machine) record(c *Case, now time.Time, out *Output, rating, comment string) {
+// record sends a rating record of case c to the backend and remembers it;
+// by is the staff member who recorded the citizen's answer (电话测评), nil
+// when the citizen answered.
+func (m *Machine) record(c *Case, now time.Time, out *Output, rating, comment string, by *intake.Reporter) {
 	c.Rating = rating
 	if rating == "" {
 		c.Rating = "none"
 	}
 	out.Events = append(out.Events, Event{Rating: &intake.Rating{
-		PetitionID: c.ID, CaseID: c.CaseID, Rating: rating, Comment: comment, At: now.In(m.set.Location),
+		PetitionID: c.ID, CaseID: c.CaseID, Rating: rating, Comment: comment, At: now.In(m.set.Location), RecordedBy: by,
 	}})
 }
 
@@ -172,13 +183,13 @@ func (m *Machine) surveyTick(st *State, now time.Time, out *Output) {
 		return
 	}
 	if m.set.SurveyExpireAfter > 0 && !now.Before(s.SentAt.Add(m.set.SurveyExpireAfter)) {
-		m.rate(st, now, out, "", NoAnswer)
+		m.rate(st, now, out, "", NoAnswer, nil)
 		return
 	}
 	if !s.Reminded && m.set.SurveyRemindAfter > 0 && !now.Before(s.SentAt.Add(m.set.SurveyRemindAfter)) {
 		s.Reminded = true
 		if c := st.findCase(s.PetitionID); c != nil && !st.OptedOut {
-			m.bulk(st, now, out, "survey_remind", Data{ID: c.publicID(), Summary: shorten(c.Summary, 8)})
+			m.bulkReply(st, now, out, m.surveyReply(c, "survey_remind", Data{ID: c.publicID(), Summary: shorten(c.Summary, 8)}))
 		}
 	}
 }

@@ -26,6 +26,11 @@ var Defaults = map[string]string{
 	"receipt_incomplete": "已记录您的诉求，编号{{.ID}}。信息不全，工作人员将电话联系您核实。查进度回复“查询”。",
 	// The same appeal again within intake.dedup_window.
 	"receipt_duplicate": "您反映的问题已登记，编号{{.Earlier}}，正在办理，无需重复反映。有新情况请直接回复补充。",
+	// A complaint staff forwarded from a group: the case, the category
+	// guessed, and what staff should add by replying to this message.
+	"receipt_reported": "已登记诉求{{.ID}}{{if .Category}}（{{.Category}}）{{end}}。{{if .Missing}}未识别{{.Missing}}，回复本消息补充。{{end}}",
+	// The same complaint forwarded again.
+	"reported_again": "该诉求已登记，编号{{.ID}}，无需重复转发。",
 	// A message soon after the receipt, added to that petition.
 	"supplement": "已补充到诉求{{.ID}}，谢谢。",
 	// Keywords.
@@ -71,6 +76,8 @@ type Data struct {
 	Summary    string     // a few words of the matter
 	Official   string     // who the citizen wrote to (title and name)
 	Categories string     // numbered category names (ask_category)
+	Category   string     // the category guessed (receipt_reported)
+	Missing    string     // what a reported petition lacks: 地点、联系电话 (receipt_reported)
 }
 
 // CaseLine is one petition in a list.
@@ -136,6 +143,7 @@ var Sample = Data{
 	Status: "已交办", Unit: "谯城区住建局", Handler: "李明", Phone: "0558-5123456",
 	Note: "已安排维修人员更换灯具", Summary: "幸福小区3号楼门口的路灯…", Official: "王市长",
 	Categories: "1城乡建设 2环境保护 3交通运输 4教育文体 5劳动和社会保障 6商贸旅游 7卫生计生",
+	Category:   "劳动和社会保障", Missing: "问题内容、地点、联系电话",
 }
 
 // Names lists the template names.

@@ -59,7 +59,8 @@ type Citizen struct {
 type Reporter struct {
 	Name         string `json:"name"`
 	TelegramUser int64  `json:"telegram_user"`
-	Chat         int64  `json:"chat,omitempty"`
+	Chat         int64  `json:"chat,omitempty"`       // the group it was forwarded in
+	ChatTitle    string `json:"chat_title,omitempty"` // that group's name
 }
 
 // Addressee is the published number (official or hotline) the citizen wrote to.
@@ -88,6 +89,9 @@ type Attachment struct {
 	Kind string `json:"kind"` // image, audio, video, file
 	URL  string `json:"url"`
 	Type string `json:"content_type,omitempty"`
+	// FileID is the provider's id of the file (Telegram file_id), which
+	// outlives the URL: Telegram's download links last about an hour.
+	FileID string `json:"file_id,omitempty"`
 }
 
 // Turn is one message of the conversation that produced the petition.
@@ -146,6 +150,9 @@ type Rating struct {
 	Rating     string    `json:"rating"` // satisfied | understood | unsatisfied | "" (comment only)
 	Comment    string    `json:"comment"`
 	At         time.Time `json:"at"`
+	// RecordedBy is the staff member who recorded the citizen's answer
+	// (电话测评 in a group chat); absent when the citizen answered.
+	RecordedBy *Reporter `json:"recorded_by,omitempty"`
 }
 
 // Case statuses the backend reports (POST /api/v1/cases/{case_id}/events).
