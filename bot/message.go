@@ -54,6 +54,17 @@ type Inbound struct {
 	// Telegram update id): a message seen twice with one id is handled once.
 	ProviderID string    `json:"pid"`
 	At         time.Time `json:"at"`
+	// For is the petition this message adds to: a reply to the bot's
+	// receipt, a survey button pressed.
+	For string `json:"for,omitempty"`
+	// Source identifies the original of a forwarded message (its chat and
+	// message): the same original forwarded again is the same petition.
+	Source string `json:"src,omitempty"`
+	// WrittenAt is when the original of a forward was written.
+	WrittenAt time.Time `json:"written,omitempty"`
+	// Window is this message's burst window (staff forwarding several
+	// messages of one resident); 0: dialog.coalesce_window.
+	Window time.Duration `json:"win,omitempty"`
 }
 
 // Outbound is a message to a citizen, waiting in the send queue.
@@ -69,6 +80,13 @@ type Outbound struct {
 	Bulk         bool     `json:"bulk,omitempty"` // status and survey, not a reply
 	Buttons      []string `json:"buttons,omitempty"`
 	Seq          int64    `json:"seq"` // per conversation, in order
+	// Case is the petition the message is about (receipt, status,
+	// survey): a channel that can take answers back (a reply in a group,
+	// a button) keeps it with what it sent.
+	Case string `json:"case,omitempty"`
+	// AskContact: offer the citizen a way to share their phone number
+	// where the channel has one.
+	AskContact bool `json:"ask_contact,omitempty"`
 }
 
 // Sender delivers outbound messages on one channel. An error wrapping

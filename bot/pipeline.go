@@ -272,7 +272,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 				ob := Outbound{
 					Key: conv + ":" + strconv.FormatInt(rec.Seq, 10), Seq: rec.Seq,
 					Channel: to.Channel, Conversation: conv, To: to.To, From: to.From, Thread: to.Thread,
-					Text: r.Text, Template: r.Template, Bulk: r.Bulk, Buttons: r.Buttons,
+					Text: r.Text, Template: r.Template, Bulk: r.Bulk, Buttons: r.Buttons, Case: r.Case, AskContact: r.AskContact,
 				}
 				env, err := queue.NewEnvelope(ob.Key, ob, now)
 				if err != nil {
@@ -352,6 +352,7 @@ func (p *Pipeline) input(rec *record, it item, reserved string, shard int, now t
 	msg := &dialog.Message{
 		Channel: m.Channel, Citizen: m.Citizen, Text: m.Text,
 		Attachments: m.Attachments, At: m.At.In(p.loc), ReportedBy: m.ReportedBy,
+		For: m.For, Source: m.Source, WrittenAt: m.WrittenAt, Window: m.Window,
 	}
 	if day, n, ok := parseReserved(reserved); ok {
 		if d, err := time.ParseInLocation("20060102", day, p.loc); err == nil {

@@ -1,8 +1,7 @@
 package sms
 
 import (
-	"errors"
-
+	"github.com/minsheng/minsheng/bot"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -19,41 +18,27 @@ type metrics struct {
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	return &metrics{
-		status: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		status: bot.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "minsheng_sms_status_total", Help: "SMS delivery status callbacks by delivery state (pending, sent, delivered, failed, canceled, unknown).",
 		}, []string{"status"})),
-		segments: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		segments: bot.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "minsheng_sms_segments_total", Help: "Billed SMS segments sent, by kind (reply, bulk).",
 		}, []string{"kind"})),
-		dropped: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		dropped: bot.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "minsheng_sms_dropped_total", Help: "SMS not sent by a guard, by reason (country: outside sms.allowed_country_codes; loop: same text to the same number too often).",
 		}, []string{"reason"})),
-		foreign: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+		foreign: bot.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "minsheng_sms_foreign_senders_total", Help: "Inbound SMS from numbers outside sms.allowed_country_codes (taken in, not answered).",
 		})),
-		rateLimited: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		rateLimited: bot.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "minsheng_sms_rate_limited_total", Help: "SMS sends deferred by the per-number rate limit, by kind (reply, bulk).",
 		}, []string{"kind"})),
-		resends: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+		resends: bot.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "minsheng_sms_resends_total", Help: "SMS sent again after a transient delivery failure.",
 		})),
-		optOuts: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		optOuts: bot.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "minsheng_sms_opt_outs_total", Help: "Citizens opted out because the carrier reported them unsubscribed (21610), by source (send, callback).",
 		}, []string{"source"})),
 	}
 }
 
-// register adds c to reg, or returns the collector already registered under
-// its name (a second channel on one registry shares the counters).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		panic(err)
-	}
-	return c
-}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/sms"
+	"github.com/minsheng/minsheng/bot/telegram"
 	"github.com/minsheng/minsheng/config"
 	"github.com/spf13/cobra"
 )
@@ -17,7 +18,7 @@ type channelKind struct {
 	name string
 	// off says why the channel stays off ("" = on).
 	off   func(cfg *config.Config) string
-	build func(cfg *config.Config, env bot.ChannelEnv) (bot.Channel, error)
+	build func(ctx context.Context, cfg *config.Config, env bot.ChannelEnv) (bot.Channel, error)
 }
 
 var channelKinds = []channelKind{
@@ -29,7 +30,7 @@ var channelKinds = []channelKind{
 			}
 			return "sms.twilio.account_sid and auth_token are not set"
 		},
-		build: func(cfg *config.Config, env bot.ChannelEnv) (bot.Channel, error) {
+		build: func(_ context.Context, cfg *config.Config, env bot.ChannelEnv) (bot.Channel, error) {
 			return sms.New(sms.Options{Twilio: cfg.SMS.Twilio, AllowedCountryCodes: cfg.SMS.AllowedCountryCodes, PublicURL: cfg.HTTP.PublicURL}, env)
 		},
 	},
@@ -37,11 +38,30 @@ var channelKinds = []channelKind{
 		name: bot.ChannelTelegram,
 		off: func(cfg *config.Config) string {
 			if cfg.Telegram.Token != "" {
-				return "not built yet"
+				return ""
 			}
 			return "telegram.token is not set"
 		},
+		build: func(ctx context.Context, cfg *config.Config, env bot.ChannelEnv) (bot.Channel, error) {
+			t := cfg.Telegram
+			return telegram.New(ctx, telegram.Options{
+				Token: t.Token, APIURL: t.APIURL, Mode: t.Mode, WebhookSecret: t.WebhookSecret, PublicURL: cfg.HTTP.PublicURL,
+				IntakeChats: t.IntakeChats, StaffUsers: t.StaffUsers, SMSFrom: smsFrom(cfg),
+			}, env)
+		},
 	},
+}
+
+// smsFrom is the number group petitions' status messages go from by SMS,
+// "" when SMS is off (they go to the group).
+func smsFrom(cfg *config.Config) string {
+	switch {
+	case !cfg.SMS.Twilio.Enabled():
+		return ""
+	case len(cfg.Officials) > 0:
+		return cfg.Officials[0].Number
+	}
+	return cfg.SMS.Twilio.MessagingServiceSID // the sender sends through it whatever From says
 }
 
 func newServe(g *globals) *cobra.Command {
@@ -66,7 +86,7 @@ func newServe(g *globals) *cobra.Command {
 					log.Info(k.name+" off", "why", why)
 					continue
 				}
-				ch, err := k.build(cfg, rt.Env())
+				ch, err := k.build(ctx, cfg, rt.Env())
 				if err != nil {
 					return err
 				}

@@ -1,0 +1,40 @@
+package telegram_test
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/minsheng/minsheng/bot"
+)
+
+func outbound(chat, text string) bot.Outbound {
+	return bot.Outbound{Key: "telegram:" + chat + ":1", Channel: bot.ChannelTelegram, Conversation: "telegram:" + chat, To: chat, Text: text, Seq: 1}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+func status(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+var _ = strconv.Itoa
