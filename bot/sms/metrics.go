@@ -41,4 +41,3 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"source"})),
 	}
 }
-
