@@ -97,7 +97,7 @@ func (s *Sender) Send(ctx context.Context, m msbot.Outbound) error {
 				return fmt.Errorf("telegram %s part %d sent but not recorded: %w", msbot.MaskPhones(m.Key), n+1, err)
 			}
 		}
-		if last && m.Case != "" && (chat < 0 || len(m.Buttons) > 0) {
+		if last && (chat < 0 || len(m.Buttons) > 0) {
 			// Answers to it (a staff reply, a button) find their petition.
 			if err := s.c.records.rememberMessage(ctx, chat, sent.ID, botMessage{Conversation: m.Conversation, Case: m.Case}); err != nil {
 				s.c.log.Warn("sent message not remembered: answers to it will not find their petition", "err", err)

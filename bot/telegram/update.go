@@ -141,6 +141,10 @@ func (c *Channel) staffReply(ctx context.Context, uid int64, m *models.Message) 
 	if err != nil {
 		return err
 	}
+	if !ok && justSent(m.ReplyToMessage) {
+		// A reply faster than the sender wrote down what it sent: again soon.
+		return fmt.Errorf("bot message %d not known yet", m.ReplyToMessage.ID)
+	}
 	if !ok || rec.Case == "" {
 		c.metrics.updates.WithLabelValues("ignored").Inc()
 		return nil
@@ -181,6 +185,9 @@ func (c *Channel) callback(ctx context.Context, uid int64, q *models.CallbackQue
 		ProviderID: providerID(uid), At: c.env.Now(),
 	}
 	switch {
+	case !found && justSent(msg):
+		// Pressed before the sender wrote down what it sent: again soon.
+		return fmt.Errorf("survey message %d not known yet", msg.ID)
 	case !found:
 		c.ack(ctx, q, "该评价已失效")
 		return nil
@@ -340,6 +347,14 @@ func e164(phone string) string {
 		phone = "+" + phone
 	}
 	return phone
+}
+
+// justSent reports whether the bot's message m is recent enough that the
+// sender may still be writing down what it was about (it does so right
+// after Telegram answered). Bounded, so an update about a message the bot
+// never wrote down holds the poller back for seconds, not longer.
+func justSent(m *models.Message) bool {
+	return time.Since(unix(m.Date)) < 30*time.Second
 }
 
 func providerID(updateID int64) string { return "u" + strconv.FormatInt(updateID, 10) }

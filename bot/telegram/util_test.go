@@ -1,6 +1,7 @@
 package telegram_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -38,3 +39,14 @@ func status(t *testing.T, url string) int {
 }
 
 var _ = strconv.Itoa
+
+// smsRecorder is an SMS channel that records what it was given.
+type smsRecorder struct{ got *[]string }
+
+func (r smsRecorder) Name() string        { return bot.ChannelSMS }
+func (r smsRecorder) Sender() bot.Sender  { return r }
+func (r smsRecorder) Routes() []bot.Route { return nil }
+func (r smsRecorder) Send(_ context.Context, m bot.Outbound) error {
+	*r.got = append(*r.got, m.To+" from "+m.From+": "+m.Text)
+	return nil
+}

@@ -140,7 +140,7 @@ func CallbackQuery(fromID int64, fromName string, chatID int64, messageID int, d
 		From: u,
 		Message: models.MaybeInaccessibleMessage{
 			Type:    models.MaybeInaccessibleMessageTypeMessage,
-			Message: &models.Message{ID: messageID, From: botUser(), Chat: chat, Date: now() - 60},
+			Message: &models.Message{ID: messageID, From: botUser(), Chat: chat, Date: now() - 1},
 		},
 		ChatInstance: "-" + strconv.FormatInt(chatID*7919, 10),
 		Data:         data,
