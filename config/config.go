@@ -84,6 +84,8 @@ type Telegram struct {
 	WebhookSecret string  `mapstructure:"webhook_secret" yaml:"webhook_secret" secret:"true"`
 	IntakeChats   []int64 `mapstructure:"intake_chats" yaml:"intake_chats"`
 	StaffUsers    []int64 `mapstructure:"staff_users" yaml:"staff_users"`
+	// ForwardWindow: forwards of one resident's messages within it are one petition.
+	ForwardWindow time.Duration `mapstructure:"forward_window" yaml:"forward_window"`
 }
 
 // Official is one published number and the person behind it.
@@ -230,7 +232,7 @@ func Default() Config {
 		HTTP:     HTTP{Listen: ":8080"},
 		Redis:    Redis{Prefix: "ms:"},
 		SMS:      SMS{AllowedCountryCodes: []string{"+86"}, Twilio: Twilio{RatePerSecond: 1}},
-		Telegram: Telegram{Mode: "polling"},
+		Telegram: Telegram{Mode: "polling", ForwardWindow: time.Minute},
 		Callbacks: Callbacks{
 			RemindAfter: 24 * time.Hour,
 		},

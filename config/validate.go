@@ -137,6 +137,9 @@ func (c *Config) validateSMS(p *problemList) {
 func (c *Config) validateTelegram(p *problemList) {
 	t := c.Telegram
 	p.oneOf("telegram.mode", t.Mode, "polling", "webhook")
+	if t.ForwardWindow < 0 {
+		p.add("telegram.forward_window", "must not be negative")
+	}
 	if t.APIURL != "" {
 		p.url("telegram.api_url", t.APIURL)
 	}

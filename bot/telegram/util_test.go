@@ -50,5 +50,3 @@ func (r smsRecorder) Send(_ context.Context, m bot.Outbound) error {
 	*r.got = append(*r.got, m.To+" from "+m.From+": "+m.Text)
 	return nil
 }
-
-

@@ -46,7 +46,7 @@ var channelKinds = []channelKind{
 			t := cfg.Telegram
 			return telegram.New(ctx, telegram.Options{
 				Token: t.Token, APIURL: t.APIURL, Mode: t.Mode, WebhookSecret: t.WebhookSecret, PublicURL: cfg.HTTP.PublicURL,
-				IntakeChats: t.IntakeChats, StaffUsers: t.StaffUsers, SMSFrom: smsFrom(cfg),
+				IntakeChats: t.IntakeChats, StaffUsers: t.StaffUsers, SMSFrom: smsFrom(cfg), ForwardWindow: t.ForwardWindow,
 			}, env)
 		},
 	},
