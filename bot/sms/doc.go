@@ -3,7 +3,7 @@
 // In: POST /sms/twilio takes Twilio's inbound webhook. The X-Twilio-Signature
 // is checked over http.public_url + the request URI and every posted field
 // before anything is stored; the message (MMS media as attachments, by URL)
-// goes through bot.Pipeline.Handle, which deduplicates on the MessageSid, and
+// goes to the runtime's bot.Intake (the pipeline, which deduplicates on the MessageSid), and
 // Twilio gets an empty TwiML answer: replies go out through the send queue,
 // never in the webhook's answer. POST /sms/twilio/status takes the delivery
 // status callbacks: counted, recorded, failed messages with a transient
