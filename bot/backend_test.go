@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/minsheng/minsheng/intake/backend/webhook/webhooktest"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"os"
 	"os/exec"
 	"strings"
@@ -36,8 +37,8 @@ func TestPetitionReachesFailingWebhookOnce(t *testing.T) {
 	w := newWorld(t, worldOptions{backend: webhookTo(t, f)})
 	w.run()
 	w.say("幸福小区3号楼门口的路灯坏了一个月了")
-	waitFor(t, "taken", func() bool { return f.Taken() == 1 })
-	waitFor(t, "case id noted", func() bool {
+	testwait.For(t, "taken", func() bool { return f.Taken() == 1 })
+	testwait.For(t, "case id noted", func() bool {
 		st := w.state()
 		return len(st.Cases) == 1 && st.Cases[0].CaseID == "CASE-A"
 	})
@@ -59,7 +60,7 @@ func TestPetitionReachesFailingWebhookOnce(t *testing.T) {
 	}
 	// 查询 now shows the backend's case id.
 	w.say("查询")
-	waitFor(t, "query answered", func() bool { return strings.Contains(w.lastSent().Text, "CASE-A") })
+	testwait.For(t, "query answered", func() bool { return strings.Contains(w.lastSent().Text, "CASE-A") })
 }
 
 func TestDeadLetterAfterMaxAttemptsAndOnRefusal(t *testing.T) {
@@ -68,13 +69,13 @@ func TestDeadLetterAfterMaxAttemptsAndOnRefusal(t *testing.T) {
 	w := newWorld(t, worldOptions{backend: webhookTo(t, f), attempts: 3})
 	w.run()
 	w.say("幸福小区3号楼门口的路灯坏了一个月了")
-	waitFor(t, "dead letter", func() bool { st, _ := w.box.Queue().Stats(context.Background()); return st.Dead == 1 && st.Empty() })
+	testwait.For(t, "dead letter", func() bool { st, _ := w.box.Queue().Stats(context.Background()); return st.Dead == 1 && st.Empty() })
 	if n := len(f.Requests()); n != 3 {
 		t.Errorf("want 3 attempts, got %d", n)
 	}
 	f.AnswerAll(422)
 	w.sayAs("+8613912345679", "人民路公交站牌被撞倒了")
-	waitFor(t, "second dead letter", func() bool { st, _ := w.box.Queue().Stats(context.Background()); return st.Dead == 2 })
+	testwait.For(t, "second dead letter", func() bool { st, _ := w.box.Queue().Stats(context.Background()); return st.Dead == 2 })
 	dl, _ := w.box.Queue().DeadLetters(context.Background(), 10)
 	found := false
 	for _, d := range dl {
@@ -135,7 +136,7 @@ func TestDeliveredOnceDespiteFailuresAndAKilledWorker(t *testing.T) {
 	done := make(chan struct{})
 	go func() { _ = box.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
-	waitFor(t, "delivered", func() bool { id, _ := box.CaseID(context.Background(), p.ID); return id != "" })
+	testwait.For(t, "delivered", func() bool { id, _ := box.CaseID(context.Background(), p.ID); return id != "" })
 	reqs := f.Requests()
 	if len(reqs) != 7 || f.Taken() != 1 {
 		t.Errorf("want 5 failures, the killed delivery and one more (7 requests, 1 petition); got %d requests, %d petitions", len(reqs), f.Taken())
@@ -166,7 +167,7 @@ func TestSupplementFollowsItsPetition(t *testing.T) {
 	w.say("幸福小区3号楼门口的路灯坏了一个月了")
 	w.say("是北边那盏，晚上很黑")
 	w.run()
-	waitFor(t, "both delivered", func() bool {
+	testwait.For(t, "both delivered", func() bool {
 		n := 0
 		for _, r := range f.Requests() {
 			if r.Response == 200 {

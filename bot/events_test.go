@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/minsheng/minsheng/intake/backend/webhook/webhooktest"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,8 +23,8 @@ func submittedWorld(t *testing.T, clk *clock) (*world, *webhooktest.Fake) {
 	w := newWorld(t, worldOptions{backend: webhookTo(t, f), clock: clk})
 	w.run()
 	w.say("幸福小区3号楼门口的路灯坏了一个月了")
-	waitFor(t, "receipt sent", func() bool { return len(w.templates()) == 1 })
-	waitFor(t, "case id noted", func() bool {
+	testwait.For(t, "receipt sent", func() bool { return len(w.templates()) == 1 })
+	testwait.For(t, "case id noted", func() bool {
 		st := w.state()
 		return len(st.Cases) == 1 && st.Cases[0].CaseID == "CASE-A"
 	})
@@ -86,7 +87,7 @@ func TestAssignedEventTellsWhoHandlesItOnce(t *testing.T) {
 	if code := w.postEvent("CASE-A", event("accepted", at.Add(-time.Hour)), ""); code != 200 {
 		t.Fatalf("older event: %d", code)
 	}
-	waitFor(t, "status message", func() bool { return len(w.templates()) >= 2 })
+	testwait.For(t, "status message", func() bool { return len(w.templates()) >= 2 })
 	time.Sleep(200 * time.Millisecond)
 	if got := strings.Join(w.templates(), ","); got != "receipt,status_assigned" {
 		t.Errorf("sent %s", got)
@@ -113,13 +114,13 @@ func TestResolvedSurveyAndUnsatisfiedRatingReachBackend(t *testing.T) {
 	if code := w.postEvent("CASE-A", event("resolved", time.Now()), ""); code != 200 {
 		t.Fatalf("resolved: %d", code)
 	}
-	waitFor(t, "survey", func() bool { return w.lastSent().Template == "survey" })
+	testwait.For(t, "survey", func() bool { return w.lastSent().Template == "survey" })
 	s := w.lastSent()
 	if !strings.Contains(s.Text, "1满意 2理解 3不满意") || !strings.Contains(s.Text, "CASE-A") || len(s.Buttons) != 3 {
 		t.Errorf("survey %+v", s)
 	}
 	w.say("不满意，路灯还是不亮")
-	waitFor(t, "rating at the backend", func() bool {
+	testwait.For(t, "rating at the backend", func() bool {
 		for _, r := range f.Requests() {
 			if strings.HasSuffix(r.Path, "/rating") && r.Response == 200 {
 				return true
@@ -142,7 +143,7 @@ func TestResolvedSurveyAndUnsatisfiedRatingReachBackend(t *testing.T) {
 			t.Errorf("rating path %s", r.Path)
 		}
 	}
-	waitFor(t, "thanks", func() bool { return w.lastSent().Template == "survey_thanks_unsatisfied" })
+	testwait.For(t, "thanks", func() bool { return w.lastSent().Template == "survey_thanks_unsatisfied" })
 }
 
 func TestQuietHoursHoldStatusUntilMorning(t *testing.T) {
@@ -161,13 +162,13 @@ func TestQuietHoursHoldStatusUntilMorning(t *testing.T) {
 	}
 	clk.Set(time.Date(2026, 3, 12, 7, 0, 0, 0, loc))
 	w.p.RunDue(context.Background())
-	waitFor(t, "morning message", func() bool { return w.lastSent().Template == "status_assigned" })
+	testwait.For(t, "morning message", func() bool { return w.lastSent().Template == "status_assigned" })
 }
 
 func TestOptedOutCitizenIsLeftInPeace(t *testing.T) {
 	w, _ := submittedWorld(t, nil)
 	w.say("退订")
-	waitFor(t, "unsubscribe confirmed", func() bool { return w.lastSent().Template == "unsubscribe" })
+	testwait.For(t, "unsubscribe confirmed", func() bool { return w.lastSent().Template == "unsubscribe" })
 	for _, st := range []string{"assigned", "resolved"} {
 		if code := w.postEvent("CASE-A", event(st, time.Now()), ""); code != 200 {
 			t.Fatal(code)
@@ -192,7 +193,7 @@ func TestBareUnsatisfiedIsRecordedAtOnceAndNeverReminded(t *testing.T) {
 	if code := w.postEvent("CASE-A", event("resolved", clk.Now()), ""); code != 200 {
 		t.Fatalf("resolved: %d", code)
 	}
-	waitFor(t, "survey", func() bool { return w.lastSent().Template == "survey" })
+	testwait.For(t, "survey", func() bool { return w.lastSent().Template == "survey" })
 	answered := clk.Now()
 	w.say("不满意")
 	ratings := func() []webhooktest.Request {
@@ -204,7 +205,7 @@ func TestBareUnsatisfiedIsRecordedAtOnceAndNeverReminded(t *testing.T) {
 		}
 		return out
 	}
-	waitFor(t, "the rating at the backend", func() bool { return len(ratings()) == 1 })
+	testwait.For(t, "the rating at the backend", func() bool { return len(ratings()) == 1 })
 	var body struct {
 		Rating, Comment string
 		At              time.Time
@@ -223,7 +224,7 @@ func TestBareUnsatisfiedIsRecordedAtOnceAndNeverReminded(t *testing.T) {
 		clk.Set(answered.Add(after))
 		w.p.RunDue(ctx)
 	}
-	waitFor(t, "queues drained", func() bool {
+	testwait.For(t, "queues drained", func() bool {
 		s, _ := w.sq.Stats(ctx)
 		o, _ := w.box.Queue().Stats(ctx)
 		return s.Empty() && s.Pending == 0 && o.Empty() && o.Pending == 0

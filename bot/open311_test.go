@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -74,7 +75,7 @@ func TestOpen311SubmitThenPolledClosedStartsSurvey(t *testing.T) {
 	poller := w.rt.poller // the runtime tracks each case the backend took
 	w.run()
 	w.say("幸福小区3号楼门口的路灯坏了一个月了")
-	waitFor(t, "case id from Open311", func() bool {
+	testwait.For(t, "case id from Open311", func() bool {
 		st := w.state()
 		return len(st.Cases) == 1 && st.Cases[0].CaseID == "311-1"
 	})
@@ -91,13 +92,13 @@ func TestOpen311SubmitThenPolledClosedStartsSurvey(t *testing.T) {
 	if n, err := poller.Poll(ctx); err != nil || n != 1 {
 		t.Fatalf("poll after closing: %d %v", n, err)
 	}
-	waitFor(t, "survey", func() bool { return w.lastSent().Template == "survey" })
+	testwait.For(t, "survey", func() bool { return w.lastSent().Template == "survey" })
 	if !strings.Contains(w.lastSent().Text, "311-1") {
 		t.Errorf("survey %q", w.lastSent().Text)
 	}
 	// GeoReport has no place for the answer: it lands in the ledger, at once.
 	w.say("3")
-	waitFor(t, "the rating in the ledger", func() bool {
+	testwait.For(t, "the rating in the ledger", func() bool {
 		b, _ := os.ReadFile(ledger.Path())
 		return strings.Contains(string(b), `"rating":"unsatisfied"`) && strings.Contains(string(b), `"case_id":"311-1"`)
 	})

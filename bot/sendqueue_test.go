@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,17 +26,6 @@ func runSendQueue(t *testing.T, sq *SendQueue) {
 	done := make(chan struct{})
 	go func() { _ = sq.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func fastQueue(o queue.Options) queue.Options {
@@ -63,7 +53,7 @@ func TestSendFailureRetriedThenSentOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	runSendQueue(t, sq)
-	waitFor(t, "sent", func() bool { return testutil.ToFloat64(m.Outbound.WithLabelValues(ChannelSMS, "sent")) == 1 })
+	testwait.For(t, "sent", func() bool { return testutil.ToFloat64(m.Outbound.WithLabelValues(ChannelSMS, "sent")) == 1 })
 	time.Sleep(200 * time.Millisecond) // nothing more may come
 	mu.Lock()
 	defer mu.Unlock()
@@ -86,7 +76,7 @@ func TestSendToUnknownChannelIsVisibleDeadLetter(t *testing.T) {
 	ob := Outbound{Key: "fax:1:1", Channel: "fax", To: "x", Text: "hi"}
 	_ = sq.Queue().Enqueue(context.Background(), ob.Key, ob)
 	runSendQueue(t, sq)
-	waitFor(t, "dead letter", func() bool { st, _ := sq.Queue().Stats(context.Background()); return st.Dead == 1 })
+	testwait.For(t, "dead letter", func() bool { st, _ := sq.Queue().Stats(context.Background()); return st.Dead == 1 })
 	dl, _ := sq.Queue().DeadLetters(context.Background(), 10)
 	if len(dl) != 1 || !strings.Contains(dl[0].Error, `no sender for channel "fax"`) {
 		t.Errorf("dead letters %+v", dl)
@@ -111,7 +101,7 @@ func TestSendCrashRedeliversAtMostOnceMore(t *testing.T) {
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the doomed worker sent", func() bool { b, _ := os.ReadFile(sent); return len(b) > 0 })
+	testwait.For(t, "the doomed worker sent", func() bool { b, _ := os.ReadFile(sent); return len(b) > 0 })
 	_ = child.Process.Signal(syscall.SIGKILL)
 	_ = child.Wait()
 
@@ -119,7 +109,7 @@ func TestSendCrashRedeliversAtMostOnceMore(t *testing.T) {
 		return appendTo(sent, o.Key+" "+o.Text)
 	}))
 	runSendQueue(t, sq)
-	waitFor(t, "taken over", func() bool { st, _ := sq.Queue().Stats(ctx); return st.Empty() && st.Pending == 0 })
+	testwait.For(t, "taken over", func() bool { st, _ := sq.Queue().Stats(ctx); return st.Empty() && st.Pending == 0 })
 	time.Sleep(time.Second)
 	b, _ := os.ReadFile(sent)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
@@ -187,7 +177,7 @@ func TestMessagesToOneCitizenKeepTheirOrder(t *testing.T) {
 		}
 	}
 	runSendQueue(t, sq)
-	waitFor(t, "three handled", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 3 })
+	testwait.For(t, "three handled", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 3 })
 	want := []string{conv + "#1", conv + "#2", conv + "#3"}
 	mu.Lock()
 	for i := range want {
@@ -205,7 +195,7 @@ func TestMessagesToOneCitizenKeepTheirOrder(t *testing.T) {
 	}
 	// A redelivery of an already-sent message (a takeover) is not sent again.
 	_ = sq.Enqueue(ctx, Outbound{Key: conv + ":1", Conversation: conv, Channel: ChannelSMS, Seq: 1, Text: "a"})
-	waitFor(t, "drained", func() bool { st, _ := sq.Stats(ctx); return st.Empty() && st.Pending == 0 })
+	testwait.For(t, "drained", func() bool { st, _ := sq.Stats(ctx); return st.Empty() && st.Pending == 0 })
 	mu.Lock()
 	defer mu.Unlock()
 	if len(got) != 3 {

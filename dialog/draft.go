@@ -158,7 +158,7 @@ func (m *Machine) respond(st *State, now time.Time, out *Output) {
 		// the receipt says what is missing and staff add it by replying.
 	case !s.describes:
 		next = "what"
-	case !s.place.Found && understand.NeedsPlace(s.text):
+	case s.placeMissing:
 		// Only a matter that is somewhere needs "where": a pension
 		// question or a complaint about a named employer would cost the
 		// citizen an SMS for nothing.
@@ -210,13 +210,14 @@ func (m *Machine) slots(d *Draft) slots {
 		}
 	}
 	s.place = understand.Place(s.text, m.set.Places)
+	s.placeMissing = !s.place.Found && understand.NeedsPlace(s.text)
 	return s
 }
 
 // complete reports whether nothing is missing: a matter that needs no
 // place is complete without one.
 func (s slots) complete() bool {
-	return s.describes && (s.place.Found || !understand.NeedsPlace(s.text))
+	return s.describes && !s.placeMissing
 }
 
 // recentCase is the last petition if its receipt is within the supplement window.

@@ -73,7 +73,7 @@ func missing(s slots, p *intake.Petition) string {
 	if !s.describes {
 		what = append(what, "问题内容")
 	}
-	if !s.place.Found && understand.NeedsPlace(s.text) {
+	if s.placeMissing {
 		what = append(what, "地点")
 	}
 	if len(p.Contacts) == 0 {

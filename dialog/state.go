@@ -105,7 +105,10 @@ type Case struct {
 type slots struct {
 	describes bool
 	place     understand.Location
-	text      string // the description: the citizen's words joined
+	// placeMissing: no place found and the matter needs one
+	// (understand.NeedsPlace, worked out once: it is not cheap).
+	placeMissing bool
+	text         string // the description: the citizen's words joined
 }
 
 func (d *Draft) asked(q string) int { return d.Asked[q] }

@@ -3,6 +3,7 @@ package sms_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"io"
 	"log/slog"
 	"net/http"
@@ -180,7 +181,7 @@ func (h *harness) petitions() []outbox.Record {
 // drained waits until the send queue has nothing left to do (dead letters aside).
 func (h *harness) drained() {
 	h.tb.Helper()
-	eventually(h.tb, "send queue drained", func() bool {
+	testwait.For(h.tb, "send queue drained", func() bool {
 		st, err := h.sendq.Stats(context.Background())
 		return err == nil && st.Empty() && st.Pending == 0
 	})
@@ -218,17 +219,6 @@ func (h *harness) deadLetters() []queue.DeadLetter {
 		h.tb.Fatal(err)
 	}
 	return append(a, b...)
-}
-
-func eventually(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // outbound builds a message for the send queue as the pipeline would.

@@ -3,6 +3,7 @@ package sms_test
 import (
 	"bytes"
 	"context"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"net/http"
 	"strings"
 	"sync"
@@ -42,7 +43,7 @@ func TestChannelLogsMaskPhoneNumbers(t *testing.T) {
 	ctx := context.Background()
 	h.inbound("+14155550100", complaint, "SMabroad")
 	h.inbound(citizen, complaint, "SMunsub")
-	eventually(t, "dead letter", func() bool { return len(h.deadLetters()) == 1 })
+	testwait.For(t, "dead letter", func() bool { return len(h.deadLetters()) == 1 })
 	for i := int64(1); i <= 4; i++ {
 		_ = h.sendq.Enqueue(ctx, outbound("+8613700001111", i, "收到", false))
 	}
@@ -54,7 +55,7 @@ func TestChannelLogsMaskPhoneNumbers(t *testing.T) {
 		t.Fatalf("callback %d", code)
 	}
 	// The re-send is the same text a fourth time: the loop guard drops it, and logs.
-	eventually(t, "re-send dropped", func() bool {
+	testwait.For(t, "re-send dropped", func() bool {
 		return registryValue(t, h, "minsheng_sms_dropped_total", "reason", "loop") == 2
 	})
 	h.drained()

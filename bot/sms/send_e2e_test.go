@@ -3,6 +3,7 @@ package sms_test
 import (
 	"context"
 	"fmt"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func TestUnsubscribedRecipientAtSendIsOptedOutAndNotRetried(t *testing.T) {
 	h.fake.FailNext(smstest.Unsubscribed)
 	h.start()
 	h.inbound(citizen, complaint, "SM21610")
-	eventually(t, "dead letter", func() bool { return len(h.deadLetters()) == 1 })
+	testwait.For(t, "dead letter", func() bool { return len(h.deadLetters()) == 1 })
 	dl := h.deadLetters()[0]
 	if !strings.Contains(dl.Error, "21610") || dl.Attempts != 1 || strings.Contains(dl.Error, citizen) {
 		t.Errorf("dead letter %+v", dl)
@@ -66,7 +67,7 @@ func TestInvalidNumberIsAFailureRecordedOnce(t *testing.T) {
 	h.fake.FailNext(smstest.InvalidNumber)
 	h.start()
 	h.inbound(citizen, complaint, "SM21211")
-	eventually(t, "dead letter", func() bool { return len(h.deadLetters()) == 1 })
+	testwait.For(t, "dead letter", func() bool { return len(h.deadLetters()) == 1 })
 	if dl := h.deadLetters()[0]; !strings.Contains(dl.Error, "21211") || dl.Attempts != 1 {
 		t.Errorf("dead letter %+v", dl)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"html"
 	"io"
 	"log/slog"
@@ -96,7 +97,7 @@ func TestBlockedByTheCitizenOptsOut(t *testing.T) {
 	h.start()
 	h.fake.AddUpdate(telegramtest.PrivateText(citizenID, "李大爷", "幸福小区3号楼门口的路灯坏了一个月了"))
 	conv := "telegram:9001"
-	eventually(t, "opted out", func() bool {
+	testwait.For(t, "opted out", func() bool {
 		st, err := h.rt.Pipeline.State(context.Background(), conv)
 		return err == nil && st.OptedOut
 	})

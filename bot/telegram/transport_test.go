@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ func TestUndecodableUpdateIsSkippedNotRetriedForever(t *testing.T) {
 	next.ID = 7002
 	h.fake.AddUpdate(next)
 	h.fake.WaitForSent(t, 1, 10*time.Second)
-	eventually(t, "offset past both", func() bool {
+	testwait.For(t, "offset past both", func() bool {
 		o := h.fake.Offsets()
 		return len(o) > 0 && o[len(o)-1] == 7003
 	})
@@ -75,7 +76,7 @@ func TestTwoReplicasOnePoller(t *testing.T) {
 	a := newHarness(t, harnessOptions{fake: fake, store: store})
 	b := newHarness(t, harnessOptions{fake: fake, store: store})
 	a.start()
-	eventually(t, "a polls", func() bool { return len(fake.Calls("getUpdates")) > 2 })
+	testwait.For(t, "a polls", func() bool { return len(fake.Calls("getUpdates")) > 2 })
 	b.start()
 	fake.AddUpdate(telegramtest.PrivateText(citizenID, "李大爷", "幸福小区3号楼门口的路灯坏了一个月了"))
 	fake.WaitForSent(t, 1, 10*time.Second)

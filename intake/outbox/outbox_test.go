@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,17 +76,6 @@ func start(t *testing.T, o *outbox.Outbox) {
 	t.Cleanup(func() { cancel(); <-done })
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func petition(id string) *intake.Petition {
 	return &intake.Petition{SchemaVersion: 1, ID: id, Channel: "sms", Description: "路灯坏了",
 		ReceivedAt: time.Date(2026, 3, 11, 14, 5, 0, 0, time.FixedZone("CST", 8*3600))}
@@ -112,7 +102,7 @@ func TestSupplementAndRatingWaitForTheirPetition(t *testing.T) {
 	enqueue(t, o, outbox.Record{Type: outbox.TypeRating, Conversation: "sms:+8613912345678",
 		Rating: &intake.Rating{PetitionID: "MS-20260311-AAAAA", Rating: intake.RatingSatisfied, At: at.Add(time.Second)}})
 	start(t, o)
-	waitFor(t, "all delivered", func() bool { return len(be.snapshot()) == 6 })
+	testwait.For(t, "all delivered", func() bool { return len(be.snapshot()) == 6 })
 	calls := be.snapshot()
 	want := []string{
 		"submit MS-20260311-AAAAA", "submit MS-20260311-AAAAA", "submit MS-20260311-AAAAA", "submit MS-20260311-AAAAA",
@@ -145,7 +135,7 @@ func TestPetitionRedeliveredIsNotSubmittedTwice(t *testing.T) {
 	enqueue(t, o, r)
 	enqueue(t, o, r) // e.g. a worker died after the backend took it, before the ack
 	start(t, o)
-	waitFor(t, "drained", func() bool { st, _ := o.Queue().Stats(context.Background()); return st.Empty() })
+	testwait.For(t, "drained", func() bool { st, _ := o.Queue().Stats(context.Background()); return st.Empty() })
 	if calls := be.snapshot(); len(calls) != 1 {
 		t.Errorf("want one submit, got %q", calls)
 	}
@@ -159,7 +149,7 @@ func TestSupplementOfADeadPetitionIsDeadToo(t *testing.T) {
 	enqueue(t, o, outbox.Record{Type: outbox.TypeSupplement, Conversation: "sms:+8613912345678",
 		Supplement: &intake.Supplement{PetitionID: "MS-20260311-CCCCC", Text: "补充", At: time.Now()}})
 	start(t, o)
-	waitFor(t, "both dead", func() bool { st, _ := o.Queue().Stats(context.Background()); return st.Dead == 2 && st.Empty() })
+	testwait.For(t, "both dead", func() bool { st, _ := o.Queue().Stats(context.Background()); return st.Dead == 2 && st.Empty() })
 	dl, _ := o.Queue().DeadLetters(context.Background(), 10)
 	for _, d := range dl {
 		if d.Key == "MS-20260311-CCCCC" && d.Attempts != 1 {
@@ -183,7 +173,7 @@ func TestFileBackendGetsEachRecordOnce(t *testing.T) {
 		enqueue(t, o, outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+86139", Petition: p})
 	}
 	start(t, o)
-	waitFor(t, "drained", func() bool { st, _ := o.Queue().Stats(context.Background()); return st.Empty() })
+	testwait.For(t, "drained", func() bool { st, _ := o.Queue().Stats(context.Background()); return st.Empty() })
 	f, _ := os.Open(path)
 	defer f.Close()
 	ids := map[string]int{}
@@ -232,11 +222,11 @@ func TestConflictingRecordsAreDeadLettersNotRepeats(t *testing.T) {
 		o := outbox.New(rdb, prefix, be, fast())
 		enqueue(t, o, outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613900000001", Petition: petition("MS-20260311-EEEEE")})
 		start(t, o)
-		waitFor(t, "first delivered", func() bool { return len(be.snapshot()) == 1 })
+		testwait.For(t, "first delivered", func() bool { return len(be.snapshot()) == 1 })
 		forged := petition("MS-20260311-EEEEE")
 		forged.Description = "人民路井盖丢了"
 		enqueue(t, o, outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613900000002", Petition: forged})
-		waitFor(t, "dead letter", func() bool { st, _ := o.Queue().Stats(ctx); return st.Dead == 1 })
+		testwait.For(t, "dead letter", func() bool { st, _ := o.Queue().Stats(ctx); return st.Dead == 1 })
 		dl, _ := o.Queue().DeadLetters(ctx, 10)
 		if len(dl) != 1 || !strings.Contains(dl[0].Error, "other content") {
 			t.Errorf("dead letters %+v", dl)
@@ -252,7 +242,7 @@ func TestConflictingRecordsAreDeadLettersNotRepeats(t *testing.T) {
 		enqueue(t, o, outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613900000001", Petition: petition("MS-20260311-FFFF1")})
 		enqueue(t, o, outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613900000002", Petition: petition("MS-20260311-FFFF2")})
 		start(t, o)
-		waitFor(t, "one dead letter", func() bool { st, _ := o.Queue().Stats(ctx); return st.Dead == 1 && st.Empty() })
+		testwait.For(t, "one dead letter", func() bool { st, _ := o.Queue().Stats(ctx); return st.Dead == 1 && st.Empty() })
 		dl, _ := o.Queue().DeadLetters(ctx, 10)
 		if len(dl) != 1 || dl[0].Key != "MS-20260311-FFFF2" || !strings.Contains(dl[0].Error, "CASE-1") {
 			t.Errorf("dead letters %+v", dl)
@@ -282,7 +272,7 @@ func TestJournalWritesTheCaseMapBackAfterRedisLostIt(t *testing.T) {
 	reply := json.RawMessage(`{"ch":"sms","to":"+8613900000001","from":"+8613800000001"}`)
 	enqueue(t, o, outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613900000001", Petition: petition("MS-20260311-GGGGG"), Reply: reply})
 	start(t, o)
-	waitFor(t, "delivered", func() bool { _, ok, _ := o.Lookup(ctx, "CASE-MS-20260311-GGGGG"); return ok })
+	testwait.For(t, "delivered", func() bool { _, ok, _ := o.Lookup(ctx, "CASE-MS-20260311-GGGGG"); return ok })
 
 	redistest.Clean(ctx, rdb, prefix) // what FLUSHALL does to our keys
 	d, ok, err := o.Lookup(ctx, "CASE-MS-20260311-GGGGG")

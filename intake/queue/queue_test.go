@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,18 +71,6 @@ func run(t *testing.T, q *queue.Queue) context.CancelFunc {
 	return cancel
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
 func fast(o queue.Options) queue.Options {
 	o.Block = 50 * time.Millisecond
 	o.Poll = 20 * time.Millisecond
@@ -103,7 +92,7 @@ func TestEveryEntryHandledOnceInOrderPerShard(t *testing.T) {
 		}
 	}
 	run(t, q)
-	eventually(t, "all handled", func() bool { rec.mu.Lock(); defer rec.mu.Unlock(); return len(rec.seen) == n })
+	testwait.For(t, "all handled", func() bool { rec.mu.Lock(); defer rec.mu.Unlock(); return len(rec.seen) == n })
 	// Per key, bodies arrive in enqueue order (one key, one shard, one stream).
 	last := map[string]int{}
 	for _, e := range rec.seen {
@@ -119,7 +108,7 @@ func TestEveryEntryHandledOnceInOrderPerShard(t *testing.T) {
 			t.Errorf("first delivery should be attempt 1, got %d", e.Attempt)
 		}
 	}
-	eventually(t, "queue empty", func() bool { st, _ := q.Stats(ctx); return st.Empty() && st.Pending == 0 })
+	testwait.For(t, "queue empty", func() bool { st, _ := q.Stats(ctx); return st.Empty() && st.Pending == 0 })
 }
 
 func TestFailureRetriedWithBackoffSameKey(t *testing.T) {
@@ -139,7 +128,7 @@ func TestFailureRetriedWithBackoffSameKey(t *testing.T) {
 	run(t, q)
 	retryKey := queue.Tag(prefix, queue.ShardOf("MS-1")) + "work:retry"
 
-	eventually(t, "first failure scheduled", func() bool { return rdb.ZCard(ctx, retryKey).Val() == 1 })
+	testwait.For(t, "first failure scheduled", func() bool { return rdb.ZCard(ctx, retryKey).Val() == 1 })
 	due := rdb.ZRangeWithScores(ctx, retryKey, 0, -1).Val()[0].Score
 	if want := clock.Now().Add(time.Minute).UnixMilli(); int64(due) != want {
 		t.Errorf("first retry due %d, want now+1m %d", int64(due), want)
@@ -149,14 +138,14 @@ func TestFailureRetriedWithBackoffSameKey(t *testing.T) {
 		t.Fatalf("retried before it was due: %d", rec.count("MS-1"))
 	}
 	clock.Add(time.Minute)
-	eventually(t, "second failure scheduled", func() bool { return rec.count("MS-1") == 2 && rdb.ZCard(ctx, retryKey).Val() == 1 })
+	testwait.For(t, "second failure scheduled", func() bool { return rec.count("MS-1") == 2 && rdb.ZCard(ctx, retryKey).Val() == 1 })
 	due = rdb.ZRangeWithScores(ctx, retryKey, 0, -1).Val()[0].Score
 	if want := clock.Now().Add(2 * time.Minute).UnixMilli(); int64(due) != want {
 		t.Errorf("second retry due %d, want now+2m %d", int64(due), want)
 	}
 	clock.Add(2 * time.Minute)
-	eventually(t, "third attempt", func() bool { return rec.count("MS-1") == 3 })
-	eventually(t, "queue empty", func() bool { st, _ := q.Stats(ctx); return st.Empty() })
+	testwait.For(t, "third attempt", func() bool { return rec.count("MS-1") == 3 })
+	testwait.For(t, "queue empty", func() bool { st, _ := q.Stats(ctx); return st.Empty() })
 	for i, e := range rec.seen {
 		if e.Key != "MS-1" || e.Attempt != i+1 || string(e.Body) != `"petition"` {
 			t.Errorf("delivery %d: key %q attempt %d body %s", i, e.Key, e.Attempt, e.Body)
@@ -178,7 +167,7 @@ func TestDeadLetters(t *testing.T) {
 	_ = q.Enqueue(ctx, "bad", 1)
 	_ = q.Enqueue(ctx, "flaky", 2)
 	run(t, q)
-	eventually(t, "both dead", func() bool { st, _ := q.Stats(ctx); return st.Dead == 2 && st.Empty() })
+	testwait.For(t, "both dead", func() bool { st, _ := q.Stats(ctx); return st.Dead == 2 && st.Empty() })
 	if rec.count("bad") != 1 || rec.count("flaky") != 3 {
 		t.Errorf("attempts: bad %d (want 1), flaky %d (want 3)", rec.count("bad"), rec.count("flaky"))
 	}
@@ -212,8 +201,8 @@ func TestDeferDoesNotCountAttempts(t *testing.T) {
 	ctx := context.Background()
 	_ = q.Enqueue(ctx, "supplement", 1)
 	run(t, q)
-	eventually(t, "delivered after deferrals", func() bool { return rec.count("supplement") == 6 })
-	eventually(t, "empty", func() bool { st, _ := q.Stats(ctx); return st.Empty() && st.Dead == 0 })
+	testwait.For(t, "delivered after deferrals", func() bool { return rec.count("supplement") == 6 })
+	testwait.For(t, "empty", func() bool { st, _ := q.Stats(ctx); return st.Empty() && st.Dead == 0 })
 	for _, e := range rec.seen {
 		if e.Attempt != 1 {
 			t.Errorf("deferral counted as an attempt: %d", e.Attempt)
@@ -269,7 +258,7 @@ func TestCrashBetweenHandleAndAck(t *testing.T) {
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "child did the work", func() bool { b, _ := os.ReadFile(out); return len(b) > 0 })
+	testwait.For(t, "child did the work", func() bool { b, _ := os.ReadFile(out); return len(b) > 0 })
 	_ = child.Process.Signal(syscall.SIGKILL)
 	_ = child.Wait()
 
@@ -277,7 +266,7 @@ func TestCrashBetweenHandleAndAck(t *testing.T) {
 		return appendLine(out, fmt.Sprintf("%s attempt=%d", e.Key, e.Attempt))
 	}, fast(queue.Options{ClaimIdle: 300 * time.Millisecond, Consumer: "survivor"}))
 	run(t, q)
-	eventually(t, "taken over", func() bool { st, _ := q.Stats(ctx); return st.Empty() && st.Pending == 0 })
+	testwait.For(t, "taken over", func() bool { st, _ := q.Stats(ctx); return st.Empty() && st.Pending == 0 })
 	time.Sleep(time.Second) // more takeover rounds: nothing more may happen
 	b, _ := os.ReadFile(out)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
