@@ -152,13 +152,14 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 // conversation learns the case id (so 查询 and status events use it), and
 // Open311 cases start being polled.
 func (rt *Runtime) delivered(ctx context.Context, d outbox.Delivered) {
-	if err := rt.Pipeline.Delivered(ctx, d.Conversation, d.PetitionID, d.CaseID); err != nil {
-		rt.Log.Warn("could not note the case id in the conversation", "petition", d.PetitionID, "err", err)
-	}
+	// Polled first: once the conversation knows the case, so does the poller.
 	if rt.poller != nil {
 		if err := rt.poller.Track(ctx, d.CaseID); err != nil {
 			rt.Log.Warn("could not start polling a case", "case", d.CaseID, "err", err)
 		}
+	}
+	if err := rt.Pipeline.Delivered(ctx, d.Conversation, d.PetitionID, d.CaseID); err != nil {
+		rt.Log.Warn("could not note the case id in the conversation", "petition", d.PetitionID, "err", err)
 	}
 }
 
