@@ -63,7 +63,26 @@ type Official struct {
 	Name   string `json:"name,omitempty"`
 	Title  string `json:"title,omitempty"`
 	County string `json:"county,omitempty"`
+	// Away is set when the official is busy or off hours as the message
+	// arrives (会后联系).
+	Away *Away `json:"-"`
 }
+
+// Away says an official cannot answer now.
+type Away struct {
+	Kind   string    `json:"kind"`   // busy | off_hours
+	Period string    `json:"period"` // this busy or off-hours period
+	Until  time.Time `json:"until,omitempty"`
+	Reason string    `json:"reason,omitempty"` // 开会…
+	Number string    `json:"number"`
+	Who    string    `json:"who,omitempty"` // title and name, for the auto-reply
+}
+
+// Kinds of Away.
+const (
+	AwayBusy     = "busy"
+	AwayOffHours = "off_hours"
+)
 
 // Input is one thing that happened, in arrival order.
 type Input struct {
@@ -97,6 +116,7 @@ type Event struct {
 	Submit     *intake.Petition   // a petition to deliver to the backend
 	Supplement *intake.Supplement // an addition to a delivered petition
 	Rating     *intake.Rating     // the citizen's survey answer
+	Callback   *intake.Callback   // someone for the official or staff to call back
 }
 
 // Output is what one step produced.
@@ -163,6 +183,9 @@ func New(set Settings, tpl *Templates) *Machine {
 func (m *Machine) Step(st *State, in Input) Output {
 	var out Output
 	m.upgradeSurvey(st, in.Now, &out)
+	if in.Kind == KindMessage {
+		st.Away = in.Official.Away // nil when the official is available now
+	}
 	switch in.Kind {
 	case KindOptOut:
 		st.OptedOut = true
@@ -266,6 +289,7 @@ func (m *Machine) say(st *State, now time.Time, out *Output, name string, data D
 
 // sayReply is say for a reply built by the caller (a case, buttons).
 func (m *Machine) sayReply(st *State, now time.Time, out *Output, r Reply) {
+	r = m.awayFirst(st, now, out, r)
 	out.Replies = append(out.Replies, r)
 	if st.Draft != nil {
 		st.Draft.Turns = append(st.Draft.Turns, intake.Turn{At: now.In(m.set.Location).Truncate(time.Second), From: "bot", Text: r.Text})

@@ -80,6 +80,9 @@ func (m *Machine) addToDraft(st *State, msg *Message, now time.Time, out *Output
 	if msg.Source != "" {
 		d.Sources = append(d.Sources, msg.Source)
 	}
+	if st.Away != nil {
+		d.Away = st.Away // written while the official was away: they call back
+	}
 	if !m.answer(d, msg.Text) && !filler {
 		d.Texts = append(d.Texts, msg.Text)
 	}

@@ -18,6 +18,9 @@ func (m *Machine) submit(st *State, now time.Time, out *Output, s slots) {
 	if !s.complete() {
 		p.AddFlag(intake.FlagIncomplete)
 	}
+	if d.Away != nil {
+		p.AddFlag(intake.FlagOfficialBusy)
+	}
 	c := Case{ID: p.ID, At: now, Summary: summary(p.Description), Folded: textnorm.Compact(p.Description),
 		Category: p.Category.Code, Place: p.Location.Text, Sources: lastN(d.Sources, maxSources)}
 	tpl, data := "receipt", Data{ID: p.ID}
@@ -40,6 +43,9 @@ func (m *Machine) submit(st *State, now time.Time, out *Output, s slots) {
 	m.sayReply(st, now, out, r)
 	p.Transcript = d.Turns
 	out.Events = append(out.Events, Event{Submit: p})
+	if cb := m.callbackFor(d, p, now); cb != nil {
+		out.Events = append(out.Events, Event{Callback: cb})
+	}
 	st.addCase(c)
 	st.Draft = nil
 }

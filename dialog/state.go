@@ -25,6 +25,11 @@ type State struct {
 	// Reason is a recorded rating whose reason was asked for.
 	Reason *ReasonWait `json:"reason,omitempty"`
 	Held   []Held      `json:"held,omitempty"` // bulk messages waiting for quiet hours to end
+	// Away is the official's absence as the last message found it;
+	// AwayPeriod the period whose auto-reply this citizen got (会后联系:
+	// once per citizen per period).
+	Away       *Away  `json:"away,omitempty"`
+	AwayPeriod string `json:"away_period,omitempty"`
 }
 
 // maxCases is how many petitions a conversation remembers (for 查询, the
@@ -50,6 +55,7 @@ type Draft struct {
 	Category     string              `json:"category,omitempty"` // chosen by the citizen, when asked
 	Flags        []string            `json:"flags,omitempty"`
 	Sources      []string            `json:"sources,omitempty"` // originals of forwarded messages
+	Away         *Away               `json:"away,omitempty"`    // the official was away while it was written
 	Who          Who                 `json:"who"`
 }
 

@@ -31,6 +31,13 @@ var Defaults = map[string]string{
 	"receipt_reported": "已登记诉求{{.ID}}{{if .Category}}（{{.Category}}）{{end}}。{{if .Missing}}未识别{{.Missing}}，回复本消息补充。{{end}}",
 	// The same complaint forwarded again.
 	"reported_again": "该诉求已登记，编号{{.ID}}，无需重复转发。",
+	// 会后联系: the official is in a meeting (busy) or off hours; once per
+	// citizen per period, in place of the first prompt or question, or
+	// together with the receipt.
+	"meeting_auto_reply":   "您好，{{if .Official}}我是{{.Official}}，{{end}}正在开会，会后联系您。请先短信说明什么事、在哪里。",
+	"off_hours_auto_reply": "您好，{{if .Official}}我是{{.Official}}，{{end}}现在是下班时间，上班后联系您。请先短信说明什么事、在哪里。",
+	"receipt_busy":         "{{if .Official}}{{.Official}}{{else}}领导{{end}}正在开会，会后联系您。已收到您的诉求，编号{{.ID}}，1个工作日内交办。",
+	"receipt_off_hours":    "现在是下班时间，上班后联系您。已收到您的诉求，编号{{.ID}}，1个工作日内交办。",
 	// A message soon after the receipt, added to that petition.
 	"supplement": "已补充到诉求{{.ID}}，谢谢。",
 	// Keywords.

@@ -125,6 +125,31 @@ func (p *Petition) AddFlag(f string) {
 	}
 }
 
+// Callback asks the official (or their staff) to call a citizen back: a
+// citizen wrote or called while the official was busy or off hours, or a
+// petition is unclear (incomplete) or asks for a person (callback_requested).
+// Items of one citizen in one busy period are one item: later ones fill in
+// the petition.
+type Callback struct {
+	Official   string    `json:"official"`         // the published number written or called to
+	Period     string    `json:"period,omitempty"` // the busy or off-hours period it arose in
+	Phone      string    `json:"phone,omitempty"`  // whom to call
+	Name       string    `json:"name,omitempty"`
+	At         time.Time `json:"at"`                // when the citizen wrote or called
+	PetitionID string    `json:"petition_id,omitempty"`
+	Summary    string    `json:"summary,omitempty"` // a few words of the matter
+	Reason     string    `json:"reason"`            // official_busy | incomplete | callback_requested | missed_call
+	ContactBy  time.Time `json:"contact_by"`        // the 3-day contact deadline
+}
+
+// Call-back reasons.
+const (
+	CallbackBusy       = FlagOfficialBusy
+	CallbackIncomplete = FlagIncomplete
+	CallbackRequested  = FlagCallbackRequested
+	CallbackMissedCall = "missed_call"
+)
+
 // Supplement is text or files a citizen added to a petition after its receipt.
 type Supplement struct {
 	Type        string       `json:"type,omitempty"` // "supplement" in the file backend

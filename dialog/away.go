@@ -1,0 +1,92 @@
+package dialog
+
+import (
+	"time"
+
+	"github.com/minsheng/minsheng/intake"
+)
+
+// 会后联系: a citizen who writes to an official who is busy (a meeting) or
+// off hours learns so once per period, in the first answer they get: the
+// receipt says both (one SMS, not two), and a prompt or a question becomes
+// the auto-reply, which asks for what and where itself. The dialog goes on
+// as usual; the official gets the citizen on their call-back list.
+
+// awayTemplates are the auto-reply and the combined receipt, by kind.
+var awayTemplates = map[string][2]string{
+	AwayBusy:     {"meeting_auto_reply", "receipt_busy"},
+	AwayOffHours: {"off_hours_auto_reply", "receipt_off_hours"},
+}
+
+// awayFirst turns the first answer of an away period into the auto-reply
+// (or the combined receipt), and notes the citizen for a call back.
+func (m *Machine) awayFirst(st *State, now time.Time, out *Output, r Reply) Reply {
+	a := st.Away
+	if a == nil || st.AwayPeriod == a.Period || r.Bulk {
+		return r
+	}
+	names, ok := awayTemplates[a.Kind]
+	if !ok {
+		return r
+	}
+	data := Data{Official: a.Who, ID: r.Case}
+	switch r.Template {
+	case "receipt", "receipt_incomplete":
+		// The petition's own call-back item (official_busy) follows it.
+		r = Reply{Template: names[1], Text: m.tpl.Render(names[1], data), Case: r.Case, AskContact: r.AskContact}
+	case "prompt", "ask_what", "ask_where":
+		r = Reply{Template: names[0], Text: m.tpl.Render(names[0], data)}
+		cb := &intake.Callback{Official: a.Number, Period: a.Period, At: now.In(m.set.Location), Reason: intake.CallbackBusy,
+			ContactBy: m.set.Calendar.Deadlines(now, false, m.set.SLA).ContactBy}
+		if d := st.Draft; d != nil {
+			cb.Phone, cb.Name, cb.Summary = d.Who.citizen().Phone, d.Who.citizen().Name, summary(strings20(d.Texts))
+		}
+		out.Events = append(out.Events, Event{Callback: cb})
+	default:
+		return r
+	}
+	st.AwayPeriod = a.Period
+	return r
+}
+
+// callbackFor is the call-back item a submitted petition asks for, if any:
+// written while the official was away, unclear, or asking for a person.
+func (m *Machine) callbackFor(d *Draft, p *intake.Petition, now time.Time) *intake.Callback {
+	reason, period := "", ""
+	switch {
+	case p.HasFlag(intake.FlagCallbackRequested):
+		reason = intake.CallbackRequested
+	case d.Away != nil:
+		reason, period = intake.CallbackBusy, d.Away.Period
+	case p.HasFlag(intake.FlagIncomplete):
+		reason = intake.CallbackIncomplete
+	default:
+		return nil
+	}
+	if d.Away != nil {
+		period = d.Away.Period // one item per citizen per period, whatever the reason
+	}
+	phone := p.Citizen.Phone
+	if phone == "" && len(p.Contacts) > 0 {
+		phone = p.Contacts[0]
+	}
+	return &intake.Callback{
+		Official: p.AddressedTo.Number, Period: period, Phone: phone, Name: p.Citizen.Name,
+		At: p.ReceivedAt, PetitionID: p.ID, Summary: summary20(p.Description), Reason: reason,
+		ContactBy: p.Deadlines.ContactBy,
+	}
+}
+
+// summary20 is the call-back list's few words of a matter.
+func summary20(s string) string { return shorten(s, 20) }
+
+func strings20(texts []string) string {
+	var all string
+	for _, t := range texts {
+		all += t
+		if len([]rune(all)) > 20 {
+			break
+		}
+	}
+	return all
+}
