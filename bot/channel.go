@@ -20,7 +20,8 @@ type Channel interface {
 	// Name is the channel's name, the Channel of its Inbound, Outbound and
 	// Address values ("sms", "telegram").
 	Name() string
-	// Sender delivers the channel's outbound messages.
+	// Sender delivers the channel's outbound messages; nil for a channel
+	// that only takes in (calls, answered by SMS).
 	Sender() Sender
 	// Routes are the channel's HTTP endpoints (none for the terminal).
 	Routes() []Route
@@ -67,6 +68,58 @@ type ChannelEnv struct {
 	Metrics prometheus.Registerer
 	Log     *slog.Logger
 	Now     func() time.Time
+	// Officials answers about the published numbers' officials (voice
+	// forwards calls, Telegram takes their commands); nil when none are
+	// configured.
+	Officials Officials
+}
+
+// Officials is what channels may ask of the officials' side (会后联系).
+type Officials interface {
+	// Availability is an official's state now and where calls to their
+	// published number are forwarded; Known is false for a number that
+	// is not an official's.
+	Availability(ctx context.Context, number string) (Availability, error)
+	// Command runs an official's (or their office's) chat command:
+	// /busy 2h, /busy 16:30 开会, /free, /status, /callbacks. ok is false
+	// when the sender is neither an official nor their office.
+	Command(ctx context.Context, c Command) (a Answer, ok bool, err error)
+	// Press acts on a button of an officials' message (已回电) and returns
+	// what to show the one who pressed.
+	Press(ctx context.Context, p Command) (string, error)
+}
+
+// Availability is an official's state: available, busy (until, reason)
+// or off_hours (until the hours begin).
+type Availability struct {
+	Known     bool
+	State     string
+	Until     time.Time
+	Reason    string
+	ForwardTo string // the official's own phone, for calls; "" = none
+}
+
+// Command is what an official (or their office) sent a channel: a command
+// line, or a button's data (Press).
+type Command struct {
+	Channel string
+	User    string // the sender on the channel
+	Chat    string // where it was sent (their private chat, the office chat)
+	Name    string
+	Text    string
+}
+
+// Answer is the reply to a Command.
+type Answer struct {
+	Text    string
+	Actions []Action
+}
+
+// Action is a button under a message: its label and the data a press
+// brings back (Officials.Press).
+type Action struct {
+	Label string `json:"label"`
+	Data  string `json:"data"`
 }
 
 // ErrOptedOut, wrapped by a Sender's error, means the provider says the

@@ -49,7 +49,15 @@ func (s *Store) conv(conv string) convKeys {
 	}
 }
 
-func (k convKeys) seen(id string) string     { return k.tag + "seen:" + id }
+func (k convKeys) seen(id string) string { return k.tag + "seen:" + id }
+
+// busy is the shard's copy of an official's busy period (officials.BusyKey).
+func (k convKeys) busy(number string) string {
+	if number == "" {
+		number = "-"
+	}
+	return k.tag + "busy:" + number
+}
 func (k convKeys) counter(day string) string { return k.tag + "pid:" + day }
 
 // ingestScript records one input. It returns {status, reserved, flood,
@@ -57,7 +65,8 @@ func (k convKeys) counter(day string) string { return k.tag + "pid:" + day }
 // lock taken (state and the whole inbox follow), 2 = recorded for the lock
 // holder, who will process it before letting go.
 //
-// KEYS: seen, inbox, lock, state, counter, timers, flood
+// KEYS: seen, inbox, lock, state, counter, timers, flood, busy (the shard's
+// copy of the written-to official's busy period)
 // ARGV: item, dedup(0/1), seenTTLs, reserve(0/1), day, token, lockTTLms,
 //
 //	nowMs, conv, floodWindowMs, idFloor
@@ -86,7 +95,9 @@ if tonumber(ARGV[10]) > 0 then
   flood = redis.call('INCR', KEYS[7])
   if flood == 1 then redis.call('PEXPIRE', KEYS[7], ARGV[10]) end
 end
-redis.call('RPUSH', KEYS[2], reserved .. '|' .. flood .. '\n' .. ARGV[1])
+-- the official's busy period, as its shard copy has it (会后联系)
+local busy = redis.call('GET', KEYS[8]) or ''
+redis.call('RPUSH', KEYS[2], reserved .. '|' .. flood .. '|' .. busy .. '\n' .. ARGV[1])
 -- if whoever processes this dies, the scheduler comes back after the lock expired
 local rescue = tonumber(ARGV[8]) + tonumber(ARGV[7])
 local cur = redis.call('ZSCORE', KEYS[6], ARGV[9])
@@ -106,10 +117,10 @@ return {2, reserved, flood}
 // redo the items: nothing was written), {0} when done (lock released), or
 // {1, items…} when more arrived meanwhile (lock kept, process those).
 //
-// KEYS: lock, state, inbox, timers, sendq, outbox
+// KEYS: lock, state, inbox, timers, sendq, outbox, bulk, callbacks
 // ARGV: token, n, state, stateTTLs, wakeMs (0 = none), conv, lockTTLms, nowMs,
 //
-//	nSend, send…, nOut, out…
+//	nSend, send…, nOut, out…, nBulk, bulk…, nCallback, callback…
 var commitScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
@@ -123,6 +134,9 @@ for j = 1, no do redis.call('XADD', KEYS[6], '*', 'e', ARGV[i + j]) end
 i = i + no + 1
 local nb = tonumber(ARGV[i])
 for j = 1, nb do redis.call('XADD', KEYS[7], '*', 'e', ARGV[i + j]) end
+i = i + nb + 1
+local nc = tonumber(ARGV[i])
+for j = 1, nc do redis.call('XADD', KEYS[8], '*', 'e', ARGV[i + j]) end
 local rest = redis.call('LRANGE', KEYS[3], 0, -1)
 if #rest > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
@@ -171,7 +185,8 @@ type ingestArgs struct {
 	seenTTL  time.Duration
 	now      time.Time
 	floodWin time.Duration
-	idFloor  int64 // the lowest counter a reserved id may take
+	idFloor  int64  // the lowest counter a reserved id may take
+	official string // the number written to ("" for other inputs)
 }
 
 func (s *Store) ingest(ctx context.Context, a ingestArgs) (ingestResult, error) {
@@ -185,7 +200,7 @@ func (s *Store) ingest(ctx context.Context, a ingestArgs) (ingestResult, error) 
 		reserve = "1"
 	}
 	res, err := ingestScript.Run(ctx, s.Redis,
-		[]string{seenKey, k.inbox, k.lock, k.state, k.counter(a.day), k.timers, k.flood},
+		[]string{seenKey, k.inbox, k.lock, k.state, k.counter(a.day), k.timers, k.flood, k.busy(a.official)},
 		a.item, dedup, int64(a.seenTTL/time.Second), reserve, a.day, a.token,
 		a.lockTTL.Milliseconds(), a.now.UnixMilli(), a.conv, a.floodWin.Milliseconds(), a.idFloor,
 	).Slice()
@@ -221,13 +236,14 @@ type commitArgs struct {
 	sends    []string // encoded queue envelopes: replies
 	outbox   []string // petitions and what follows them
 	bulk     []string // status and survey messages (sent after replies)
+	calls    []string // call-back items (officials' lists)
 }
 
 // errLockLost means another worker took the conversation over; it redoes the work.
 var errLockLost = errors.New("conversation lock lost")
 
 // streamKeys name the streams a commit appends to, by shard.
-type streamKeys struct{ sendq, outbox, bulk func(shard int) string }
+type streamKeys struct{ sendq, outbox, bulk, calls func(shard int) string }
 
 func (s *Store) commit(ctx context.Context, a commitArgs, streams streamKeys) ([]string, error) {
 	k := s.conv(a.conv)
@@ -235,7 +251,7 @@ func (s *Store) commit(ctx context.Context, a commitArgs, streams streamKeys) ([
 	if !a.wake.IsZero() {
 		wake = a.wake.UnixMilli()
 	}
-	args := make([]any, 0, 11+len(a.sends)+len(a.outbox)+len(a.bulk))
+	args := make([]any, 0, 12+len(a.sends)+len(a.outbox)+len(a.bulk)+len(a.calls))
 	args = append(args, a.token, a.n, a.state, int64(a.stateTTL/time.Second), wake, a.conv,
 		a.lockTTL.Milliseconds(), a.now.UnixMilli(), len(a.sends))
 	for _, e := range a.sends {
@@ -249,8 +265,12 @@ func (s *Store) commit(ctx context.Context, a commitArgs, streams streamKeys) ([
 	for _, e := range a.bulk {
 		args = append(args, e)
 	}
+	args = append(args, len(a.calls))
+	for _, e := range a.calls {
+		args = append(args, e)
+	}
 	res, err := commitScript.Run(ctx, s.Redis,
-		[]string{k.lock, k.state, k.inbox, k.timers, streams.sendq(k.shard), streams.outbox(k.shard), streams.bulk(k.shard)}, args...).Slice()
+		[]string{k.lock, k.state, k.inbox, k.timers, streams.sendq(k.shard), streams.outbox(k.shard), streams.bulk(k.shard), streams.calls(k.shard)}, args...).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", redactConv(a.conv), err)
 	}
@@ -275,21 +295,24 @@ func (s *Store) dueConversations(ctx context.Context, shard int, now time.Time, 
 }
 
 // splitItem separates what the ingest script learned (the reserved petition
-// counter, the sender's message count in the flood window) from an inbox item:
-// "20260311:17|3\n{…}".
-func splitItem(raw string) (reserved string, flood int64, item []byte) {
+// counter, the sender's message count in the flood window, the official's
+// busy period) from an inbox item: "20260311:17|3|{…busy…}\n{…}".
+func splitItem(raw string) (reserved string, flood int64, busy []byte, item []byte) {
 	i := strings.IndexByte(raw, '\n')
 	if i < 0 {
-		return "", 0, []byte(raw)
+		return "", 0, nil, []byte(raw)
 	}
 	head := raw[:i]
-	if r, f, ok := strings.Cut(head, "|"); ok {
-		reserved = r
+	r, rest, found := strings.Cut(head, "|")
+	reserved = r
+	if found {
+		f, b, _ := strings.Cut(rest, "|")
 		flood, _ = strconv.ParseInt(f, 10, 64)
-	} else {
-		reserved = head
+		if b != "" {
+			busy = []byte(b)
+		}
 	}
-	return reserved, flood, []byte(raw[i+1:])
+	return reserved, flood, busy, []byte(raw[i+1:])
 }
 
 // parseReserved splits "20260311:17" into the day and the counter.

@@ -65,6 +65,8 @@ type Inbound struct {
 	// Window is this message's burst window (staff forwarding several
 	// messages of one resident); 0: dialog.coalesce_window.
 	Window time.Duration `json:"win,omitempty"`
+	// Call: a call to the published number nobody answered (no text).
+	Call bool `json:"call,omitempty"`
 }
 
 // Outbound is a message to a citizen, waiting in the send queue.
@@ -87,6 +89,9 @@ type Outbound struct {
 	// AskContact: offer the citizen a way to share their phone number
 	// where the channel has one.
 	AskContact bool `json:"ask_contact,omitempty"`
+	// Actions are buttons with data of their own (已回电 on an official's
+	// call-back list), where the channel has buttons.
+	Actions []Action `json:"actions,omitempty"`
 }
 
 // Sender delivers outbound messages on one channel. An error wrapping

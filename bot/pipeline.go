@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/minsheng/minsheng/bot/officials"
 	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/dialog"
 	"github.com/minsheng/minsheng/intake"
@@ -39,6 +40,10 @@ type PipelineOptions struct {
 	StateTTL time.Duration    // how long an idle conversation is kept (default 180 days)
 	Flood    config.Flood     // per-sender message limit
 	Now      func() time.Time // default time.Now (tests use a fake clock)
+	// Away works out whether the official of a number can answer now,
+	// from their busy period as the ingest script read it (nil: always
+	// available).
+	Away func(number string, busy []byte, now time.Time) *dialog.Away
 }
 
 // NewPipeline wires a pipeline. The dialog machine decides; the pipeline
@@ -62,17 +67,18 @@ func NewPipeline(store *Store, machine *dialog.Machine, cfg *config.Config, metr
 	if log == nil {
 		log = slog.Default()
 	}
-	officials := map[string]dialog.Official{}
+	byNumber := map[string]dialog.Official{}
 	for _, o := range cfg.Officials {
-		officials[o.Number] = dialog.Official{Number: o.Number, Name: o.Name, Title: o.Title, County: o.County}
+		byNumber[o.Number] = dialog.Official{Number: o.Number, Name: o.Name, Title: o.Title, County: o.County}
 	}
 	return &Pipeline{
-		store: store, machine: machine, officials: officials, loc: cfg.Location(), opt: opt,
+		store: store, machine: machine, officials: byNumber, loc: cfg.Location(), opt: opt,
 		metrics: metrics, log: log, reserved: newIDMarks(),
 		streams: streamKeys{
 			sendq:  queue.New(store.Redis, store.Prefix, SendQueueName, nil, queue.Options{}).StreamKey,
 			outbox: queue.New(store.Redis, store.Prefix, outbox.QueueName, nil, queue.Options{}).StreamKey,
 			bulk:   queue.New(store.Redis, store.Prefix, BulkQueueName, nil, queue.Options{}).StreamKey,
+			calls:  queue.New(store.Redis, store.Prefix, officials.QueueName, nil, queue.Options{}).StreamKey,
 		},
 	}
 }
@@ -214,9 +220,13 @@ func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup stri
 	if reserve {
 		floor = max(intake.IDClock(local), p.reserved.next(day, shard))
 	}
+	official := ""
+	if it.In != nil {
+		official = it.In.To
+	}
 	ing, err := p.store.ingest(ctx, ingestArgs{
 		conv: conv, item: raw, dedupID: dedup, reserve: reserve, day: day, token: token,
-		lockTTL: p.opt.LockTTL, seenTTL: p.opt.SeenTTL, now: now, floodWin: floodWin, idFloor: floor,
+		lockTTL: p.opt.LockTTL, seenTTL: p.opt.SeenTTL, now: now, floodWin: floodWin, idFloor: floor, official: official,
 	})
 	if err != nil {
 		return Result{}, err
@@ -251,16 +261,16 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 	res.Processed = true
 	for {
 		now := p.opt.Now()
-		var sends, bulk, boxes []string
+		var sends, bulk, boxes, calls []string
 		submitted := 0
 		for _, raw := range items {
-			reserved, flood, body := splitItem(raw)
+			reserved, flood, busy, body := splitItem(raw)
 			var it item
 			if err := json.Unmarshal(body, &it); err != nil {
 				p.log.Error("inbox item unreadable, skipped", "conv", conv, "err", err)
 				continue
 			}
-			in := p.input(&rec, it, reserved, shard, now)
+			in := p.input(&rec, it, reserved, busy, shard, now)
 			in.Flood = flood
 			out := p.machine.Step(&rec.Dialog, in)
 			for _, r := range out.Replies {
@@ -294,6 +304,14 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 					r.Type, r.Supplement = outbox.TypeSupplement, ev.Supplement
 				case ev.Rating != nil:
 					r.Type, r.Rating = outbox.TypeRating, ev.Rating
+				case ev.Callback != nil:
+					env, err := queue.NewEnvelope(conv+":cb:"+strconv.FormatInt(now.UnixNano(), 36)+":"+strconv.Itoa(len(calls)),
+						officials.Record{Conversation: conv, Callback: *ev.Callback}, now)
+					if err != nil {
+						return res, err
+					}
+					calls = append(calls, env.Encode())
+					continue
 				default:
 					continue
 				}
@@ -312,7 +330,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 		more, err := p.store.commit(cctx, commitArgs{
 			conv: conv, token: token, n: len(items), state: state, stateTTL: p.opt.StateTTL,
 			wake: p.machine.WakeAt(&rec.Dialog), lockTTL: p.opt.LockTTL, now: now,
-			sends: sends, outbox: boxes, bulk: bulk,
+			sends: sends, outbox: boxes, bulk: bulk, calls: calls,
 		}, p.streams)
 		cancel()
 		if errors.Is(err, errLockLost) {
@@ -334,7 +352,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 }
 
 // input turns an inbox item into the dialog's input.
-func (p *Pipeline) input(rec *record, it item, reserved string, shard int, now time.Time) dialog.Input {
+func (p *Pipeline) input(rec *record, it item, reserved string, busy []byte, shard int, now time.Time) dialog.Input {
 	in := dialog.Input{Kind: it.Kind, Now: now, Status: it.Status, Delivered: it.Delivered}
 	if rec.Reply.Channel == "" && len(it.Reply) > 0 {
 		// A conversation whose state was lost: the case knows the way.
@@ -352,7 +370,7 @@ func (p *Pipeline) input(rec *record, it item, reserved string, shard int, now t
 	msg := &dialog.Message{
 		Channel: m.Channel, Citizen: m.Citizen, Text: m.Text,
 		Attachments: m.Attachments, At: m.At.In(p.loc), ReportedBy: m.ReportedBy,
-		For: m.For, Source: m.Source, WrittenAt: m.WrittenAt, Window: m.Window,
+		For: m.For, Source: m.Source, WrittenAt: m.WrittenAt, Window: m.Window, Call: m.Call,
 	}
 	if day, n, ok := parseReserved(reserved); ok {
 		if d, err := time.ParseInLocation("20060102", day, p.loc); err == nil {
@@ -361,6 +379,9 @@ func (p *Pipeline) input(rec *record, it item, reserved string, shard int, now t
 	}
 	in.Message = msg
 	in.Official = p.official(m.To)
+	if p.opt.Away != nil {
+		in.Official.Away = p.opt.Away(m.To, busy, now)
+	}
 	return in
 }
 

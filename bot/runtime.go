@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/minsheng/minsheng/bot/officials"
 	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/dialog"
 	"github.com/minsheng/minsheng/intake"
@@ -40,7 +41,9 @@ type Runtime struct {
 	Server    *Server
 
 	journal  *outbox.Journal
-	poller   *CasePoller // Open311 only: statuses are polled
+	poller   *CasePoller       // Open311 only: statuses are polled
+	office   *officials.Office // nil without officials
+	calls    *queue.Queue      // call-back items into the officials' lists
 	channels []Channel
 	now      func() time.Time
 	ownStore bool
@@ -112,6 +115,9 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	rt.Metrics = NewMetrics()
 	popt := opt.Pipeline
 	popt.Flood, popt.Now = cfg.Flood, opt.Now
+	if rt.office = newOffice(rt, set.Calendar); rt.office != nil {
+		popt.Away = awayOf(rt.office)
+	}
 	rt.Pipeline = NewPipeline(rt.Store, dialog.New(set, tpl), cfg, rt.Metrics, log, popt)
 	if fb, ok := rt.Backend.(*file.Backend); ok {
 		// The store may be new (the embedded one of `chat`) while the file
@@ -145,6 +151,13 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	rt.Outbox.OnDelivered = rt.delivered
 	rt.Server = NewServer(rt.Store, rt.Metrics, log)
 	rt.Server.Handle("POST /api/v1/cases/{case_id}/events", NewEvents(cfg.Backend.Webhook.Secret, rt.Outbox, rt.Pipeline, log))
+	if rt.office != nil {
+		rt.calls = rt.office.Worker(qopt)
+		rt.Metrics.WatchQueue(rt.calls)
+		for pattern, h := range officials.NewAPI(rt.office, cfg.HTTP.AdminToken).Routes() {
+			rt.Server.Handle(pattern, h)
+		}
+	}
 	return rt, nil
 }
 
@@ -165,16 +178,22 @@ func (rt *Runtime) delivered(ctx context.Context, d outbox.Delivered) {
 
 // Env is what the runtime lends a channel.
 func (rt *Runtime) Env() ChannelEnv {
-	return ChannelEnv{
+	env := ChannelEnv{
 		Intake: rt.Pipeline, Resend: rt.SendQueue, Redis: rt.Store.Redis, Prefix: rt.Store.Prefix,
 		Metrics: rt.Metrics.Registry, Log: rt.Log, Now: rt.now,
 	}
+	if rt.office != nil {
+		env.Officials = officeChannels{office: rt.office, log: rt.Log}
+	}
+	return env
 }
 
 // Add plugs a channel in: its sender takes the channel's outbound
 // messages, its routes join the server, and a Runner runs with the workers.
 func (rt *Runtime) Add(ch Channel) {
-	rt.SendQueue.Register(ch.Name(), ch.Sender())
+	if s := ch.Sender(); s != nil { // nil: a channel that only takes in (calls)
+		rt.SendQueue.Register(ch.Name(), s)
+	}
 	for _, r := range ch.Routes() {
 		rt.Server.Handle(r.Pattern, r.Handler)
 	}
@@ -198,6 +217,10 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 	start("sendq", rt.SendQueue.Run)
 	start("outbox", rt.Outbox.Run)
 	start("scheduler", func(ctx context.Context) error { rt.Pipeline.RunScheduler(ctx, tick); return nil })
+	if rt.office != nil {
+		start("callbacks", rt.calls.Run)
+		start("officials", func(ctx context.Context) error { repeat(ctx, tick, func() { rt.office.Tick(ctx) }); return nil })
+	}
 	if rt.poller != nil {
 		start("open311 poller", func(ctx context.Context) error { rt.poller.Run(ctx, rt.Config.Backend.Open311.PollEvery); return nil })
 	}

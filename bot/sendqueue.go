@@ -59,6 +59,14 @@ func NewSendQueue(rdb redis.UniversalClient, prefix string, metrics *Metrics, lo
 // (the pipeline's OptOut).
 func (sq *SendQueue) OnOptOut(f func(ctx context.Context, conversation string) error) { sq.optOut = f }
 
+// Has reports whether a channel has a sender.
+func (sq *SendQueue) Has(channel string) bool {
+	sq.mu.RLock()
+	defer sq.mu.RUnlock()
+	_, ok := sq.senders[channel]
+	return ok
+}
+
 // Register sets the sender of a channel.
 func (sq *SendQueue) Register(channel string, s Sender) {
 	sq.mu.Lock()

@@ -12,6 +12,30 @@ import (
 // the auto-reply, which asks for what and where itself. The dialog goes on
 // as usual; the official gets the citizen on their call-back list.
 
+// missedCall answers a call nobody took: the auto-reply by SMS inviting
+// the caller to text (every call: they just tried again), and a call-back
+// item, one per citizen per period (per day when the official was not away,
+// only unreachable). Texts that follow in the period get no second
+// auto-reply. The call is kept for the transcript of what follows.
+func (m *Machine) missedCall(st *State, official string, msg *Message, now time.Time, out *Output) {
+	a := st.Away
+	tpl, period := "missed_call_auto_reply", "m"+msg.At.In(m.set.Location).Format("20060102")
+	data := Data{}
+	if a != nil {
+		tpl, period, data.Official = awayTemplates[a.Kind][0], a.Period, a.Who
+	}
+	st.Preamble = append(st.Preamble, intake.Turn{At: msg.At.In(m.set.Location).Truncate(time.Second), From: "citizen", Text: "（来电未接通）"})
+	if len(st.Preamble) > 5 {
+		st.Preamble = st.Preamble[len(st.Preamble)-5:]
+	}
+	out.Events = append(out.Events, Event{Callback: &intake.Callback{
+		Official: official, Period: period, Phone: msg.Citizen.Phone, Name: msg.Citizen.Name, At: msg.At.In(m.set.Location),
+		Reason: intake.CallbackMissedCall, ContactBy: m.set.Calendar.Deadlines(msg.At, false, m.set.SLA).ContactBy,
+	}})
+	st.AwayPeriod = period
+	out.Replies = append(out.Replies, m.reply(tpl, data))
+}
+
 // awayTemplates are the auto-reply and the combined receipt, by kind.
 var awayTemplates = map[string][2]string{
 	AwayBusy:     {"meeting_auto_reply", "receipt_busy"},

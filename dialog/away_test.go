@@ -107,3 +107,33 @@ func TestQuestionToABusyOfficialIsTheAutoReply(t *testing.T) {
 		t.Errorf("second answer in the period: %s", templates(out))
 	}
 }
+
+func TestMissedCallGetsTheAutoReplyOncePerPeriodAndACallBack(t *testing.T) {
+	m := machine(nil)
+	st := &State{}
+	call := func(at time.Duration, away *Away) Output {
+		in := to("", at, away)
+		in.Message.Call = true
+		return m.Step(st, in)
+	}
+	out := call(0, busy("b1"))
+	cbs := callbacks(out)
+	if templates(out) != "meeting_auto_reply" || len(cbs) != 1 || cbs[0].Reason != intake.CallbackMissedCall || cbs[0].Period != "b1" ||
+		cbs[0].Phone != "+8613912345678" || cbs[0].Official != "+8613800000001" {
+		t.Fatalf("%s %+v", templates(out), cbs)
+	}
+	if out := call(time.Minute, busy("b1")); templates(out) != "meeting_auto_reply" || len(callbacks(out)) != 1 {
+		t.Errorf("a second call in the period: %s, %d items (same period: one item on the list)", templates(out), len(callbacks(out)))
+	}
+	if out := m.Step(st, to("在吗", 2*time.Minute, busy("b1"))); templates(out) == "meeting_auto_reply" {
+		t.Errorf("a text after the call in the same period got the auto-reply again")
+	}
+	if out := call(time.Hour, nil); templates(out) != "missed_call_auto_reply" {
+		t.Errorf("unanswered while available: %s", templates(out))
+	}
+	// Texting afterwards: the petition's transcript shows the call.
+	out = m.Step(st, to("幸福小区3号楼门口的路灯坏了一个月了", 2*time.Hour, nil))
+	if p := submitted(t, out); p.Transcript[0].Text != "（来电未接通）" {
+		t.Errorf("transcript %+v", p.Transcript)
+	}
+}

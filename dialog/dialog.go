@@ -55,6 +55,10 @@ type Message struct {
 	// WrittenAt is when the resident wrote a forwarded message (its
 	// transcript time); zero: At.
 	WrittenAt time.Time
+	// Call: the citizen called the official's number and nobody answered
+	// (busy, off hours, no answer). No text: they get the auto-reply
+	// inviting them to text, and a call-back item.
+	Call bool
 }
 
 // Official is who the citizen wrote to, as the runtime knows it.

@@ -22,6 +22,10 @@ func (m *Machine) message(st *State, in Input, out *Output) {
 		m.reported(st, in, out)
 		return
 	}
+	if msg.Call {
+		m.missedCall(st, in.Official.Number, msg, now, out)
+		return
+	}
 	if cmd, arg := understand.ParseCommand(msg.Text); cmd != understand.None {
 		m.command(st, in, cmd, arg, out)
 		return

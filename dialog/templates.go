@@ -38,6 +38,8 @@ var Defaults = map[string]string{
 	"off_hours_auto_reply": "您好，{{if .Official}}我是{{.Official}}，{{end}}现在是下班时间，上班后联系您。请先短信说明什么事、在哪里。",
 	"receipt_busy":         "{{if .Official}}{{.Official}}{{else}}领导{{end}}正在开会，会后联系您。已收到您的诉求，编号{{.ID}}，1个工作日内交办。",
 	"receipt_off_hours":    "现在是下班时间，上班后联系您。已收到您的诉求，编号{{.ID}}，1个工作日内交办。",
+	// A call nobody answered, the official being neither busy nor off hours.
+	"missed_call_auto_reply": "您好，刚才未能接听您的来电，稍后联系您。请先短信说明什么事、在哪里。",
 	// A message soon after the receipt, added to that petition.
 	"supplement": "已补充到诉求{{.ID}}，谢谢。",
 	// Keywords.

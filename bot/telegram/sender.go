@@ -142,6 +142,13 @@ type inlineButton struct {
 // (their data "rate:1" …), or in a private chat a button to share the
 // phone number when a call back is promised.
 func (s *Sender) markup(m msbot.Outbound, chat int64) models.ReplyMarkup {
+	if len(m.Actions) > 0 {
+		rows := make([][]inlineButton, 0, len(m.Actions))
+		for _, a := range m.Actions {
+			rows = append(rows, []inlineButton{{Text: a.Label, CallbackData: a.Data}})
+		}
+		return inlineKeyboard{InlineKeyboard: rows}
+	}
 	if len(m.Buttons) > 0 {
 		row := make([]inlineButton, 0, len(m.Buttons))
 		for i, label := range m.Buttons {

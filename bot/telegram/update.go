@@ -43,6 +43,11 @@ func (c *Channel) handle(ctx context.Context, raw []byte) error {
 }
 
 func (c *Channel) message(ctx context.Context, uid int64, m *models.Message) error {
+	if m.From != nil && !m.From.IsBot && c.env.Officials != nil && officialsCommands[command(m, c.me.Username)] {
+		if done, err := c.officialCommand(ctx, uid, m); done || err != nil {
+			return err
+		}
+	}
 	switch {
 	case m.From == nil || m.From.IsBot:
 	case m.Chat.Type == models.ChatTypePrivate:
@@ -107,6 +112,26 @@ func (c *Channel) group(ctx context.Context, uid int64, m *models.Message) error
 	return nil
 }
 
+// officialsCommands are the commands of officials and their offices.
+var officialsCommands = map[string]bool{"busy": true, "free": true, "status": true, "callbacks": true}
+
+// officialCommand runs an official's command; done is false when the sender
+// is no official (nor their office), and the message goes on as any other.
+func (c *Channel) officialCommand(ctx context.Context, uid int64, m *models.Message) (done bool, err error) {
+	chat := strconv.FormatInt(m.Chat.ID, 10)
+	ans, ok, err := c.env.Officials.Command(ctx, msbot.Command{Channel: msbot.ChannelTelegram,
+		User: strconv.FormatInt(m.From.ID, 10), Chat: chat, Name: fullName(m.From), Text: m.Text})
+	if err != nil || !ok {
+		return false, err
+	}
+	c.metrics.updates.WithLabelValues("official").Inc()
+	if ans.Text == "" {
+		return true, nil
+	}
+	return true, c.env.Resend.Enqueue(ctx, msbot.Outbound{Key: "official:" + providerID(uid), Channel: msbot.ChannelTelegram,
+		To: chat, Thread: strconv.Itoa(m.ID), Text: ans.Text, Actions: ans.Actions})
+}
+
 // tagComplaint starts a complaint staff type themselves.
 const tagComplaint = "#诉求"
 
@@ -169,6 +194,16 @@ func (c *Channel) staffReply(ctx context.Context, uid int64, m *models.Message) 
 // the press is acknowledged and the buttons removed.
 func (c *Channel) callback(ctx context.Context, uid int64, q *models.CallbackQuery) error {
 	msg := q.Message.Message
+	if strings.HasPrefix(q.Data, "cb:") && c.env.Officials != nil && msg != nil {
+		text, err := c.env.Officials.Press(ctx, msbot.Command{Channel: msbot.ChannelTelegram, User: strconv.FormatInt(q.From.ID, 10),
+			Chat: strconv.FormatInt(msg.Chat.ID, 10), Name: fullName(&q.From), Text: q.Data})
+		if err != nil {
+			return err
+		}
+		c.ack(ctx, q, text)
+		c.metrics.updates.WithLabelValues("official").Inc()
+		return nil
+	}
 	answer, ok := strings.CutPrefix(q.Data, rateData)
 	if msg == nil || !ok || len(answer) != 1 || answer < "1" || answer > "3" {
 		c.ack(ctx, q, "该按钮已失效")
