@@ -197,7 +197,12 @@ func (o *Office) Items(ctx context.Context, number string, openOnly bool, period
 	if len(stale) > 0 {
 		o.rdb.HDel(ctx, o.itemsKey(number), stale...)
 	}
-	sort.Slice(items, func(i, j int) bool { return items[i].At.Before(items[j].At) })
+	sort.Slice(items, func(i, j int) bool {
+		if !items[i].At.Equal(items[j].At) {
+			return items[i].At.Before(items[j].At)
+		}
+		return items[i].ID < items[j].ID
+	})
 	return items, nil
 }
 

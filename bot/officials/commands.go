@@ -133,9 +133,14 @@ func ParseBusy(args string, now time.Time) (until time.Time, reason string, err 
 }
 
 func parseDuration(s string) (time.Duration, bool) {
-	s = strings.NewReplacer("小时", "h", "个小时", "h", "分钟", "m", "钟头", "h").Replace(s)
+	s = strings.NewReplacer("个小时", "h", "小时", "h", "分钟", "m", "钟头", "h", "天", "d").Replace(s)
 	if n, err := strconv.Atoi(s); err == nil {
 		return time.Duration(n) * time.Minute, true // a bare number is minutes
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil {
+			return time.Duration(n) * 24 * time.Hour, true
+		}
 	}
 	d, err := time.ParseDuration(s)
 	return d, err == nil
