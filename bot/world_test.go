@@ -102,6 +102,10 @@ func (w *world) run() {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = w.box.Run(ctx) }()
 	}
+	if w.rt.calls != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = w.rt.calls.Run(ctx) }()
+	}
 	w.t.Cleanup(func() { cancel(); wg.Wait() })
 }
 

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/bot/twilio"
 	"github.com/minsheng/minsheng/config"
 )
 
@@ -39,10 +39,6 @@ type Channel struct {
 
 var _ bot.Channel = (*Channel)(nil)
 
-// alnum is what twilio-go accepts in credentials; anything else it refuses
-// on every call (21222/21224), so it is refused here, once, at start.
-var alnum = regexp.MustCompile(`^[A-Za-z0-9]+$`)
-
 // New builds the channel (sms.twilio must be enabled and http.public_url
 // set) on what the runtime lends it.
 func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
@@ -50,13 +46,13 @@ func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
 		return nil, errors.New("sms: the runtime's intake, resender, redis and metrics are required")
 	}
 	tw := opt.Twilio
-	if !alnum.MatchString(tw.AccountSID) || !alnum.MatchString(tw.AuthToken) {
-		return nil, errors.New("sms: sms.twilio.account_sid and auth_token must be set, letters and digits only")
+	if err := twilio.CheckCredentials(tw.AccountSID, tw.AuthToken); err != nil {
+		return nil, fmt.Errorf("sms: %w", err)
 	}
 	if opt.PublicURL == "" {
 		return nil, errors.New("sms: http.public_url is required: Twilio signs its webhooks over the URL it calls")
 	}
-	api, err := newTwilioAPI(tw.AccountSID, tw.AuthToken, tw.APIBaseURL)
+	api, err := twilio.NewClient(tw.AccountSID, tw.AuthToken, tw.APIBaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("sms: %w", err)
 	}
@@ -79,7 +75,7 @@ func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
 	m := newMetrics(env.Metrics)
 	recs := &records{rdb: env.Redis, prefix: env.Prefix}
 	country := countryGuard{codes: opt.AllowedCountryCodes}
-	verify := newVerifier(opt.PublicURL, tw.AuthToken)
+	verify := twilio.NewVerifier(opt.PublicURL, tw.AuthToken)
 	if len(country.codes) == 0 {
 		log.Warn("sms.allowed_country_codes is empty: no SMS will be sent")
 	}

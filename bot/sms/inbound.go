@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/bot/twilio"
 	"github.com/minsheng/minsheng/intake"
 )
 
@@ -19,7 +20,7 @@ const maxMedia = 10
 // inboundHandler takes Twilio's webhook for an incoming SMS or MMS:
 // POST /sms/twilio.
 type inboundHandler struct {
-	verify  *verifier
+	verify  *twilio.Verifier
 	intake  bot.Intake
 	country countryGuard
 	metrics *metrics
@@ -28,7 +29,7 @@ type inboundHandler struct {
 }
 
 func (h *inboundHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !h.verify.verifiedForm(w, r) {
+	if !h.verify.VerifiedForm(w, r) {
 		return
 	}
 	in, err := parseInbound(r.PostForm, h.now())

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/bot/twilio"
 	"github.com/minsheng/minsheng/dialog"
 	"github.com/minsheng/minsheng/intake/queue"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
@@ -16,7 +17,7 @@ import (
 // bot.Sender; the send queue keeps each citizen's messages in order and
 // retries what it returns an ordinary error for.
 type Sender struct {
-	api              *twilioAPI
+	api              *twilio.Client
 	limiter          *bot.RateLimiter
 	records          *records
 	country          countryGuard
@@ -95,12 +96,12 @@ func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, par
 	}
 	p.SetBody(part)
 	p.SetStatusCallback(s.statusCallback)
-	msg, ans, err := s.api.createMessage(ctx, p)
+	msg, ans, err := s.api.CreateMessage(ctx, p)
 	sid := ""
 	if msg != nil && msg.Sid != nil {
 		sid = *msg.Sid
 	}
-	if err != nil && ans.status >= 200 && ans.status < 300 {
+	if err != nil && ans.Status >= 200 && ans.Status < 300 {
 		// Twilio took it but the answer did not decode: sending again
 		// would deliver it twice, so count it sent, without a sid.
 		s.log.Warn("Twilio accepted an SMS with an unreadable answer", "key", bot.MaskPhones(m.Key), "err", bot.MaskPhones(err.Error()))
@@ -119,7 +120,7 @@ func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, par
 }
 
 // failed turns a failed call into the send queue's outcome.
-func (s *Sender) failed(ctx context.Context, m bot.Outbound, err error, ans answer) error {
+func (s *Sender) failed(ctx context.Context, m bot.Outbound, err error, ans twilio.Answer) error {
 	reason := bot.MaskPhones(err.Error())
 	what, code := classify(err, ans)
 	switch what {
@@ -129,10 +130,10 @@ func (s *Sender) failed(ctx context.Context, m bot.Outbound, err error, ans answ
 		s.log.Info("citizen opted out: Twilio reports the recipient unsubscribed (21610)", "to", bot.MaskPhones(m.To))
 		return fmt.Errorf("sms %s: recipient unsubscribed (21610): %w", bot.MaskPhones(m.Key), bot.ErrOptedOut)
 	case failPermanent:
-		return fmt.Errorf("sms %s refused by Twilio (HTTP %d, code %d): %s: %w", bot.MaskPhones(m.Key), ans.status, code, reason, queue.ErrPermanent)
+		return fmt.Errorf("sms %s refused by Twilio (HTTP %d, code %d): %s: %w", bot.MaskPhones(m.Key), ans.Status, code, reason, queue.ErrPermanent)
 	}
-	err = fmt.Errorf("sms %s: Twilio (HTTP %d): %s", bot.MaskPhones(m.Key), ans.status, reason)
-	if d, ok := parseRetryAfter(ans.retryAfter, s.now()); ok {
+	err = fmt.Errorf("sms %s: Twilio (HTTP %d): %s", bot.MaskPhones(m.Key), ans.Status, reason)
+	if d, ok := parseRetryAfter(ans.RetryAfter, s.now()); ok {
 		return queue.RetryAfter(err, d)
 	}
 	return err

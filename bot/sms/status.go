@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/bot/twilio"
 )
 
 // deliveryState is where a sent message is, in our words.
@@ -78,7 +79,7 @@ const maxResends = 2
 // statusHandler takes Twilio's delivery status callbacks:
 // POST /sms/twilio/status.
 type statusHandler struct {
-	verify      *verifier
+	verify      *twilio.Verifier
 	records     *records
 	intake      bot.Intake
 	resender    bot.Resender
@@ -89,7 +90,7 @@ type statusHandler struct {
 }
 
 func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !h.verify.verifiedForm(w, r) {
+	if !h.verify.VerifiedForm(w, r) {
 		return
 	}
 	f := r.PostForm

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minsheng/minsheng/bot/twilio"
 	"github.com/twilio/twilio-go/client"
 )
 
@@ -44,19 +45,19 @@ func TestClassifyTwilioFailures(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		err  error
-		ans  answer
+		ans  twilio.Answer
 		want failure
 	}{
-		{"unsubscribed", rest(400, 21610), answer{status: 400}, failUnsubscribed},
-		{"invalid number", rest(400, 21211), answer{status: 400}, failPermanent},
-		{"other 4xx", rest(400, 21606), answer{status: 400}, failPermanent},
-		{"auth", rest(401, 20003), answer{status: 401}, failPermanent},
-		{"429", rest(429, 20429), answer{status: 429, retryAfter: "3"}, failRetry},
-		{"500", rest(500, 20500), answer{status: 500}, failRetry},
-		{"503 html", errors.New("error decoding the response for an HTTP error code: 503"), answer{status: 503}, failRetry},
-		{"404 html", errors.New("error decoding the response for an HTTP error code: 404"), answer{status: 404}, failPermanent},
-		{"network", fmt.Errorf("dial: %w", errors.New("connection refused")), answer{}, failRetry},
-		{"bad credentials, no call", rest(400, 21224), answer{}, failPermanent},
+		{"unsubscribed", rest(400, 21610), twilio.Answer{Status: 400}, failUnsubscribed},
+		{"invalid number", rest(400, 21211), twilio.Answer{Status: 400}, failPermanent},
+		{"other 4xx", rest(400, 21606), twilio.Answer{Status: 400}, failPermanent},
+		{"auth", rest(401, 20003), twilio.Answer{Status: 401}, failPermanent},
+		{"429", rest(429, 20429), twilio.Answer{Status: 429, RetryAfter: "3"}, failRetry},
+		{"500", rest(500, 20500), twilio.Answer{Status: 500}, failRetry},
+		{"503 html", errors.New("error decoding the response for an HTTP error code: 503"), twilio.Answer{Status: 503}, failRetry},
+		{"404 html", errors.New("error decoding the response for an HTTP error code: 404"), twilio.Answer{Status: 404}, failPermanent},
+		{"network", fmt.Errorf("dial: %w", errors.New("connection refused")), twilio.Answer{}, failRetry},
+		{"bad credentials, no call", rest(400, 21224), twilio.Answer{}, failPermanent},
 	} {
 		if got, _ := classify(c.err, c.ans); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
