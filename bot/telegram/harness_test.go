@@ -50,6 +50,8 @@ type harnessOptions struct {
 	store *bot.Store // share one with another replica
 	// smsFrom turns status messages of group petitions with a phone into SMS.
 	smsFrom string
+	// officials are configured (会后联系).
+	officials []config.Official
 }
 
 func newHarness(tb testing.TB, o harnessOptions) *harness {
@@ -67,6 +69,7 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	h.path = filepath.Join(dir, "petitions.jsonl")
 	h.cfg.Backend.File.Path, h.cfg.Backend.Journal = h.path, filepath.Join(dir, "cases.jsonl")
 	h.cfg.QuietHours.Start, h.cfg.QuietHours.End = "", ""
+	h.cfg.Officials = o.officials
 	answerEach := time.Duration(0)
 	rt, err := bot.NewRuntime(context.Background(), &h.cfg, quietLog(), bot.RuntimeOptions{
 		Store: o.store, Coalesce: &answerEach, WaitForPetition: 50 * time.Millisecond,
