@@ -57,8 +57,12 @@ func (n officeNotifier) Notify(ctx context.Context, off *officials.Official, l o
 		actions = append(actions, Action{Label: b.Label, Data: b.Data})
 	}
 	var out []Outbound
+	chats := []int64{off.TelegramUser, off.StaffChat}
+	if l.ToOffice && off.StaffChat != 0 {
+		chats = []int64{off.StaffChat}
+	}
 	if n.rt.SendQueue.Has(ChannelTelegram) {
-		for _, chat := range []int64{off.TelegramUser, off.StaffChat} {
+		for _, chat := range chats {
 			if chat != 0 {
 				to := strconv.FormatInt(chat, 10)
 				out = append(out, Outbound{Key: l.Key + ":" + to, Channel: ChannelTelegram, To: to, Text: l.Text, Actions: actions})

@@ -256,7 +256,9 @@ func (o *Office) remindDue(ctx context.Context, now time.Time) {
 			}
 		}
 		if len(marked) > 0 && o.notify != nil {
-			o.notify.Notify(ctx, off, o.render(off, marked, "reminder", now))
+			l := o.render(off, marked, "reminder", now)
+			l.ToOffice = true
+			o.notify.Notify(ctx, off, l)
 		}
 	}
 }

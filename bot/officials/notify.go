@@ -21,6 +21,9 @@ type List struct {
 	Text    string
 	Actions []Button
 	Items   []Item
+	// ToOffice: for the office chat (staff_chat) only, when there is one
+	// (reminders); else the official too.
+	ToOffice bool
 }
 
 // Button is a 已回电 button: a press brings Data back (Office.Press).
