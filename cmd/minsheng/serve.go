@@ -7,6 +7,7 @@ import (
 	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/sms"
 	"github.com/minsheng/minsheng/bot/telegram"
+	"github.com/minsheng/minsheng/bot/voice"
 	"github.com/minsheng/minsheng/config"
 	"github.com/spf13/cobra"
 )
@@ -32,6 +33,19 @@ var channelKinds = []channelKind{
 		},
 		build: func(_ context.Context, cfg *config.Config, env bot.ChannelEnv) (bot.Channel, error) {
 			return sms.New(sms.Options{Twilio: cfg.SMS.Twilio, AllowedCountryCodes: cfg.SMS.AllowedCountryCodes, PublicURL: cfg.HTTP.PublicURL}, env)
+		},
+	},
+	{
+		// Calls to the published numbers: on with SMS, which answers them.
+		name: voice.Name,
+		off: func(cfg *config.Config) string {
+			if cfg.SMS.Twilio.Enabled() {
+				return ""
+			}
+			return "sms.twilio.account_sid and auth_token are not set"
+		},
+		build: func(_ context.Context, cfg *config.Config, env bot.ChannelEnv) (bot.Channel, error) {
+			return voice.New(voice.Options{Twilio: cfg.SMS.Twilio, PublicURL: cfg.HTTP.PublicURL, Officials: cfg.Officials}, env)
 		},
 	},
 	{

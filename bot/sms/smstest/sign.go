@@ -1,7 +1,8 @@
 // Package smstest speaks Twilio's wire format for tests: a fake Twilio REST
 // API that records the messages it was asked to send (and can be told to
 // fail), and the signer Twilio uses on the webhooks it calls, so tests can
-// send inbound messages and status callbacks exactly as Twilio would.
+// send inbound messages, status callbacks and calls (CallForm,
+// DialActionForm) exactly as Twilio would.
 package smstest
 
 import (
