@@ -178,6 +178,10 @@ func TestMessagesToOneCitizenKeepTheirOrder(t *testing.T) {
 	}
 	runSendQueue(t, sq)
 	testwait.For(t, "three handled", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 3 })
+	// Counted after the sender returned: wait for the counts, not the sends.
+	testwait.For(t, "three counted", func() bool {
+		return testutil.ToFloat64(m.Outbound.WithLabelValues(ChannelSMS, "dropped"))+testutil.ToFloat64(m.Outbound.WithLabelValues(ChannelSMS, "sent")) == 3
+	})
 	want := []string{conv + "#1", conv + "#2", conv + "#3"}
 	mu.Lock()
 	for i := range want {

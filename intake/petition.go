@@ -135,7 +135,7 @@ type Callback struct {
 	Period     string    `json:"period,omitempty"` // the busy or off-hours period it arose in
 	Phone      string    `json:"phone,omitempty"`  // whom to call
 	Name       string    `json:"name,omitempty"`
-	At         time.Time `json:"at"`                // when the citizen wrote or called
+	At         time.Time `json:"at"` // when the citizen wrote or called
 	PetitionID string    `json:"petition_id,omitempty"`
 	Summary    string    `json:"summary,omitempty"` // a few words of the matter
 	Reason     string    `json:"reason"`            // official_busy | incomplete | callback_requested | missed_call
