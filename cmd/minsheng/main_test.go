@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"io"
 	"net"
 	"net/http"
@@ -256,14 +257,18 @@ type served struct {
 
 // startServe runs serve with the environment the test set, waits until it
 // answers, and stops it when the test ends (if the test did not).
-func startServe(t *testing.T) *served {
+func startServe(t *testing.T) *served { t.Helper(); return startServeWith(t) }
+
+// startServeWith is startServe with more arguments after "serve" (a
+// --config file, for what the environment cannot say: lists of officials).
+func startServeWith(t *testing.T, args ...string) *served {
 	t.Helper()
 	addr := freeAddr(t)
 	t.Setenv("MINSHENG_HTTP_LISTEN", addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	s := &served{base: "http://" + addr, log: &syncBuffer{}}
-	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), io.Discard, s.log) }()
+	go func() { done <- run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), io.Discard, s.log) }()
 	var once sync.Once
 	code := -1
 	s.stop = func() int {
@@ -278,18 +283,14 @@ func startServe(t *testing.T) *served {
 		return code
 	}
 	t.Cleanup(func() { s.stop() })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testwait.For(t, "serve to answer", func() bool {
 		resp, err := http.Get(s.base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			return s
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not come up: %v\n%s", err, s.log.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil
+	})
+	return s
 }
 
 // syncBuffer collects the log written by serve's goroutines.

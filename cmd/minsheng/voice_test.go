@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -89,42 +87,5 @@ func TestServeAnswersACallToABusyOfficial(t *testing.T) {
 	}
 	if strings.Contains(errb.String(), token) || strings.Contains(errb.String(), "13912345678") {
 		t.Errorf("the log shows a secret or a phone number:\n%s", errb.String())
-	}
-}
-
-// startServeWith is startServe with more arguments after "serve".
-func startServeWith(t *testing.T, args ...string) *served {
-	t.Helper()
-	addr := freeAddr(t)
-	t.Setenv("MINSHENG_HTTP_LISTEN", addr)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	s := &served{base: "http://" + addr, log: &syncBuffer{}}
-	go func() { done <- run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), io.Discard, s.log) }()
-	var once sync.Once
-	code := -1
-	s.stop = func() int {
-		once.Do(func() {
-			cancel()
-			select {
-			case code = <-done:
-			case <-time.After(20 * time.Second):
-				t.Error("serve did not stop")
-			}
-		})
-		return code
-	}
-	t.Cleanup(func() { s.stop() })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(s.base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			return s
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not come up: %v\n%s", err, s.log.String())
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
