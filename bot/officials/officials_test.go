@@ -344,3 +344,43 @@ func TestAdminAPI(t *testing.T) {
 		t.Errorf("with no admin_token set: %d", rec.Code)
 	}
 }
+
+// Who wrote in the night is on the list sent when office hours begin,
+// once, whatever the replicas; a quiet night sends nothing.
+func TestTheNightsListComesWithTheMorning(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	night := time.Date(2026, 11, 30, 22, 0, 0, 0, loc)
+	st := e.office.StateOf(mayor, nil, night)
+	if st.State != officials.OffHours {
+		t.Fatalf("22:00: %+v", st)
+	}
+	if _, err := e.office.Add(ctx, intake.Callback{Official: mayor, Period: st.Period, Phone: "+8613912345678", At: night, Reason: intake.CallbackBusy}, "sms:+8613912345678"); err != nil {
+		t.Fatal(err)
+	}
+	other := e.replica()
+	e.clk.mu.Lock()
+	e.clk.now = time.Date(2026, 12, 1, 7, 59, 0, 0, loc)
+	e.clk.mu.Unlock()
+	e.office.Tick(ctx)
+	if n := len(e.notes.all()); n != 0 {
+		t.Fatalf("%d lists before the hours began", n)
+	}
+	e.clk.Add(2 * time.Minute) // 08:01
+	e.office.Tick(ctx)
+	other.Tick(ctx)
+	e.clk.Add(2 * time.Minute)
+	e.office.Tick(ctx)
+	lists := e.notes.all()
+	if len(lists) != 1 || !strings.Contains(lists[0].Text, "下班期间") || !strings.Contains(lists[0].Text, "+8613912345678") {
+		t.Fatalf("lists %+v", lists)
+	}
+	// The next morning, after a quiet night: no night's list; the item
+	// still open is reminded (to the office), once.
+	e.clk.Add(24 * time.Hour)
+	e.office.Tick(ctx)
+	lists = e.notes.all()
+	if len(lists) != 2 || !strings.Contains(lists[1].Text, "仍未回电") || !lists[1].ToOffice {
+		t.Errorf("the next morning: %+v", lists[1:])
+	}
+}
