@@ -391,3 +391,22 @@ func TestOptOutInput(t *testing.T) {
 		t.Error("opt-out not recorded")
 	}
 }
+
+// After a receipt, a question that needs no place and is of another kind
+// is a new appeal, not an addition to the street light; a follow-up that
+// is somewhere but says no place is an addition.
+func TestPolicyQuestionAfterAReceiptIsANewMatter(t *testing.T) {
+	m := machine(func(s *Settings) {
+		s.Categorize = func(text string) intake.Category {
+			if strings.Contains(text, "养老") {
+				return intake.Category{Code: "labour", Confidence: 0.9}
+			}
+			return intake.Category{Code: "urban", Confidence: 0.9}
+		}
+	})
+	play(t, m, []step{
+		{at: 0, text: "幸福小区3号楼门口的路灯坏了一个月了", want: []string{"receipt"}, events: []string{"submit"}},
+		{at: time.Minute, text: "旁边的井盖也丢了", want: []string{"supplement"}, events: []string{"supplement"}},
+		{at: 2 * time.Minute, text: "我想咨询一下养老保险补缴的政策", want: []string{"receipt"}, events: []string{"submit"}},
+	})
+}

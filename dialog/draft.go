@@ -243,13 +243,17 @@ func (m *Machine) newMatter(c *Case, text string) bool {
 		return false
 	}
 	place := understand.Place(text, m.set.Places)
-	samePlace := c.Place != "" && (strings.Contains(c.Place, place.Text) || strings.Contains(place.Text, c.Place))
-	if !place.Found || samePlace {
+	samePlace := place.Found && c.Place != "" && (strings.Contains(c.Place, place.Text) || strings.Contains(place.Text, c.Place))
+	switch {
+	case samePlace:
 		return false
+	case !place.Found && understand.NeedsPlace(text):
+		return false // "旁边的井盖也丢了": somewhere, and the place said before
+	case m.set.Categorize == nil:
+		return place.Found // a new place with a description of its own
 	}
-	if m.set.Categorize == nil {
-		return true // a new place with a description of its own
-	}
+	// A matter of its own: another place, or one that needs none (a
+	// pension question after a street-light complaint), of another kind.
 	cat := m.set.Categorize(text)
 	return cat.Code != "" && cat.Code != c.Category && cat.Confidence >= 0.5
 }
