@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -80,7 +81,7 @@ func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
 		log.Warn("sms.allowed_country_codes is empty: no SMS will be sent")
 	}
 	return &Channel{
-		inbound: &inboundHandler{verify: verify, intake: env.Intake, country: country, metrics: m, log: log, now: now},
+		inbound: &inboundHandler{verify: verify, intake: env.Intake, country: country, metrics: m, log: log, now: now, apiHost: hostOf(tw.APIBaseURL)},
 		status: &statusHandler{verify: verify, records: recs, intake: env.Intake, resender: env.Resend,
 			resendAfter: resendAfter, metrics: m, log: log, now: now},
 		sender: &Sender{
@@ -103,3 +104,12 @@ func (c *Channel) Routes() []bot.Route {
 
 // Sender is the channel's sender.
 func (c *Channel) Sender() bot.Sender { return c.sender }
+
+// hostOf is the host (and port) of a base URL, "" when none.
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}

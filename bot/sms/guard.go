@@ -13,8 +13,8 @@ type countryGuard struct {
 // allows reports whether number (E.164) is in an allowed country. No codes
 // configured means nowhere: the guard fails closed.
 func (g countryGuard) allows(number string) bool {
-	if !strings.HasPrefix(number, "+") {
-		return false
+	if !validNumber(number) {
+		return false // "+86abc…" starts like an allowed code
 	}
 	for _, c := range g.codes {
 		if c != "" && strings.HasPrefix(number, c) {

@@ -20,6 +20,7 @@ const maxMedia = 10
 // inboundHandler takes Twilio's webhook for an incoming SMS or MMS:
 // POST /sms/twilio.
 type inboundHandler struct {
+	apiHost string // api_base_url's host: media there are the fake's or the proxy's
 	verify  *twilio.Verifier
 	intake  bot.Intake
 	country countryGuard
@@ -32,7 +33,7 @@ func (h *inboundHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.verify.VerifiedForm(w, r) {
 		return
 	}
-	in, err := parseInbound(r.PostForm, h.now())
+	in, err := parseInbound(r.PostForm, h.now(), h.apiHost)
 	if err != nil {
 		bot.Error(w, http.StatusBadRequest, err.Error())
 		return
@@ -58,7 +59,7 @@ func (h *inboundHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // MessageSid makes redeliveries one message. MMS media become attachments
 // by URL (not downloaded: the backend fetches them with the account's
 // credentials when it wants them).
-func parseInbound(form url.Values, now time.Time) (bot.Inbound, error) {
+func parseInbound(form url.Values, now time.Time, apiHost string) (bot.Inbound, error) {
 	from, to, sid := strings.TrimSpace(form.Get("From")), strings.TrimSpace(form.Get("To")), strings.TrimSpace(form.Get("MessageSid"))
 	switch {
 	case sid == "":
@@ -67,6 +68,10 @@ func parseInbound(form url.Values, now time.Time) (bot.Inbound, error) {
 		return bot.Inbound{}, errors.New("missing From")
 	case to == "":
 		return bot.Inbound{}, errors.New("missing To")
+	case !validNumber(from):
+		// Twilio sends E.164; anything else was not a phone Twilio saw,
+		// and a reply to it would go nowhere or somewhere wrong.
+		return bot.Inbound{}, errors.New("From is not a valid E.164 phone number")
 	}
 	in := bot.Inbound{
 		Channel: bot.ChannelSMS, Conversation: bot.ConversationKey(bot.ChannelSMS, from),
@@ -80,6 +85,9 @@ func parseInbound(form url.Values, now time.Time) (bot.Inbound, error) {
 			continue
 		}
 		ct := strings.TrimSpace(form.Get("MediaContentType" + strconv.Itoa(i)))
+		if !validMedia(u, ct, apiHost) {
+			continue // never passed on: the backend might fetch it
+		}
 		in.Attachments = append(in.Attachments, intake.Attachment{Kind: mediaKind(ct), URL: u, Type: ct})
 	}
 	return in, nil

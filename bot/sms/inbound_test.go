@@ -15,7 +15,7 @@ import (
 var at = time.Date(2026, 3, 11, 14, 5, 0, 0, time.UTC)
 
 func TestParseInboundSMS(t *testing.T) {
-	in, err := parseInbound(smstest.InboundForm("AC1", "+8613912345678", "+8613800000001", "路灯坏了", "SM1"), at)
+	in, err := parseInbound(smstest.InboundForm("AC1", "+8613912345678", "+8613800000001", "路灯坏了", "SM1"), at, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestParseInboundMMS(t *testing.T) {
 		smstest.Media{URL: "https://api.twilio.com/m/4", ContentType: "application/pdf"},
 	)
 	form.Set("MediaUrl9", "https://api.twilio.com/m/beyond-NumMedia")
-	in, err := parseInbound(form, at)
+	in, err := parseInbound(form, at, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestParseInboundRefusesMissingFields(t *testing.T) {
 	for _, field := range []string{"From", "To", "MessageSid"} {
 		form := smstest.InboundForm("AC1", "+8613912345678", "+8613800000001", "x", "SM1")
 		form.Del(field)
-		if _, err := parseInbound(form, at); err == nil || !strings.Contains(err.Error(), field) {
+		if _, err := parseInbound(form, at, ""); err == nil || !strings.Contains(err.Error(), field) {
 			t.Errorf("without %s: %v", field, err)
 		}
 	}
@@ -78,7 +78,7 @@ func FuzzParseInbound(f *testing.F) {
 		if err != nil {
 			return // the handler answers 400 before parsing
 		}
-		in, err := parseInbound(form, at)
+		in, err := parseInbound(form, at, "")
 		if err != nil {
 			return
 		}
@@ -100,4 +100,53 @@ func FuzzParseInbound(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Strict inputs: a From that is not a phone Twilio could have seen is
+// refused; media that are not Twilio's https URLs with a MIME type never
+// reach the petition (the backend might fetch them).
+func TestParseInboundIsStrict(t *testing.T) {
+	for _, from := range []string{"hello", "+86abc12345678", "../../etc/passwd", "+8613912345678901234", "8613912345678", "+861391234567"} {
+		if _, err := parseInbound(smstest.InboundForm("AC1", from, "+8613800000001", "路灯坏了", "SM1"), at, ""); err == nil || !strings.Contains(err.Error(), "From") {
+			t.Errorf("From %q: %v", from, err)
+		}
+	}
+	for _, from := range []string{"+8613912345678", "+85291234567", "+14155550100"} {
+		if _, err := parseInbound(smstest.InboundForm("AC1", from, "+8613800000001", "路灯坏了", "SM1"), at, ""); err != nil {
+			t.Errorf("From %q refused: %v", from, err)
+		}
+	}
+	form := smstest.AddMedia(smstest.InboundForm("AC1", "+8613912345678", "+8613800000001", "路灯坏了", "MM1"),
+		smstest.Media{URL: "../../../etc/passwd", ContentType: "image/jpeg"},
+		smstest.Media{URL: "file:///etc/shadow", ContentType: "image/jpeg"},
+		smstest.Media{URL: "http://127.0.0.1:8080/_stats", ContentType: "text/html"},
+		smstest.Media{URL: "http://api.twilio.com/m/1", ContentType: "image/jpeg"}, // not https
+		smstest.Media{URL: "https://api.twilio.com/m/2", ContentType: "../x"},
+		smstest.Media{URL: "https://user:pw@api.twilio.com/m/3", ContentType: "image/png"},
+		smstest.Media{URL: "https://evil.example/m/4", ContentType: "image/png"},
+		smstest.Media{URL: "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1", ContentType: "image/jpeg"},
+		smstest.Media{URL: "https://s3-external-1.twiliocdn.com/x.jpg", ContentType: "image/jpeg"},
+	)
+	in, err := parseInbound(form, at, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Attachments) != 2 || !strings.HasPrefix(in.Attachments[0].URL, "https://api.twilio.com/2010-04-01/") {
+		t.Errorf("attachments %+v", in.Attachments)
+	}
+	// The configured API host (a proxy, a test fake) is Twilio's too.
+	form = smstest.AddMedia(smstest.InboundForm("AC1", "+8613912345678", "+8613800000001", "", "MM2"),
+		smstest.Media{URL: "http://127.0.0.1:9999/m/1", ContentType: "image/jpeg"})
+	if in, _ := parseInbound(form, at, "127.0.0.1:9999"); len(in.Attachments) != 1 {
+		t.Errorf("media on the configured API host dropped: %+v", in.Attachments)
+	}
+}
+
+func TestCountryGuardWantsAValidNumber(t *testing.T) {
+	g := countryGuard{codes: []string{"+86"}}
+	for n, want := range map[string]bool{"+8613912345678": true, "+86abc12345678": false, "+8613912345678901234": false, "+14155550100": false} {
+		if g.allows(n) != want {
+			t.Errorf("allows(%q) = %v", n, !want)
+		}
+	}
 }
