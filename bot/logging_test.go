@@ -2,6 +2,8 @@ package bot
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -45,5 +47,30 @@ func TestLoggerMasksEverywhere(t *testing.T) {
 				t.Errorf("%s log lacks %s: %s", format, masked, out)
 			}
 		}
+	}
+}
+
+// Account SIDs and hex ids keep their digits; phone numbers inside
+// conversation keys do not; the Redis client's own lines come out as
+// JSON like the rest.
+func TestLogsMaskPhonesNotIDsAndTakeRedisLines(t *testing.T) {
+	for in, want := range map[string]string{
+		"account AC0123456789abcdef0123456789abcdef": "account AC0123456789abcdef0123456789abcdef",
+		"conv sms:+8613912345678":                    "conv sms:+86139****5678",
+		"key ms:{s3}:conv:sms:+8613912345678":        "key ms:{s3}:conv:sms:+86139****5678",
+		"call 13912345678 now":                       "call 139****5678 now",
+		"SM0123456789abcdef":                         "SM0123456789abcdef",
+	} {
+		if got := MaskPhones(in); got != want {
+			t.Errorf("MaskPhones(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var buf bytes.Buffer
+	log := NewLogger(&buf, "info", "json")
+	redisLog{log}.Printf(context.Background(), "redis: dial tcp %s: connection refused to conv %s", "127.0.0.1:6392", "sms:+8613912345678")
+	line := strings.TrimSpace(buf.String())
+	var m map[string]any
+	if err := json.Unmarshal([]byte(line), &m); err != nil || strings.Contains(line, "13912345678") || m["msg"] != "redis client" {
+		t.Errorf("redis line %q (%v)", line, err)
 	}
 }

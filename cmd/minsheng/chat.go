@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
@@ -35,6 +36,10 @@ line is read. Works with no config, no Redis and no network.`,
 				}
 			}
 			log := bot.NewLogger(g.stderr, "warn", cfg.Log.Format)
+			// Whatever logs through the default logger or the Redis
+			// client's own is masked, and JSON with log.format json.
+			slog.SetDefault(log)
+			bot.UseForRedis(log)
 			ctx := c.Context()
 			rt, err := bot.NewRuntime(ctx, cfg, log, bot.RuntimeOptions{
 				Coalesce: &window,

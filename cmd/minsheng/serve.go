@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
@@ -89,6 +90,10 @@ func newServe(g *globals) *cobra.Command {
 				return err
 			}
 			log := bot.NewLogger(g.stderr, cfg.Log.Level, cfg.Log.Format)
+			// Whatever logs through the default logger or the Redis
+			// client's own is masked, and JSON with log.format json.
+			slog.SetDefault(log)
+			bot.UseForRedis(log)
 			ctx := c.Context()
 			rt, err := bot.NewRuntime(ctx, cfg, log, bot.RuntimeOptions{})
 			if err != nil {
