@@ -156,13 +156,18 @@ return {0}
 
 // dueScript hands out conversations whose timer is due, pushing each timer
 // a lease into the future so that a worker dying on it does not lose it.
+// It returns {when the next timer is due (ms, 0 = none), conv…}.
 // KEYS: timers  ARGV: nowMs, leaseMs, limit
 var dueScript = redis.NewScript(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 for _, c in ipairs(due) do
   redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), c)
 end
-return due
+local next = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local out = {'0'}
+if #next == 2 then out[1] = next[2] end
+for _, c in ipairs(due) do out[#out+1] = c end
+return out
 `)
 
 // ingestResult is what ingest learned.
@@ -288,10 +293,16 @@ func (s *Store) commit(ctx context.Context, a commitArgs, streams streamKeys) ([
 	return nil, nil
 }
 
-// dueConversations returns conversations of a shard whose timer is due.
-func (s *Store) dueConversations(ctx context.Context, shard int, now time.Time, lease time.Duration, limit int) ([]string, error) {
+// dueConversations returns conversations of a shard whose timer is due,
+// and when the shard's next timer is due (unix ms, 0 = none).
+func (s *Store) dueConversations(ctx context.Context, shard int, now time.Time, lease time.Duration, limit int) ([]string, int64, error) {
 	key := queue.Tag(s.Prefix, shard) + "timers"
-	return dueScript.Run(ctx, s.Redis, []string{key}, now.UnixMilli(), lease.Milliseconds(), limit).StringSlice()
+	res, err := dueScript.Run(ctx, s.Redis, []string{key}, now.UnixMilli(), lease.Milliseconds(), limit).StringSlice()
+	if err != nil || len(res) == 0 {
+		return nil, 0, err
+	}
+	next, _ := strconv.ParseFloat(res[0], 64)
+	return res[1:], int64(next), nil
 }
 
 // splitItem separates what the ingest script learned (the reserved petition

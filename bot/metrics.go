@@ -3,11 +3,13 @@ package bot
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 )
 
 // Metrics are the figures /metrics exposes. Each process has its own
@@ -21,7 +23,9 @@ type Metrics struct {
 	Deliveries    *prometheus.CounterVec   // backend deliveries by type and result
 	HandleSeconds *prometheus.HistogramVec // inbound handling latency, by channel
 	StoreLost     prometheus.Counter       // times Redis was found to have lost its data
+	mu            sync.Mutex
 	queues        []*queue.Queue
+	depths        []queue.Stats // as last read, by queue; nil: not yet
 }
 
 // NewMetrics registers minsheng's metrics and the Go runtime's.
@@ -58,24 +62,59 @@ func NewMetrics() *Metrics {
 }
 
 // WatchQueue adds a queue's depth to /metrics.
-func (m *Metrics) WatchQueue(q *queue.Queue) { m.queues = append(m.queues, q) }
+func (m *Metrics) WatchQueue(q *queue.Queue) {
+	m.mu.Lock()
+	m.queues = append(m.queues, q)
+	m.depths = nil
+	m.mu.Unlock()
+}
 
-// queueCollector reads queue depths from Redis at scrape time.
+// RefreshQueues reads the watched queues' depths into the gauges /metrics
+// serves: 16 Redis commands for all of them, so a scrape costs none. The
+// runtime calls it in the background (RunMetrics).
+func (m *Metrics) RefreshQueues(ctx context.Context, rdb redis.UniversalClient) error {
+	m.mu.Lock()
+	qs := append([]*queue.Queue(nil), m.queues...)
+	m.mu.Unlock()
+	st, err := queue.StatsOf(ctx, rdb, qs)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	if len(m.queues) == len(qs) {
+		m.depths = st
+	}
+	m.mu.Unlock()
+	return nil
+}
+
+// queueCollector serves the queue depths last read; before the first
+// refresh it reads them itself, once.
 type queueCollector struct{ m *Metrics }
 
 var queueDepthDesc = prometheus.NewDesc("minsheng_queue_depth",
-	"Entries in a durable queue by state (ready, pending, retry, dead).", []string{"queue", "state"}, nil)
+	"Entries in a durable queue by state (ready, pending, retry, dead), as last read (every 15 s).", []string{"queue", "state"}, nil)
 
 func (c queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueDepthDesc }
 
 func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	for _, q := range c.m.queues {
-		st, err := q.Stats(ctx)
-		if err != nil {
-			continue
+	m := c.m
+	m.mu.Lock()
+	qs, depths := m.queues, m.depths
+	m.mu.Unlock()
+	if depths == nil && len(qs) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		var err error
+		if depths, err = queue.StatsOf(ctx, qs[0].Redis(), qs); err != nil {
+			return
 		}
+	}
+	for i, q := range qs {
+		if i >= len(depths) {
+			break
+		}
+		st := depths[i]
 		for state, v := range map[string]int64{"ready": st.Ready, "pending": st.Pending, "retry": st.Retry, "dead": st.Dead} {
 			ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(v), q.Name(), state)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/minsheng/minsheng/bot/officials"
@@ -31,6 +32,10 @@ type Pipeline struct {
 	log       *slog.Logger
 	streams   streamKeys
 	reserved  *idMarks
+	// nextWake is the earliest timer this process set (unix ms, 0 = none);
+	// wake tells the scheduler it changed.
+	nextWake atomic.Int64
+	wake     chan struct{}
 }
 
 // PipelineOptions tune the pipeline; zero values take the defaults.
@@ -73,7 +78,7 @@ func NewPipeline(store *Store, machine *dialog.Machine, cfg *config.Config, metr
 	}
 	return &Pipeline{
 		store: store, machine: machine, officials: byNumber, loc: cfg.Location(), opt: opt,
-		metrics: metrics, log: log, reserved: newIDMarks(),
+		metrics: metrics, log: log, reserved: newIDMarks(), wake: make(chan struct{}, 1),
 		streams: streamKeys{
 			sendq:  queue.New(store.Redis, store.Prefix, SendQueueName, nil, queue.Options{}).StreamKey,
 			outbox: queue.New(store.Redis, store.Prefix, outbox.QueueName, nil, queue.Options{}).StreamKey,
@@ -327,9 +332,10 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 			return res, fmt.Errorf("encode conversation: %w", err)
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		wake := p.machine.WakeAt(&rec.Dialog)
 		more, err := p.store.commit(cctx, commitArgs{
 			conv: conv, token: token, n: len(items), state: state, stateTTL: p.opt.StateTTL,
-			wake: p.machine.WakeAt(&rec.Dialog), lockTTL: p.opt.LockTTL, now: now,
+			wake: wake, lockTTL: p.opt.LockTTL, now: now,
 			sends: sends, outbox: boxes, bulk: bulk, calls: calls,
 		}, p.streams)
 		cancel()
@@ -340,6 +346,9 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 		}
 		if err != nil {
 			return res, err
+		}
+		if !wake.IsZero() {
+			p.noteWake(wake.UnixMilli()) // this process's scheduler wakes for it
 		}
 		res.Replies += len(sends) + len(bulk)
 		res.Petitions += submitted
@@ -393,9 +402,50 @@ func (p *Pipeline) official(number string) dialog.Official {
 }
 
 // RunScheduler ticks conversations whose timers are due, until ctx is done.
-// Several replicas may run it: a due timer is handed to one of them.
-func (p *Pipeline) RunScheduler(ctx context.Context, every time.Duration) {
-	repeat(ctx, every, func() { p.RunDue(ctx) })
+// It sleeps until the earliest timer it knows of: one its own commits set
+// (they wake it), or one a sweep found; it sweeps at least every sweep, for
+// the timers other replicas set. Several replicas may run it: a due timer
+// is handed to one of them.
+func (p *Pipeline) RunScheduler(ctx context.Context, sweep time.Duration) {
+	next := time.Now()
+	for {
+		wait := time.Until(next)
+		if due := p.nextWake.Load(); due != 0 {
+			wait = min(wait, time.Until(time.UnixMilli(due)))
+		}
+		t := time.NewTimer(max(wait, 0))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-p.wake:
+			t.Stop()
+			continue
+		case <-t.C:
+		}
+		p.nextWake.Store(0)
+		if _, earliest := p.runDue(ctx); earliest != 0 {
+			p.noteWake(earliest)
+		}
+		next = time.Now().Add(sweep)
+	}
+}
+
+// noteWake tells the scheduler a timer falls due at t (unix ms).
+func (p *Pipeline) noteWake(t int64) {
+	for {
+		cur := p.nextWake.Load()
+		if cur != 0 && cur <= t {
+			return
+		}
+		if p.nextWake.CompareAndSwap(cur, t) {
+			break
+		}
+	}
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
 }
 
 // repeat calls f every interval until ctx is done.
@@ -414,12 +464,22 @@ func repeat(ctx context.Context, every time.Duration, f func()) {
 
 // RunDue ticks every conversation whose timer is due now.
 func (p *Pipeline) RunDue(ctx context.Context) int {
+	n, _ := p.runDue(ctx)
+	return n
+}
+
+// runDue is RunDue, and when the earliest timer left falls due (unix ms).
+func (p *Pipeline) runDue(ctx context.Context) (int, int64) {
 	n := 0
+	var earliest int64
 	for s := 0; s < queue.Shards && ctx.Err() == nil; s++ {
-		due, err := p.store.dueConversations(ctx, s, p.opt.Now(), 2*p.opt.LockTTL, 100)
+		due, next, err := p.store.dueConversations(ctx, s, p.opt.Now(), 2*p.opt.LockTTL, 100)
 		if err != nil {
 			p.log.Warn("scheduler could not read timers", "shard", s, "err", err)
 			continue
+		}
+		if next > 0 && (earliest == 0 || next < earliest) {
+			earliest = next
 		}
 		for _, conv := range due {
 			if _, err := p.Tick(ctx, conv); err != nil {
@@ -428,7 +488,7 @@ func (p *Pipeline) RunDue(ctx context.Context) int {
 			n++
 		}
 	}
-	return n
+	return n, earliest
 }
 
 // SeedIDs tells the pipeline of petition ids issued before, e.g. by an

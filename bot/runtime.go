@@ -200,9 +200,10 @@ func (rt *Runtime) Add(ch Channel) {
 	rt.channels = append(rt.channels, ch)
 }
 
-// Run starts the send queue, the outbox, the scheduler (ticking every
-// tick), the Open311 poller and the channels that run; the returned
-// function waits for them after ctx is done.
+// Run starts the send queue, the outbox, the scheduler, the Open311 poller,
+// the officials' lists and the channels that run; the returned function
+// waits for them after ctx is done. The scheduler wakes for the timers this
+// process sets and sweeps for other replicas' at least every tick.
 func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 	var wg sync.WaitGroup
 	start := func(name string, f func(context.Context) error) {
@@ -217,9 +218,23 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 	start("sendq", rt.SendQueue.Run)
 	start("outbox", rt.Outbox.Run)
 	start("scheduler", func(ctx context.Context) error { rt.Pipeline.RunScheduler(ctx, tick); return nil })
+	start("metrics", func(ctx context.Context) error {
+		// Queue depths for /metrics, read in the background: a scrape costs
+		// Redis nothing.
+		repeat(ctx, 15*time.Second, func() {
+			if err := rt.Metrics.RefreshQueues(ctx, rt.Store.Redis); err != nil && ctx.Err() == nil {
+				rt.Log.Warn("queue depths not read", "err", err)
+			}
+		})
+		return nil
+	})
 	if rt.office != nil {
 		start("callbacks", rt.calls.Run)
-		start("officials", func(ctx context.Context) error { repeat(ctx, tick, func() { rt.office.Tick(ctx) }); return nil })
+		// Busy periods end within 10 s of their time; /free ends one at once.
+		start("officials", func(ctx context.Context) error {
+			repeat(ctx, min(tick, 10*time.Second), func() { rt.office.Tick(ctx) })
+			return nil
+		})
 	}
 	if rt.poller != nil {
 		start("open311 poller", func(ctx context.Context) error { rt.poller.Run(ctx, rt.Config.Backend.Open311.PollEvery); return nil })

@@ -114,7 +114,7 @@ func newServe(g *globals) *cobra.Command {
 			// Workers get their own context: on a signal the HTTP server stops
 			// taking requests first, then the workers finish what they hold.
 			wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
-			wait := rt.Run(wctx, time.Second)
+			wait := rt.Run(wctx, 30*time.Second) // the scheduler sweeps for other replicas' timers
 			log.Info("minsheng serving", "listen", cfg.HTTP.Listen, "version", version, "backend", cfg.Backend.Kind)
 			err = rt.Server.Serve(ctx, cfg.HTTP.Listen, nil)
 			stopWorkers()

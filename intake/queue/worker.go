@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,15 +23,18 @@ type Handler func(ctx context.Context, e Entry) error
 
 // Options tune a queue; zero values take the defaults.
 type Options struct {
-	MaxAttempts   int                             // default 50
-	Backoff       func(attempt int) time.Duration // default Backoff
-	ClaimIdle     time.Duration                   // take over entries idle this long (default 60s)
-	Block         time.Duration                   // how long one read waits (default 1s)
-	Batch         int                             // entries per read (default 16)
-	Poll          time.Duration                   // how often retries and stale entries are looked at (default 500ms)
-	HandleTimeout time.Duration                   // per entry (default 30s)
-	Consumer      string                          // default hostname-pid
-	Now           func() time.Time                // default time.Now (tests use a fake clock)
+	MaxAttempts int                             // default 50
+	Backoff     func(attempt int) time.Duration // default Backoff
+	ClaimIdle   time.Duration                   // take over entries idle this long (default 60s); looked for as often
+	Block       time.Duration                   // how long one read waits (default 5s: a stop waits as long)
+	Batch       int                             // entries per read (default 16)
+	// Poll is the longest the queue goes without looking at its retries
+	// (default 30s). Retries this process scheduled are moved when due,
+	// whatever Poll says; the sweep catches those of a replica that died.
+	Poll          time.Duration
+	HandleTimeout time.Duration    // per entry (default 30s)
+	Consumer      string           // default hostname-pid
+	Now           func() time.Time // default time.Now (tests use a fake clock)
 	Logger        *slog.Logger
 	// Done is called after each entry with its outcome, for metrics.
 	Done func(e Entry, outcome Outcome, err error)
@@ -58,6 +62,10 @@ type Queue struct {
 
 	mu      sync.Mutex
 	created bool // the consumer groups exist
+	// nextDue is the earliest retry this process knows of (unix ms, 0 =
+	// none); wake tells the mover it changed.
+	nextDue atomic.Int64
+	wake    chan struct{}
 }
 
 // New describes queue name under prefix ("ms:"). handler may be nil for a
@@ -73,13 +81,13 @@ func New(rdb redis.UniversalClient, prefix, name string, handler Handler, opt Op
 		opt.ClaimIdle = time.Minute
 	}
 	if opt.Block <= 0 {
-		opt.Block = time.Second
+		opt.Block = 5 * time.Second
 	}
 	if opt.Batch <= 0 {
 		opt.Batch = 16
 	}
 	if opt.Poll <= 0 {
-		opt.Poll = 500 * time.Millisecond
+		opt.Poll = 30 * time.Second
 	}
 	if opt.HandleTimeout <= 0 {
 		opt.HandleTimeout = 30 * time.Second
@@ -94,11 +102,32 @@ func New(rdb redis.UniversalClient, prefix, name string, handler Handler, opt Op
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Queue{rdb: rdb, prefix: prefix, name: name, group: "workers", handler: handler, opt: opt}
+	return &Queue{rdb: rdb, prefix: prefix, name: name, group: "workers", handler: handler, opt: opt, wake: make(chan struct{}, 1)}
+}
+
+// noteDue tells the mover a retry falls due at t (unix ms): it wakes then,
+// not at its next sweep. An idle queue costs Redis nothing but its reads.
+func (q *Queue) noteDue(t int64) {
+	for {
+		cur := q.nextDue.Load()
+		if cur != 0 && cur <= t {
+			return
+		}
+		if q.nextDue.CompareAndSwap(cur, t) {
+			break
+		}
+	}
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Name is the queue's name.
 func (q *Queue) Name() string { return q.name }
+
+// Redis is the client the queue works on.
+func (q *Queue) Redis() redis.UniversalClient { return q.rdb }
 
 // StreamKey is the stream of a shard: "ms:{s3}:sendq".
 func (q *Queue) StreamKey(shard int) string { return Tag(q.prefix, shard) + q.name }
@@ -261,14 +290,18 @@ redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', '100000', '*', 'e', ARGV[3])
 return 1`)
-	// due moves retries that are due back into the stream, oldest first.
+	// due moves retries that are due back into the stream, oldest first,
+	// and returns {moved, when the next one is due (ms, 0 = none)}.
 	dueScript = redis.NewScript(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, m in ipairs(due) do
   redis.call('XADD', KEYS[2], '*', 'e', m)
   redis.call('ZREM', KEYS[1], m)
 end
-return #due`)
+local next = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local at = 0
+if #next == 2 then at = tonumber(next[2]) end
+return {#due, at}`)
 )
 
 // finish records the outcome. It uses a context of its own: after the
@@ -289,8 +322,9 @@ func (q *Queue) finish(shard int, id string, env Envelope, e Entry, herr error) 
 		outcome = Deferred
 		env.Nonce = id
 		env.Attempt = e.Attempt - 1
-		err = laterScript.Run(ctx, q.rdb, []string{stream, q.retryKey(shard)}, q.group, id,
-			q.opt.Now().Add(d.after).UnixMilli(), env.Encode()).Err()
+		due := q.opt.Now().Add(d.after).UnixMilli()
+		err = laterScript.Run(ctx, q.rdb, []string{stream, q.retryKey(shard)}, q.group, id, due, env.Encode()).Err()
+		q.noteDue(due)
 	case errors.Is(herr, ErrPermanent) || e.Attempt >= q.opt.MaxAttempts:
 		outcome = Dead
 		env.Attempt = e.Attempt
@@ -306,8 +340,9 @@ func (q *Queue) finish(shard int, id string, env Envelope, e Entry, herr error) 
 		env.Nonce = id
 		env.Attempt = e.Attempt
 		env.Err = herr.Error()
-		err = laterScript.Run(ctx, q.rdb, []string{stream, q.retryKey(shard)}, q.group, id,
-			q.opt.Now().Add(wait).UnixMilli(), env.Encode()).Err()
+		due := q.opt.Now().Add(wait).UnixMilli()
+		err = laterScript.Run(ctx, q.rdb, []string{stream, q.retryKey(shard)}, q.group, id, due, env.Encode()).Err()
+		q.noteDue(due)
 		q.opt.Logger.Warn("queue entry failed, will retry", "queue", q.name, "key", e.Key, "attempt", e.Attempt, "in", wait.Round(time.Millisecond), "err", herr)
 	}
 	if err != nil {
@@ -320,32 +355,57 @@ func (q *Queue) finish(shard int, id string, env Envelope, e Entry, herr error) 
 }
 
 // maintain moves due retries back and takes over entries of dead workers.
+// It sleeps until the earliest retry it knows of (its own, or one a sweep
+// found) or the next sweep (Poll), and looks for stale entries every
+// ClaimIdle: an idle queue does not poll Redis every second.
 func (q *Queue) maintain(ctx context.Context) {
-	t := time.NewTicker(q.opt.Poll)
-	defer t.Stop()
-	lastClaim := time.Time{}
+	lastClaim := time.Now()
+	next := time.Now() // sweep at start: retries left by an earlier run
 	for {
+		wait := time.Until(next)
+		if due := q.nextDue.Load(); due != 0 {
+			wait = min(wait, time.Until(time.UnixMilli(due)))
+		}
+		t := time.NewTimer(max(wait, 0))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
+		case <-q.wake:
+			t.Stop()
+			continue
 		case <-t.C:
 		}
-		q.MoveDue(ctx)
-		if time.Since(lastClaim) >= q.opt.ClaimIdle/2 {
+		q.nextDue.Store(0)
+		if earliest := q.MoveDue(ctx); earliest != 0 {
+			q.noteDue(earliest)
+		}
+		next = time.Now().Add(q.opt.Poll)
+		if time.Since(lastClaim) >= q.opt.ClaimIdle {
 			lastClaim = time.Now()
 			q.claimStale(ctx)
 		}
 	}
 }
 
-// MoveDue puts retries whose time has come back into their streams.
-func (q *Queue) MoveDue(ctx context.Context) {
+// MoveDue puts retries whose time has come back into their streams, and
+// returns when the earliest one left falls due (unix ms, 0 = none).
+func (q *Queue) MoveDue(ctx context.Context) int64 {
 	now := q.opt.Now().UnixMilli()
+	var earliest int64
 	for s := 0; s < Shards; s++ {
-		if err := dueScript.Run(ctx, q.rdb, []string{q.retryKey(s), q.StreamKey(s)}, now, 100).Err(); err != nil && ctx.Err() == nil {
-			q.opt.Logger.Warn("queue could not move retries", "queue", q.name, "err", err)
+		res, err := dueScript.Run(ctx, q.rdb, []string{q.retryKey(s), q.StreamKey(s)}, now, 100).Int64Slice()
+		if err != nil {
+			if ctx.Err() == nil {
+				q.opt.Logger.Warn("queue could not move retries", "queue", q.name, "err", err)
+			}
+			continue
+		}
+		if len(res) == 2 && res[1] > 0 && (earliest == 0 || res[1] < earliest) {
+			earliest = res[1]
 		}
 	}
+	return earliest
 }
 
 // claimStale takes over entries that another consumer read but did not
