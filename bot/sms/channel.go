@@ -29,6 +29,13 @@ type Options struct {
 	// carrier error waits before it is sent again (doubling for the
 	// second re-send). Default 2 minutes; negative: at once.
 	ResendAfter time.Duration
+	// RequestTimeout bounds one call to Twilio. Default
+	// twilio.RequestTimeout.
+	RequestTimeout time.Duration
+	// LookupSettle is how long Twilio's message list may take to show a
+	// message it took: a part whose unanswered attempt is younger and not
+	// listed is looked up again later rather than sent. Default 30 s.
+	LookupSettle time.Duration
 }
 
 // Channel is SMS on Twilio: the webhooks and the sender. It is a bot.Channel.
@@ -56,6 +63,11 @@ func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
 	api, err := twilio.NewClient(tw.AccountSID, tw.AuthToken, tw.APIBaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("sms: %w", err)
+	}
+	api.SetTimeout(opt.RequestTimeout)
+	settle := opt.LookupSettle
+	if settle <= 0 {
+		settle = defaultLookupSettle
 	}
 	log := env.Log
 	if log == nil {
@@ -89,7 +101,7 @@ func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
 			records: recs, country: country,
 			messagingService: tw.MessagingServiceSID,
 			statusCallback:   strings.TrimSuffix(opt.PublicURL, "/") + StatusPath,
-			metrics:          m, log: log, now: now,
+			metrics:          m, log: log, now: now, lookupSettle: settle,
 		},
 	}, nil
 }

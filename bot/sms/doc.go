@@ -18,4 +18,8 @@
 // bot), and a rate limit per sending number, shared by every replica through
 // Redis, defers what would go too fast, replies before status and survey
 // messages. Bodies over 1,600 characters go as several messages, in order.
+// Each part is marked attempted in Redis before the call and sent after; a
+// retry that finds an attempt with no outcome (Twilio answered after the
+// timeout, or the worker died) looks the part up in Twilio's message list
+// and sends it only if Twilio does not have it (dedup.go).
 package sms

@@ -62,12 +62,34 @@ type harnessOptions struct {
 	// channelLog, when set, gets the channel's own log through a plain
 	// handler, to check the channel masks numbers itself.
 	channelLog io.Writer
+	// requestTimeout bounds one call to Twilio (default: the client's 15 s).
+	requestTimeout time.Duration
+	// lookupSettle is sms.Options.LookupSettle (default 300 ms: retries
+	// after an ambiguous failure do not wait 30 s).
+	lookupSettle time.Duration
+	claimIdle    time.Duration // queue takeover (default the queue's 60 s)
+	// redisPrefix and apiBase, when set, join another harness's store and
+	// fake Twilio (a child process of a crash test).
+	redisPrefix string
+	apiBase     string
 }
 
 func newHarness(tb testing.TB, o harnessOptions) *harness {
 	tb.Helper()
-	rdb, prefix := redistest.Client(tb)
+	var rdb redis.UniversalClient
+	var prefix string
+	if o.redisPrefix != "" {
+		rdb, prefix = redis.NewClient(redistest.Options()), o.redisPrefix
+	} else {
+		rdb, prefix = redistest.Client(tb)
+	}
 	fake := smstest.NewFake(tb, accountSID, authToken)
+	if o.apiBase == "" {
+		o.apiBase = fake.URL
+	}
+	if o.lookupSettle == 0 {
+		o.lookupSettle = 300 * time.Millisecond
+	}
 	cfg := config.Default()
 	cfg.HTTP.PublicURL = publicURL
 	if o.rate == 0 {
@@ -77,7 +99,7 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 		o.resendAfter = -1
 	}
 	cfg.SMS.Twilio = config.Twilio{AccountSID: accountSID, AuthToken: authToken, MessagingServiceSID: o.messagingService,
-		APIBaseURL: fake.URL, RatePerSecond: o.rate}
+		APIBaseURL: o.apiBase, RatePerSecond: o.rate}
 	cfg.Officials = []config.Official{{Number: official, Name: "张三", Title: "市长"}}
 	if o.logTo == nil {
 		o.logTo = io.Discard
@@ -88,7 +110,7 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	answerEach := time.Duration(0)
 	rt, err := bot.NewRuntime(context.Background(), &cfg, log, bot.RuntimeOptions{
 		Store: bot.NewStore(rdb, prefix), Coalesce: &answerEach,
-		Queue: queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond,
+		Queue: queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond, ClaimIdle: o.claimIdle,
 			Backoff: func(int) time.Duration { return 50 * time.Millisecond }},
 	})
 	if err != nil {
@@ -100,7 +122,7 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 		env.Log = slog.New(slog.NewTextHandler(o.channelLog, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	ch, err := sms.New(sms.Options{Twilio: cfg.SMS.Twilio, AllowedCountryCodes: cfg.SMS.AllowedCountryCodes,
-		PublicURL: cfg.HTTP.PublicURL, ResendAfter: o.resendAfter}, env)
+		PublicURL: cfg.HTTP.PublicURL, ResendAfter: o.resendAfter, RequestTimeout: o.requestTimeout, LookupSettle: o.lookupSettle}, env)
 	if err != nil {
 		tb.Fatal(err)
 	}

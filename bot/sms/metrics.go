@@ -14,6 +14,7 @@ type metrics struct {
 	rateLimited *prometheus.CounterVec // sends deferred by the rate limit, by kind
 	resends     prometheus.Counter     // messages sent again after a transient failure
 	optOuts     *prometheus.CounterVec // carrier unsubscribes (21610), by source (send, callback)
+	dedup       *prometheus.CounterVec // lookups of parts whose earlier attempt is unresolved, by result
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -39,5 +40,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		optOuts: bot.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "minsheng_sms_opt_outs_total", Help: "Citizens opted out because the carrier reported them unsubscribed (21610), by source (send, callback).",
 		}, []string{"source"})),
+		dedup: bot.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minsheng_sms_dedup_total",
+			Help: "Lookups at Twilio of an SMS part whose earlier send had no known outcome (a timeout, a crash), by result (found: not sent again; not_found: sent; deferred: too recent to tell, looked up later; lookup_failed: retried; unverified: sent without an answer after repeated failures).",
+		}, []string{"result"})),
 	}
 }

@@ -17,9 +17,13 @@ import (
 // with a TTL:
 //
 //	sms:out:{key}        hash: parts (parts of the message already sent),
-//	                     nb (not before, unix ms: a re-send waits)         1 day
-//	sms:msg:{sid}        hash: the Outbound and the part sent as Twilio's
-//	                     MessageSid, for status callbacks (state, resent)  1 day
+//	                     nb (not before, unix ms: a re-send waits),
+//	                     ap, at (part ap was handed to Twilio at at, unix
+//	                     ms: unresolved while ap = parts), lf (failed
+//	                     lookups of that attempt)                          1 day
+//	sms:msg:{sid}        hash: the Outbound, the part sent as Twilio's
+//	                     MessageSid and its number n, for status callbacks
+//	                     (state, resent) and lookups                       1 day
 //	sms:loop:{to}:{hash} zset: messages with this text to this number      10 min
 //	sms:rate:{from}      the number's send schedule (see bot.RateLimiter)
 //
@@ -68,6 +72,10 @@ type progress struct {
 	looping   bool      // the loop guard refuses it
 	partsSent int       // parts Twilio already took
 	notBefore time.Time // a re-send waits until then
+	// pending is when part partsSent was handed to Twilio without its
+	// outcome being recorded (a timeout, a crash): zero when it was not.
+	pending        time.Time
+	lookupFailures int // failed lookups of that attempt
 }
 
 // begin passes a message through the loop guard and reads its progress, in
@@ -90,7 +98,7 @@ func (s *records) begin(ctx context.Context, m bot.Outbound, now time.Time) (pro
 func (s *records) tryBegin(ctx context.Context, m bot.Outbound, now time.Time) (progress, error) {
 	pipe := s.rdb.Pipeline()
 	loop := loopScript.EvalSha(ctx, pipe, []string{s.loopKey(m.To, m.Text)}, now.UnixMilli(), loopWindow.Milliseconds(), m.Key, loopMax)
-	st := pipe.HMGet(ctx, s.outKey(m.Key), "parts", "nb")
+	st := pipe.HMGet(ctx, s.outKey(m.Key), "parts", "nb", "ap", "at", "lf")
 	if _, err := pipe.Exec(ctx); err != nil {
 		if redis.HasErrorPrefix(loop.Err(), "NOSCRIPT") {
 			return progress{}, loop.Err()
@@ -109,7 +117,98 @@ func (s *records) tryBegin(ctx context.Context, m bot.Outbound, now time.Time) (
 			p.notBefore = time.UnixMilli(ms)
 		}
 	}
+	// An attempt of an earlier part is settled by that part's "sent".
+	if ap, ok := vals[2].(string); ok && ap == strconv.Itoa(p.partsSent) {
+		if s, ok := vals[3].(string); ok {
+			if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+				p.pending = time.UnixMilli(ms)
+			}
+		}
+		if s, ok := vals[4].(string); ok {
+			p.lookupFailures, _ = strconv.Atoi(s)
+		}
+	}
 	return p, nil
+}
+
+// attempt records that part n of m is about to be handed to Twilio, in one
+// round trip: until sent records the outcome, a retry must first ask
+// Twilio whether it has the part.
+func (s *records) attempt(ctx context.Context, m bot.Outbound, n int, at time.Time) error {
+	pipe := s.rdb.Pipeline()
+	out := s.outKey(m.Key)
+	pipe.HSet(ctx, out, "ap", n, "at", at.UnixMilli(), "lf", 0)
+	pipe.Expire(ctx, out, recordTTL)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("record send attempt: %w", err)
+	}
+	return nil
+}
+
+// unattemptScript forgets an attempt Twilio is known not to have taken,
+// unless a later attempt replaced it.
+//
+// KEYS: out hash. ARGV: part, attempt ms.
+var unattemptScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'ap') == ARGV[1] and redis.call('HGET', KEYS[1], 'at') == ARGV[2] then
+  redis.call('HDEL', KEYS[1], 'ap', 'at', 'lf')
+end
+return 1
+`)
+
+// unattempt forgets the attempt of part n at at, known not to have been
+// taken by Twilio (it refused it, or the lookup did not find it), so a
+// retry need not look it up.
+func (s *records) unattempt(ctx context.Context, m bot.Outbound, n int, at time.Time) error {
+	return unattemptScript.Run(ctx, s.rdb, []string{s.outKey(m.Key)}, strconv.Itoa(n), strconv.FormatInt(at.UnixMilli(), 10)).Err()
+}
+
+// lookupFailed counts a failed lookup of the pending attempt and returns
+// how many failed so far.
+func (s *records) lookupFailed(ctx context.Context, m bot.Outbound) (int, error) {
+	n, err := s.rdb.HIncrBy(ctx, s.outKey(m.Key), "lf", 1).Result()
+	return int(n), err
+}
+
+// owners reads which message and part each sid was recorded for (within
+// recordTTL), in one round trip: a lookup must not take another message's
+// part with the same text for its own.
+func (s *records) owners(ctx context.Context, sids []string) (map[string]partRef, error) {
+	if len(sids) == 0 {
+		return nil, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.SliceCmd, len(sids))
+	for i, sid := range sids {
+		cmds[i] = pipe.HMGet(ctx, s.msgKey(sid), "ob", "n")
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("read sent message records: %w", err)
+	}
+	out := make(map[string]partRef, len(sids))
+	for i, sid := range sids {
+		vals := cmds[i].Val()
+		raw, ok := vals[0].(string)
+		if !ok {
+			continue // not ours, or forgotten
+		}
+		var ob struct{ Key string }
+		if err := json.Unmarshal([]byte(raw), &ob); err != nil {
+			continue
+		}
+		ref := partRef{key: ob.Key, n: -1} // recorded before part numbers were
+		if v, ok := vals[1].(string); ok {
+			ref.n, _ = strconv.Atoi(v)
+		}
+		out[sid] = ref
+	}
+	return out, nil
+}
+
+// partRef names one part of one message.
+type partRef struct {
+	key string
+	n   int // -1: unknown
 }
 
 // sentRecord is what a MessageSid stands for.
@@ -130,7 +229,7 @@ func (s *records) sent(ctx context.Context, m bot.Outbound, n int, sid, part str
 	pipe.Expire(ctx, out, recordTTL)
 	if sid != "" {
 		msg := s.msgKey(sid)
-		pipe.HSet(ctx, msg, "ob", ob, "part", part)
+		pipe.HSet(ctx, msg, "ob", ob, "part", part, "n", n)
 		pipe.Expire(ctx, msg, recordTTL)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {

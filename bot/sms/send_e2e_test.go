@@ -27,6 +27,10 @@ func TestTooManyRequestsThenSuccessIsOneMessageAfterRetryAfter(t *testing.T) {
 	if n, a := len(h.fake.Messages()), h.fake.Attempts(); n != 1 || a != 2 {
 		t.Errorf("messages %d attempts %d, want 1 and 2", n, a)
 	}
+	// Twilio said no: the retry need not ask whether it took the message.
+	if l := len(h.fake.Lists()); l != 0 {
+		t.Errorf("%d lookups after a 429", l)
+	}
 	if r := testutil.ToFloat64(h.metrics.Outbound.WithLabelValues("sms", "retry")); r != 1 {
 		t.Errorf("retry metric %v", r)
 	}

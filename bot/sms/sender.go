@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
@@ -26,6 +27,7 @@ type Sender struct {
 	metrics          *metrics
 	log              *slog.Logger
 	now              func() time.Time
+	lookupSettle     time.Duration // see defaultLookupSettle
 }
 
 // Send sends m, in several messages when it is longer than MaxBody. It
@@ -34,7 +36,8 @@ type Sender struct {
 // (21610); queue.Defer when the sending number has to wait its turn; an
 // error wrapping queue.ErrPermanent when Twilio refused it for good; any
 // other error to be retried. A retry resumes after the parts
-// already sent.
+// already sent, and first asks Twilio about a part whose last attempt had
+// no answer (see settle).
 func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 	kind := kindOf(m)
 	if !s.country.allows(m.To) {
@@ -69,6 +72,16 @@ func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 		return queue.Defer(wait) // a re-send after a transient failure
 	}
 	for n := prog.partsSent; n < len(parts); n++ {
+		if n == prog.partsSent && !prog.pending.IsZero() {
+			taken, err := s.settle(ctx, m, n, len(parts), parts[n], prog.pending, prog.lookupFailures)
+			if err != nil {
+				return err
+			}
+			if taken {
+				s.metrics.segments.WithLabelValues(kind).Add(float64(dialog.Segments(parts[n])))
+				continue
+			}
+		}
 		wait, err := s.limiter.Take(ctx, from, m.Bulk, fmt.Sprintf("%s#%d", m.Key, n))
 		if err != nil {
 			return err
@@ -85,8 +98,14 @@ func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 	return nil
 }
 
-// sendPart sends part n (of total) of m and records it.
+// sendPart sends part n (of total) of m and records it: the attempt
+// before the call, so that a retry after a timeout or a crash looks the
+// part up before sending it again, and its sid after.
 func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, part string) error {
+	at := s.now()
+	if err := s.records.attempt(ctx, m, n, at); err != nil {
+		return err // nothing sent
+	}
 	p := &openapi.CreateMessageParams{}
 	p.SetTo(m.To)
 	if s.messagingService != "" {
@@ -108,21 +127,29 @@ func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, par
 		err = nil
 	}
 	if err != nil {
-		return s.failed(ctx, m, err, ans)
+		return s.failed(ctx, m, n, at, err, ans)
 	}
 	if rerr := s.records.sent(ctx, m, n, sid, part); rerr != nil {
-		// Twilio has it; a retry would send this part again. Still better
-		// than losing the rest of the message: retry.
+		// Twilio has it; the retry finds it there through the attempt.
 		return fmt.Errorf("sms %s part %d/%d sent as %s but not recorded: %w", bot.MaskPhones(m.Key), n+1, total, sid, rerr)
 	}
 	s.log.Debug("SMS sent", "sid", sid, "to", bot.MaskPhones(m.To), "part", n+1, "of", total, "kind", kindOf(m))
 	return nil
 }
 
-// failed turns a failed call into the send queue's outcome.
-func (s *Sender) failed(ctx context.Context, m bot.Outbound, err error, ans twilio.Answer) error {
+// failed turns a failed call for part n, attempted at `at`, into the send
+// queue's outcome.
+func (s *Sender) failed(ctx context.Context, m bot.Outbound, n int, at time.Time, err error, ans twilio.Answer) error {
 	reason := bot.MaskPhones(err.Error())
 	what, code := classify(err, ans)
+	if what == failRetry && (ans.Status == http.StatusTooManyRequests || code == codeTooMany) {
+		// Twilio said no: the retry need not look the part up. No answer
+		// or a 5xx (a gateway's, perhaps after Twilio took it) proves
+		// nothing, and keeps the attempt.
+		if uerr := s.records.unattempt(ctx, m, n, at); uerr != nil {
+			s.log.Warn("refused SMS attempt not cleared; the retry looks it up first", "key", bot.MaskPhones(m.Key), "err", uerr)
+		}
+	}
 	switch what {
 	case failUnsubscribed:
 		// The send queue records the opt-out.

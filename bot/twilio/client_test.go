@@ -3,12 +3,14 @@ package twilio_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/minsheng/minsheng/bot/sms/smstest"
 	"github.com/minsheng/minsheng/bot/twilio"
@@ -108,5 +110,90 @@ func TestNewClientRefusesARelativeBase(t *testing.T) {
 		if _, err := twilio.NewClient(sid, token, base); err == nil || !strings.Contains(err.Error(), "sms.twilio.api_base_url") {
 			t.Errorf("%q: %v", base, err)
 		}
+	}
+}
+
+// A message Twilio took while the client had given up: the call fails
+// with no answer, and Twilio has it all the same.
+func TestClientTimeoutLeavesTheMessageAtTwilio(t *testing.T) {
+	fake := smstest.NewFake(t, sid, token)
+	fake.FailNext(smstest.NoAnswer)
+	c, err := twilio.NewClient(sid, token, fake.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetTimeout(100 * time.Millisecond)
+	start := time.Now()
+	_, ans, err := c.CreateMessage(context.Background(), message("+8613912345678", "x"))
+	if err == nil || ans.Status != 0 || time.Since(start) > 5*time.Second {
+		t.Errorf("err %v answer %+v after %v", err, ans, time.Since(start))
+	}
+	if len(fake.Messages()) != 1 {
+		t.Errorf("at the fake: %+v", fake.Messages())
+	}
+}
+
+// The list reads every page through next_page_uri, each page at the base
+// URL, most recent first, filtered by To, From and the day sent.
+func TestListMessagesFollowsThePages(t *testing.T) {
+	fake := smstest.NewFake(t, sid, token)
+	c, err := twilio.NewClient(sid, token, fake.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		if _, _, err := c.CreateMessage(ctx, message("+8613912345678", fmt.Sprint("m", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := c.CreateMessage(ctx, message("+8613900000000", "other")); err != nil {
+		t.Fatal(err)
+	}
+	p := &openapi.ListMessageParams{}
+	p.SetTo("+8613912345678")
+	p.SetFrom("+8613800000001")
+	y, m, d := time.Now().UTC().Date()
+	p.SetDateSentAfter(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+	p.SetPageSize(2)
+	p.SetLimit(100)
+	msgs, ans, err := c.ListMessages(ctx, p)
+	if err != nil || ans.Status != http.StatusOK {
+		t.Fatalf("%v %+v", err, ans)
+	}
+	var bodies []string
+	for _, msg := range msgs {
+		bodies = append(bodies, *msg.Body)
+	}
+	if got := strings.Join(bodies, " "); got != "m4 m3 m2 m1 m0" {
+		t.Errorf("listed %q", got)
+	}
+	if n := len(fake.Lists()); n != 3 {
+		t.Errorf("%d page requests, want 3", n)
+	}
+
+	// Messages sent before the day asked for are not listed.
+	p = &openapi.ListMessageParams{}
+	p.SetTo("+8613912345678")
+	p.SetDateSentAfter(time.Now().Add(48 * time.Hour))
+	if msgs, _, err := c.ListMessages(ctx, p); err != nil || len(msgs) != 0 {
+		t.Errorf("tomorrow's list: %v %d", err, len(msgs))
+	}
+}
+
+// A failed list call's error does not show the numbers it filtered by.
+func TestListMessagesErrorHidesTheQuery(t *testing.T) {
+	fake := smstest.NewFake(t, sid, token)
+	fake.FailNextList(smstest.NoAnswer)
+	c, err := twilio.NewClient(sid, token, fake.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetTimeout(100 * time.Millisecond)
+	p := &openapi.ListMessageParams{}
+	p.SetTo("+8613912345678")
+	_, _, err = c.ListMessages(context.Background(), p)
+	if err == nil || strings.Contains(err.Error(), "13912345678") || !strings.Contains(err.Error(), "Messages.json") {
+		t.Errorf("error %v", err)
 	}
 }
