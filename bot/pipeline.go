@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,11 +41,14 @@ type Pipeline struct {
 
 // PipelineOptions tune the pipeline; zero values take the defaults.
 type PipelineOptions struct {
-	LockTTL  time.Duration    // how long a worker may hold a conversation (default 30s)
-	SeenTTL  time.Duration    // how long provider ids are remembered (default 7 days)
-	StateTTL time.Duration    // how long an idle conversation is kept (default 180 days)
-	Flood    config.Flood     // per-sender message limit
-	Now      func() time.Time // default time.Now (tests use a fake clock)
+	LockTTL  time.Duration // how long a worker may hold a conversation (default 30s)
+	SeenTTL  time.Duration // how long provider ids are remembered (default 7 days)
+	StateTTL time.Duration // how long an idle conversation is kept (default 180 days)
+	Flood    config.Flood  // per-sender message limit
+	// Concurrency is how many due conversations the scheduler ticks at
+	// once (default 1; serve: workers.scheduler).
+	Concurrency int
+	Now         func() time.Time // default time.Now (tests use a fake clock)
 	// Away works out whether the official of a number can answer now,
 	// from their busy period as the ingest script read it (nil: always
 	// available).
@@ -62,6 +66,9 @@ func NewPipeline(store *Store, machine *dialog.Machine, cfg *config.Config, metr
 	}
 	if opt.StateTTL <= 0 {
 		opt.StateTTL = 180 * 24 * time.Hour
+	}
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = 1
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -469,9 +476,15 @@ func (p *Pipeline) RunDue(ctx context.Context) int {
 }
 
 // runDue is RunDue, and when the earliest timer left falls due (unix ms).
+// Due conversations are ticked Concurrency at a time: each is a different
+// conversation, and a tick holds its conversation's lock.
 func (p *Pipeline) runDue(ctx context.Context) (int, int64) {
-	n := 0
-	var earliest int64
+	var (
+		n        atomic.Int64
+		earliest int64
+		wg       sync.WaitGroup
+	)
+	slots := make(chan struct{}, p.opt.Concurrency)
 	for s := 0; s < queue.Shards && ctx.Err() == nil; s++ {
 		due, next, err := p.store.dueConversations(ctx, s, p.opt.Now(), 2*p.opt.LockTTL, 100)
 		if err != nil {
@@ -482,13 +495,19 @@ func (p *Pipeline) runDue(ctx context.Context) (int, int64) {
 			earliest = next
 		}
 		for _, conv := range due {
-			if _, err := p.Tick(ctx, conv); err != nil {
-				p.log.Warn("scheduled tick failed", "conv", conv, "err", err)
-			}
-			n++
+			slots <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-slots; wg.Done() }()
+				if _, err := p.Tick(ctx, conv); err != nil {
+					p.log.Warn("scheduled tick failed", "conv", conv, "err", err)
+				}
+				n.Add(1)
+			}()
 		}
 	}
-	return n, earliest
+	wg.Wait()
+	return int(n.Load()), earliest
 }
 
 // SeedIDs tells the pipeline of petition ids issued before, e.g. by an

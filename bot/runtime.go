@@ -115,6 +115,7 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	rt.Metrics = NewMetrics()
 	popt := opt.Pipeline
 	popt.Flood, popt.Now = cfg.Flood, opt.Now
+	popt.Concurrency = or(popt.Concurrency, cfg.Workers.Scheduler)
 	if rt.office = newOffice(rt, set.Calendar); rt.office != nil {
 		popt.Away = awayOf(rt.office)
 	}
@@ -131,9 +132,12 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	}
 	qopt := opt.Queue
 	qopt.Logger, qopt.Now = log, opt.Now
-	rt.SendQueue = NewSendQueue(rt.Store.Redis, rt.Store.Prefix, rt.Metrics, log, qopt)
+	sopt := qopt
+	sopt.Concurrency = or(qopt.Concurrency, cfg.Workers.Send)
+	rt.SendQueue = NewSendQueue(rt.Store.Redis, rt.Store.Prefix, rt.Metrics, log, sopt)
 	rt.SendQueue.OnOptOut(rt.Pipeline.OptOut)
 	oopt := qopt
+	oopt.Concurrency = or(qopt.Concurrency, cfg.Workers.Outbox)
 	if oopt.MaxAttempts == 0 {
 		oopt.MaxAttempts = cfg.Backend.MaxAttempts
 	}
@@ -152,13 +156,23 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	rt.Server = NewServer(rt.Store, rt.Metrics, log)
 	rt.Server.Handle("POST /api/v1/cases/{case_id}/events", NewEvents(cfg.Backend.Webhook.Secret, rt.Outbox, rt.Pipeline, log))
 	if rt.office != nil {
-		rt.calls = rt.office.Worker(qopt)
+		copt := qopt
+		copt.Concurrency = or(qopt.Concurrency, cfg.Workers.Callbacks)
+		rt.calls = rt.office.Worker(copt)
 		rt.Metrics.WatchQueue(rt.calls)
 		for pattern, h := range officials.NewAPI(rt.office, cfg.HTTP.AdminToken).Routes() {
 			rt.Server.Handle(pattern, h)
 		}
 	}
 	return rt, nil
+}
+
+// or is a if set, else b.
+func or(a, b int) int {
+	if a > 0 {
+		return a
+	}
+	return b
 }
 
 // delivered is what follows the backend taking a petition: the

@@ -29,6 +29,7 @@ type Config struct {
 	Intake     Intake     `mapstructure:"intake" yaml:"intake"`
 	Backend    Backend    `mapstructure:"backend" yaml:"backend"`
 	Survey     Survey     `mapstructure:"survey" yaml:"survey"`
+	Workers    Workers    `mapstructure:"workers" yaml:"workers"`
 }
 
 // Log selects log verbosity and format.
@@ -223,6 +224,16 @@ type Survey struct {
 	Words       map[string]string `mapstructure:"words" yaml:"words"`
 }
 
+// Workers is how much work after intake each process does at once. Entries
+// with the same key (a citizen's replies, a petition's records) stay in
+// order whatever the numbers; replicas multiply them.
+type Workers struct {
+	Send      int `mapstructure:"send" yaml:"send"`           // replies and bulk messages being sent
+	Outbox    int `mapstructure:"outbox" yaml:"outbox"`       // deliveries to the backend in flight
+	Scheduler int `mapstructure:"scheduler" yaml:"scheduler"` // conversations ticked at once
+	Callbacks int `mapstructure:"callbacks" yaml:"callbacks"` // call-back items written
+}
+
 // Default is the embedded configuration: it runs with no file, no Redis and
 // no accounts.
 func Default() Config {
@@ -263,6 +274,7 @@ func Default() Config {
 			ExpireAfter: 72 * time.Hour,
 			Words:       map[string]string{"基本满意": "understood"},
 		},
+		Workers: Workers{Send: 32, Outbox: 64, Scheduler: 16, Callbacks: 4},
 	}
 }
 

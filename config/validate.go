@@ -59,6 +59,7 @@ func (c *Config) Validate() Problems {
 	}
 	c.validateIntake(&p)
 	c.validateBackend(&p)
+	c.validateWorkers(&p)
 	p.positive("survey.remind_after", c.Survey.RemindAfter)
 	p.positive("survey.expire_after", c.Survey.ExpireAfter)
 	if c.Survey.ExpireAfter > 0 && c.Survey.RemindAfter >= c.Survey.ExpireAfter {
@@ -204,6 +205,17 @@ func (c *Config) validateIntake(p *problemList) {
 	} {
 		if n < 0 {
 			p.add(k, "must not be negative")
+		}
+	}
+}
+
+func (c *Config) validateWorkers(p *problemList) {
+	w := c.Workers
+	for k, n := range map[string]int{
+		"workers.send": w.Send, "workers.outbox": w.Outbox, "workers.scheduler": w.Scheduler, "workers.callbacks": w.Callbacks,
+	} {
+		if n < 1 || n > 1024 {
+			p.add(k, "must be between 1 and 1024")
 		}
 	}
 }

@@ -300,3 +300,81 @@ func appendLine(path, line string) error {
 	_, err = f.WriteString(line + "\n")
 	return err
 }
+
+// With Concurrency n, n entries of different keys are in the handler at
+// once, while the entries of one key still come one at a time, in order.
+func TestConcurrencyParallelKeysSerialKey(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	const lanes = 8
+	var (
+		mu       sync.Mutex
+		inFlight = map[string]int{}
+		most     int
+		now      int
+		last     = map[string]int{}
+		problems []string
+		handled  int
+	)
+	release := make(chan struct{})
+	q := queue.New(rdb, prefix, "work", func(ctx context.Context, e queue.Entry) error {
+		var b struct{ I int }
+		if err := e.Decode(&b); err != nil {
+			return err
+		}
+		mu.Lock()
+		inFlight[e.Key]++
+		now++
+		most = max(most, now)
+		if inFlight[e.Key] > 1 {
+			problems = append(problems, "two entries of "+e.Key+" at once")
+		}
+		if prev, ok := last[e.Key]; ok && b.I <= prev {
+			problems = append(problems, fmt.Sprintf("%s: %d after %d", e.Key, b.I, prev))
+		}
+		last[e.Key] = b.I
+		mu.Unlock()
+		if strings.HasPrefix(e.Key, "slow") {
+			<-release // held until every lane is busy
+		}
+		mu.Lock()
+		inFlight[e.Key]--
+		now--
+		handled++
+		mu.Unlock()
+		return nil
+	}, fast(queue.Options{Concurrency: lanes}))
+	ctx := context.Background()
+	// Four held keys: with 8 lanes (the key's hash picks one) at least two
+	// of these fixed names share none.
+	slow := []string{"slow0", "slow1", "slow2", "slow3"}
+	for i := 0; i < 200; i++ {
+		key := "seq"
+		if i%2 == 1 {
+			key = fmt.Sprintf("k%d", i%7)
+		}
+		if err := q.Enqueue(ctx, key, map[string]int{"i": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, k := range slow {
+		if err := q.Enqueue(ctx, k, map[string]int{"i": 1000 + i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, q)
+	testwait.For(t, "several slow entries held at once", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return now >= 2
+	})
+	close(release)
+	testwait.For(t, "all handled", func() bool { mu.Lock(); defer mu.Unlock(); return handled == 200+len(slow) })
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if most < 2 {
+		t.Errorf("at most %d entries in hand at once, want parallel handling", most)
+	}
+}

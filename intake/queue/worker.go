@@ -28,6 +28,10 @@ type Options struct {
 	ClaimIdle   time.Duration                   // take over entries idle this long (default 60s); looked for as often
 	Block       time.Duration                   // how long one read waits (default 5s: a stop waits as long)
 	Batch       int                             // entries per read (default 16)
+	// Concurrency is how many entries are handled at once (default 1).
+	// Entries with the same key are handled one after another, in stream
+	// order; entries with different keys in parallel.
+	Concurrency int
 	// Poll is the longest the queue goes without looking at its retries
 	// (default 30s). Retries this process scheduled are moved when due,
 	// whatever Poll says; the sweep catches those of a replica that died.
@@ -88,6 +92,9 @@ func New(rdb redis.UniversalClient, prefix, name string, handler Handler, opt Op
 	}
 	if opt.Poll <= 0 {
 		opt.Poll = 30 * time.Second
+	}
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = 1
 	}
 	if opt.HandleTimeout <= 0 {
 		opt.HandleTimeout = 30 * time.Second
@@ -169,9 +176,10 @@ func (q *Queue) ensureGroups(ctx context.Context, recreate bool) error {
 	return nil
 }
 
-// Run handles entries until ctx is done. Entries being handled when ctx ends
-// are finished (with a context that lives HandleTimeout longer) and
-// acknowledged, so a graceful stop loses and repeats nothing.
+// Run handles entries until ctx is done. Entries being handled or waiting
+// in a lane when ctx ends are finished (with a context that lives
+// HandleTimeout longer) and acknowledged, so a graceful stop loses and
+// repeats nothing.
 func (q *Queue) Run(ctx context.Context) error {
 	if q.handler == nil {
 		return errors.New("queue " + q.name + ": no handler")
@@ -179,14 +187,15 @@ func (q *Queue) Run(ctx context.Context) error {
 	if err := q.ensureGroups(ctx, false); err != nil {
 		return err
 	}
+	ls := newLanes(q, q.opt.Concurrency)
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); q.maintain(ctx) }()
+	go func() { defer wg.Done(); q.maintain(ctx, ls) }()
 	if _, cluster := q.rdb.(*redis.ClusterClient); cluster {
 		// Streams of several shards cannot be read in one command in a cluster.
 		for s := 0; s < Shards; s++ {
 			wg.Add(1)
-			go func() { defer wg.Done(); q.readLoop(ctx, []int{s}) }()
+			go func() { defer wg.Done(); q.readLoop(ctx, ls, []int{s}) }()
 		}
 	} else {
 		all := make([]int, Shards)
@@ -194,13 +203,87 @@ func (q *Queue) Run(ctx context.Context) error {
 			all[i] = i
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); q.readLoop(ctx, all) }()
+		go func() { defer wg.Done(); q.readLoop(ctx, ls, all) }()
 	}
 	wg.Wait()
+	ls.close()
 	return nil
 }
 
-func (q *Queue) readLoop(ctx context.Context, shards []int) {
+// job is one stream entry on its way to a lane, decoded.
+type job struct {
+	shard int
+	id    string
+	env   Envelope
+	bad   error // the entry could not be decoded: it goes to the dead letters
+	extra int   // deliveries not counted in the envelope (a takeover)
+}
+
+// newJob decodes a stream entry.
+func newJob(shard int, m redis.XMessage, extra int) job {
+	raw, _ := m.Values["e"].(string)
+	j := job{shard: shard, id: m.ID, extra: extra}
+	if err := json.Unmarshal([]byte(raw), &j.env); err != nil {
+		j.bad = err
+		j.env = Envelope{Key: "unreadable:" + m.ID, Body: json.RawMessage(strconv.Quote(raw))}
+	}
+	return j
+}
+
+// lanes hand entries to Concurrency goroutines; an entry's key picks its
+// lane, so a citizen's replies or a petition's records keep their order
+// while other keys go on in parallel. A full lane makes the reader wait:
+// the backlog stays in Redis, not in memory.
+type lanes struct {
+	q  *Queue
+	ch []chan job
+	wg sync.WaitGroup
+}
+
+func newLanes(q *Queue, n int) *lanes {
+	ls := &lanes{q: q, ch: make([]chan job, n)}
+	for i := range ls.ch {
+		ls.ch[i] = make(chan job, 2)
+		ls.wg.Add(1)
+		go func(c chan job) {
+			defer ls.wg.Done()
+			for j := range c {
+				q.handle(j)
+			}
+		}(ls.ch[i])
+	}
+	return ls
+}
+
+// put queues an entry on its key's lane.
+func (ls *lanes) put(shard int, m redis.XMessage, extra int) {
+	j := newJob(shard, m, extra)
+	i := 0
+	if len(ls.ch) > 1 {
+		i = int(laneHash(j.env.Key) % uint32(len(ls.ch)))
+	}
+	ls.ch[i] <- j
+}
+
+// close lets the lanes finish what they hold and waits for them.
+func (ls *lanes) close() {
+	for _, c := range ls.ch {
+		close(c)
+	}
+	ls.wg.Wait()
+}
+
+// laneHash is FNV-1a.
+func laneHash(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+func (q *Queue) readLoop(ctx context.Context, ls *lanes, shards []int) {
 	streams := make([]string, 0, 2*len(shards))
 	for _, s := range shards {
 		streams = append(streams, q.StreamKey(s))
@@ -224,10 +307,12 @@ func (q *Queue) readLoop(ctx context.Context, shards []int) {
 			sleep(ctx, time.Second)
 			continue
 		}
+		// Everything read is handed on, even during a stop: it is ours
+		// (pending under this consumer) until acknowledged.
 		for _, st := range res {
 			shard := q.shardOfStream(st.Stream)
 			for _, m := range st.Messages {
-				q.handle(ctx, shard, m, 0)
+				ls.put(shard, m, 0)
 			}
 		}
 	}
@@ -245,22 +330,20 @@ func (q *Queue) shardOfStream(key string) int {
 
 // handle runs the handler for one message and records the outcome.
 // extra counts deliveries that were not recorded in the envelope (a takeover).
-func (q *Queue) handle(ctx context.Context, shard int, m redis.XMessage, extra int) {
-	raw, _ := m.Values["e"].(string)
-	var env Envelope
-	if err := json.Unmarshal([]byte(raw), &env); err != nil {
-		q.opt.Logger.Error("queue entry unreadable: dead letter", "queue", q.name, "id", m.ID, "err", err)
-		env = Envelope{Key: "unreadable:" + m.ID, Body: json.RawMessage(strconv.Quote(raw))}
-		q.finish(shard, m.ID, env, Entry{ID: m.ID, Shard: shard, Key: env.Key}, fmt.Errorf("%w: unreadable entry: %v", ErrPermanent, err))
+func (q *Queue) handle(j job) {
+	if j.bad != nil {
+		q.opt.Logger.Error("queue entry unreadable: dead letter", "queue", q.name, "id", j.id, "err", j.bad)
+		q.finish(j.shard, j.id, j.env, Entry{ID: j.id, Shard: j.shard, Key: j.env.Key}, fmt.Errorf("%w: unreadable entry: %v", ErrPermanent, j.bad))
 		return
 	}
-	e := Entry{ID: m.ID, Shard: shard, Key: env.Key, Body: env.Body, Attempt: env.Attempt + 1 + extra, At: time.UnixMilli(env.At)}
+	env := j.env
+	e := Entry{ID: j.id, Shard: j.shard, Key: env.Key, Body: env.Body, Attempt: env.Attempt + 1 + j.extra, At: time.UnixMilli(env.At)}
 	// The handler outlives a shutdown by HandleTimeout: finishing the work
 	// beats doing it twice.
-	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), q.opt.HandleTimeout)
+	hctx, cancel := context.WithTimeout(context.Background(), q.opt.HandleTimeout)
 	err := q.safeHandle(hctx, e)
 	cancel()
-	q.finish(shard, m.ID, env, e, err)
+	q.finish(j.shard, j.id, env, e, err)
 }
 
 func (q *Queue) safeHandle(ctx context.Context, e Entry) (err error) {
@@ -358,7 +441,7 @@ func (q *Queue) finish(shard int, id string, env Envelope, e Entry, herr error) 
 // It sleeps until the earliest retry it knows of (its own, or one a sweep
 // found) or the next sweep (Poll), and looks for stale entries every
 // ClaimIdle: an idle queue does not poll Redis every second.
-func (q *Queue) maintain(ctx context.Context) {
+func (q *Queue) maintain(ctx context.Context, ls *lanes) {
 	lastClaim := time.Now()
 	next := time.Now() // sweep at start: retries left by an earlier run
 	for {
@@ -383,7 +466,7 @@ func (q *Queue) maintain(ctx context.Context) {
 		next = time.Now().Add(q.opt.Poll)
 		if time.Since(lastClaim) >= q.opt.ClaimIdle {
 			lastClaim = time.Now()
-			q.claimStale(ctx)
+			q.claimStale(ctx, ls)
 		}
 	}
 }
@@ -410,7 +493,7 @@ func (q *Queue) MoveDue(ctx context.Context) int64 {
 
 // claimStale takes over entries that another consumer read but did not
 // finish within ClaimIdle: that consumer is presumed dead.
-func (q *Queue) claimStale(ctx context.Context) {
+func (q *Queue) claimStale(ctx context.Context, ls *lanes) {
 	for s := 0; s < Shards && ctx.Err() == nil; s++ {
 		msgs, _, err := q.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
 			Stream: q.StreamKey(s), Group: q.group, Consumer: q.opt.Consumer,
@@ -428,7 +511,7 @@ func (q *Queue) claimStale(ctx context.Context) {
 				continue
 			}
 			q.opt.Logger.Warn("queue took over an entry from a stopped worker", "queue", q.name, "id", m.ID)
-			q.handle(ctx, s, m, 1)
+			ls.put(s, m, 1)
 		}
 	}
 }
