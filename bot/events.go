@@ -26,6 +26,7 @@ type Events struct {
 	secret   []byte
 	cases    CaseLookup
 	pipeline *Pipeline
+	spool    *Spooled // nil: no spool, a store failure is answered 503
 	log      *slog.Logger
 }
 
@@ -71,7 +72,7 @@ func (h *Events) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d, found, err := h.cases.Lookup(r.Context(), caseID)
 	if err != nil {
 		h.log.Error("case lookup failed", "case", caseID, "err", err)
-		Error(w, http.StatusServiceUnavailable, "case store unavailable, retry later")
+		h.spoolOr503(w, caseID, ev, "case store unavailable, retry later")
 		return
 	}
 	if !found {
@@ -81,7 +82,7 @@ func (h *Events) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res, err := h.pipeline.Status(r.Context(), d, ev)
 	if err != nil {
 		h.log.Error("status event not recorded", "case", caseID, "err", err)
-		Error(w, http.StatusServiceUnavailable, "could not record the event, retry later")
+		h.spoolOr503(w, caseID, ev, "could not record the event, retry later")
 		return
 	}
 	result := "recorded"
@@ -90,6 +91,23 @@ func (h *Events) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]string{"case_id": caseID, "petition_id": d.PetitionID, "result": result})
+}
+
+// spoolOr503 keeps an event the store could not take in the local spool
+// (202, result "spooled"), or answers 503 so the backend retries.
+func (h *Events) spoolOr503(w http.ResponseWriter, caseID string, ev intake.StatusEvent, reason string) {
+	if h.spool == nil {
+		Error(w, http.StatusServiceUnavailable, reason)
+		return
+	}
+	if err := h.spool.spoolEvent(caseID, ev); err != nil {
+		h.log.Error("status event not spooled", "case", caseID, "err", err)
+		Error(w, http.StatusServiceUnavailable, reason)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	_ = json.NewEncoder(w).Encode(map[string]string{"case_id": caseID, "result": "spooled"})
 }
 
 // parseEvent validates the event; the error is the one-line reason for 400.

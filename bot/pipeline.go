@@ -101,6 +101,7 @@ type Result struct {
 	Processed bool // this call ran the dialog; otherwise the worker holding the conversation did
 	Replies   int  // replies this call queued (all conversations' inputs it processed)
 	Petitions int  // petitions this call submitted
+	Spooled   bool // Redis could not take it: kept in the local spool, replayed later
 }
 
 // item is one entry of a conversation's inbox.
@@ -166,7 +167,7 @@ func (p *Pipeline) Handle(ctx context.Context, in Inbound) (Result, error) {
 	start := time.Now()
 	defer func() { p.metrics.HandleSeconds.WithLabelValues(in.Channel).Observe(time.Since(start).Seconds()) }()
 	if in.Conversation == "" || in.Channel == "" {
-		return Result{}, errors.New("inbound message without channel or conversation")
+		return Result{}, fmt.Errorf("%w: no channel or conversation", errBadInbound)
 	}
 	if in.At.IsZero() {
 		in.At = p.opt.Now()

@@ -19,6 +19,7 @@ import (
 	"github.com/minsheng/minsheng/intake/classify"
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/spool"
 	"github.com/minsheng/minsheng/intake/understand"
 	"github.com/minsheng/minsheng/intake/workday"
 )
@@ -41,6 +42,8 @@ type Runtime struct {
 	Server    *Server
 
 	journal  *outbox.Journal
+	spooled  *Spooled // nil: no redis.spool, or the embedded store
+	spool    *spool.Spool
 	poller   *CasePoller       // Open311 only: statuses are polled
 	office   *officials.Office // nil without officials
 	calls    *queue.Queue      // call-back items into the officials' lists
@@ -154,7 +157,22 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	}
 	rt.Outbox.OnDelivered = rt.delivered
 	rt.Server = NewServer(rt.Store, rt.Metrics, log)
-	rt.Server.Handle("POST /api/v1/cases/{case_id}/events", NewEvents(cfg.Backend.Webhook.Secret, rt.Outbox, rt.Pipeline, log))
+	events := NewEvents(cfg.Backend.Webhook.Secret, rt.Outbox, rt.Pipeline, log)
+	if cfg.Redis.Spool != "" && !rt.Store.Embedded() {
+		var dropped int64
+		if rt.spool, dropped, err = spool.OpenSlot(cfg.Redis.Spool, spool.Options{}); err != nil {
+			return nil, fmt.Errorf("redis.spool: %w", err)
+		}
+		if dropped > 0 {
+			log.Warn("local spool: a record torn by a crash while being written was cut off", "path", rt.spool.Path(), "bytes", dropped)
+		}
+		if n := rt.spool.Depth(); n > 0 {
+			log.Warn("local spool holds records from an earlier run: replaying them", "path", rt.spool.Path(), "records", n)
+		}
+		rt.spooled = NewSpooled(rt.Pipeline, rt.spool, rt.Store.Ping, rt.Metrics.Registry, log)
+		rt.spooled.events, events.spool, rt.Server.spool = events, rt.spooled, rt.spooled
+	}
+	rt.Server.Handle("POST /api/v1/cases/{case_id}/events", events)
 	if rt.office != nil {
 		copt := qopt
 		copt.Concurrency = or(qopt.Concurrency, cfg.Workers.Callbacks)
@@ -190,10 +208,19 @@ func (rt *Runtime) delivered(ctx context.Context, d outbox.Delivered) {
 	}
 }
 
+// Intake is where channels hand messages: the pipeline, behind the local
+// spool when there is one.
+func (rt *Runtime) Intake() Intake {
+	if rt.spooled != nil {
+		return rt.spooled
+	}
+	return rt.Pipeline
+}
+
 // Env is what the runtime lends a channel.
 func (rt *Runtime) Env() ChannelEnv {
 	env := ChannelEnv{
-		Intake: rt.Pipeline, Resend: rt.SendQueue, Redis: rt.Store.Redis, Prefix: rt.Store.Prefix,
+		Intake: rt.Intake(), Resend: rt.SendQueue, Redis: rt.Store.Redis, Prefix: rt.Store.Prefix,
 		Metrics: rt.Metrics.Registry, Log: rt.Log, Now: rt.now,
 	}
 	if rt.office != nil {
@@ -228,6 +255,9 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 				rt.Log.Error("worker stopped", "worker", name, "err", err)
 			}
 		}()
+	}
+	if rt.spooled != nil {
+		start("spool", rt.spooled.Run)
 	}
 	start("sendq", rt.SendQueue.Run)
 	start("outbox", rt.Outbox.Run)
@@ -292,6 +322,9 @@ func (rt *Runtime) Close() {
 	}
 	if rt.journal != nil {
 		_ = rt.journal.Close()
+	}
+	if rt.spool != nil {
+		_ = rt.spool.Close()
 	}
 	if rt.ownStore && rt.Store != nil {
 		_ = rt.Store.Close()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +41,14 @@ type SendQueue struct {
 	log     *slog.Logger
 }
 
+// conversationOfKey is the conversation of an Outbound key (conversation:seq).
+func conversationOfKey(key string) string {
+	if i := strings.LastIndexByte(key, ':'); i > 0 {
+		return key[:i]
+	}
+	return key
+}
+
 // NewSendQueue builds the queues' worker side. Register senders before Run.
 func NewSendQueue(rdb redis.UniversalClient, prefix string, metrics *Metrics, log *slog.Logger, opt queue.Options) *SendQueue {
 	sq := &SendQueue{rdb: rdb, prefix: prefix, senders: map[string]Sender{}, metrics: metrics, log: log}
@@ -48,6 +57,7 @@ func NewSendQueue(rdb redis.UniversalClient, prefix string, metrics *Metrics, lo
 	}
 	opt.Logger = log
 	opt.Done = sq.done
+	opt.Group = conversationOfKey // a citizen's messages one at a time, in order
 	sq.replies = queue.New(rdb, prefix, SendQueueName, sq.handle, opt)
 	sq.bulk = queue.New(rdb, prefix, BulkQueueName, sq.handle, opt)
 	metrics.WatchQueue(sq.replies)

@@ -23,6 +23,7 @@ type Server struct {
 	store   *Store
 	metrics *Metrics
 	log     *slog.Logger
+	spool   *Spooled // nil without redis.spool
 }
 
 // NewServer builds the server with /healthz, /readyz and /metrics.
@@ -45,16 +46,25 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 // Handler is the whole server, for tests and embedding.
 func (s *Server) Handler() http.Handler { return s.mux }
 
+// ready answers 200 when messages are taken: Redis answers, or the local
+// spool keeps them until it does (the body says which, and the spool's
+// depth). 503 only when neither.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.store.Ping(ctx); err != nil {
+	err := s.store.Ping(ctx)
+	switch {
+	case err != nil && s.spool == nil:
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = fmt.Fprintf(w, "redis not answering: %v\n", err)
-		return
+	case err != nil:
+		_, _ = fmt.Fprintf(w, "ready: redis not answering (%v); messages kept in the local spool: %d\n", err, s.spool.Depth())
+	case s.spool != nil && s.spool.Depth() > 0:
+		_, _ = fmt.Fprintf(w, "ready: replaying the local spool: %d\n", s.spool.Depth())
+	default:
+		_, _ = io.WriteString(w, "ready\n")
 	}
-	_, _ = io.WriteString(w, "ready\n")
 }
 
 // Serve listens on addr until ctx is done, then stops taking requests and

@@ -51,6 +51,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	w.cfg.Backend.Webhook.Secret = w.secret
 	dir := t.TempDir()
 	w.cfg.Backend.File.Path, w.cfg.Backend.Journal = dir+"/petitions.jsonl", dir+"/cases.jsonl"
+	w.cfg.Redis.Spool = dir + "/spool"
 	if o.configure != nil {
 		o.configure(&w.cfg)
 	}

@@ -54,6 +54,10 @@ type Redis struct {
 	Password   string   `mapstructure:"password" yaml:"password" secret:"true"`
 	DB         int      `mapstructure:"db" yaml:"db"`
 	Prefix     string   `mapstructure:"prefix" yaml:"prefix"` // of every key
+	// Spool is the local write-ahead file for messages and status events
+	// that arrive while Redis cannot take them ("" = off: they are
+	// answered 500/503 instead).
+	Spool string `mapstructure:"spool" yaml:"spool"`
 }
 
 // Embedded reports whether the in-process store is to be used.
@@ -72,6 +76,10 @@ type Twilio struct {
 	MessagingServiceSID string  `mapstructure:"messaging_service_sid" yaml:"messaging_service_sid"`
 	APIBaseURL          string  `mapstructure:"api_base_url" yaml:"api_base_url"`
 	RatePerSecond       float64 `mapstructure:"rate_per_second" yaml:"rate_per_second"`
+	// WebhookOverrides are the connection overrides added to the webhook
+	// URLs in Twilio as a fragment ("rc=3&rp=all"): signatures over the
+	// URL with them are accepted too.
+	WebhookOverrides string `mapstructure:"webhook_overrides" yaml:"webhook_overrides"`
 }
 
 // Enabled reports whether credentials are configured.
@@ -241,7 +249,7 @@ func Default() Config {
 		Timezone: "Asia/Shanghai",
 		Log:      Log{Level: "info", Format: "text"},
 		HTTP:     HTTP{Listen: ":8080"},
-		Redis:    Redis{Prefix: "ms:"},
+		Redis:    Redis{Prefix: "ms:", Spool: "./data/spool"},
 		SMS:      SMS{AllowedCountryCodes: []string{"+86"}, Twilio: Twilio{RatePerSecond: 1}},
 		Telegram: Telegram{Mode: "polling", ForwardWindow: time.Minute},
 		Callbacks: Callbacks{

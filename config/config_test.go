@@ -135,7 +135,7 @@ func TestValidationListsEveryProblem(t *testing.T) {
 	p := writeFile(t, `
 timezone: Mars/Base
 log: { level: loud }
-sms: { allowed_country_codes: ["86"], twilio: { account_sid: AC1 } }
+sms: { allowed_country_codes: ["86"], twilio: { account_sid: AC1, webhook_overrides: "retries=3" } }
 officials:
   - { number: "13800000001", schedule: { days: [8], from: "8am", to: "18:00" } }
 dialog: { idle_submit_after: 0s }
@@ -146,6 +146,7 @@ intake: { holidays: ["2026-13-01"] }
 backend: { kind: webhook }
 survey: { words: { 还行: fine } }
 dialogue: { coalesce_window: 5s }
+workers: { outbox: 0 }
 `)
 	_, err := Load(p)
 	var probs Problems
@@ -157,7 +158,7 @@ dialogue: { coalesce_window: 5s }
 		"officials[0].number:", "officials[0].schedule.days:", "officials[0].schedule.from:",
 		"dialog.idle_submit_after:", "quiet_hours:", "flood.max_messages:", "notify.statuses:",
 		"intake.holidays:", "backend.webhook.url:", "backend.webhook.secret:", "survey.words.还行:",
-		"dialogue",
+		"dialogue", "sms.twilio.webhook_overrides:", "workers.outbox:",
 	}
 	all := strings.Join(probs, "\n")
 	for _, w := range want {

@@ -133,6 +133,18 @@ func (c *Config) validateSMS(p *problemList) {
 	if t.RatePerSecond <= 0 {
 		p.add("sms.twilio.rate_per_second", "must be more than 0")
 	}
+	if o := strings.TrimPrefix(t.WebhookOverrides, "#"); o != "" {
+		q, err := url.ParseQuery(o)
+		known := map[string]bool{"ct": true, "rt": true, "tt": true, "rc": true, "rp": true, "e": true, "sni": true}
+		for k := range q {
+			if !known[k] {
+				err = fmt.Errorf("unknown override %q", k)
+			}
+		}
+		if err != nil {
+			p.add("sms.twilio.webhook_overrides", "must be Twilio connection overrides like rc=3&rp=all (ct, rt, tt, rc, rp, e, sni): "+err.Error())
+		}
+	}
 }
 
 func (c *Config) validateTelegram(p *problemList) {

@@ -88,7 +88,7 @@ func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
 	m := newMetrics(env.Metrics)
 	recs := &records{rdb: env.Redis, prefix: env.Prefix}
 	country := countryGuard{codes: opt.AllowedCountryCodes}
-	verify := twilio.NewVerifier(opt.PublicURL, tw.AuthToken)
+	verify := twilio.NewVerifier(opt.PublicURL, tw.AuthToken, tw.WebhookOverrides)
 	if len(country.codes) == 0 {
 		log.Warn("sms.allowed_country_codes is empty: no SMS will be sent")
 	}

@@ -107,6 +107,7 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	log := bot.NewLogger(o.logTo, "debug", "text")
 	dir := tb.TempDir()
 	cfg.Backend.File.Path, cfg.Backend.Journal = dir+"/petitions.jsonl", dir+"/cases.jsonl"
+	cfg.Redis.Spool = dir + "/spool"
 	answerEach := time.Duration(0)
 	rt, err := bot.NewRuntime(context.Background(), &cfg, log, bot.RuntimeOptions{
 		Store: bot.NewStore(rdb, prefix), Coalesce: &answerEach,

@@ -68,6 +68,7 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	dir := tb.TempDir()
 	h.path = filepath.Join(dir, "petitions.jsonl")
 	h.cfg.Backend.File.Path, h.cfg.Backend.Journal = h.path, filepath.Join(dir, "cases.jsonl")
+	h.cfg.Redis.Spool = filepath.Join(dir, "spool")
 	h.cfg.QuietHours.Start, h.cfg.QuietHours.End = "", ""
 	h.cfg.Officials = o.officials
 	answerEach := time.Duration(0)

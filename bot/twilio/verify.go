@@ -39,13 +39,22 @@ func CheckCredentials(accountSID, authToken string) error {
 // Verifier checks the X-Twilio-Signature of the webhooks Twilio calls.
 type Verifier struct {
 	publicURL string // http.public_url, without a trailing slash
+	fragment  string // "#rc=3&rp=all": connection overrides on the webhook URL, or ""
 	validator client.RequestValidator
 }
 
 // NewVerifier checks signatures made with authToken over publicURL (the
-// http.public_url Twilio is configured with) + the request URI.
-func NewVerifier(publicURL, authToken string) *Verifier {
-	return &Verifier{publicURL: strings.TrimSuffix(publicURL, "/"), validator: client.NewRequestValidator(authToken)}
+// http.public_url Twilio is configured with) + the request URI. overrides
+// are the connection overrides ("rc=3&rp=all") added to the webhook URLs
+// in Twilio as a fragment: the fragment never reaches us, and whether
+// Twilio signs the URL with it is not documented, so a signature over the
+// URL with the fragment is accepted as well as one without.
+func NewVerifier(publicURL, authToken, overrides string) *Verifier {
+	v := &Verifier{publicURL: strings.TrimSuffix(publicURL, "/"), validator: client.NewRequestValidator(authToken)}
+	if overrides = strings.TrimPrefix(overrides, "#"); overrides != "" {
+		v.fragment = "#" + overrides
+	}
+	return v
 }
 
 // VerifiedForm parses the form and checks its signature. It answers 413 or
@@ -71,7 +80,8 @@ func (v *Verifier) VerifiedForm(w http.ResponseWriter, r *http.Request) bool {
 	for k, vs := range r.PostForm {
 		params[k] = vs[0]
 	}
-	if !v.validator.Validate(v.publicURL+r.URL.RequestURI(), params, sig) {
+	u := v.publicURL + r.URL.RequestURI()
+	if !v.validator.Validate(u, params, sig) && (v.fragment == "" || !v.validator.Validate(u+v.fragment, params, sig)) {
 		bot.Error(w, http.StatusForbidden, "X-Twilio-Signature does not match (is http.public_url the URL Twilio calls?)")
 		return false
 	}

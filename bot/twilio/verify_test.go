@@ -19,7 +19,12 @@ const (
 // check runs a request through VerifiedForm and says what was answered.
 func check(t *testing.T, req *http.Request) (ok bool, status int, body string) {
 	t.Helper()
-	v := twilio.NewVerifier(public, token)
+	return checkWith(t, "", req)
+}
+
+func checkWith(t *testing.T, overrides string, req *http.Request) (ok bool, status int, body string) {
+	t.Helper()
+	v := twilio.NewVerifier(public, token, overrides)
 	w := httptest.NewRecorder()
 	ok = v.VerifiedForm(w, req)
 	return ok, w.Code, w.Body.String()
@@ -52,6 +57,29 @@ func TestVerifierChecksTheSignatureOverThePublicURL(t *testing.T) {
 	} {
 		if ok, status, body := check(t, req); ok || status != http.StatusForbidden || strings.Count(body, "\n") != 1 {
 			t.Errorf("%s: ok %v, %d %q", name, ok, status, body)
+		}
+	}
+}
+
+// Connection overrides ride on the webhook URL as a fragment, which never
+// reaches the server; a signature over the URL with the configured fragment
+// is accepted, as is one without; another fragment is not.
+func TestVerifierWithConnectionOverrides(t *testing.T) {
+	form := url.Values{"MessageSid": {"SM1"}, "From": {"+8613912345678"}, "To": {"+8613800000001"}}
+	u := "https://hotline.example.org/sms/twilio"
+	for _, tc := range []struct {
+		name, overrides, signedOver string
+		ok                          bool
+	}{
+		{"signed with the fragment", "rc=3&rp=all", u + "#rc=3&rp=all", true},
+		{"signed without it", "rc=3&rp=all", u, true},
+		{"configured with its #", "#rc=3&rp=all", u + "#rc=3&rp=all", true},
+		{"another fragment", "rc=3&rp=all", u + "#rc=5&rp=all", false},
+		{"fragment not configured", "", u + "#rc=3&rp=all", false},
+	} {
+		ok, status, _ := checkWith(t, tc.overrides, post(t, "/sms/twilio", form, smstest.Sign(token, tc.signedOver, form)))
+		if ok != tc.ok {
+			t.Errorf("%s: ok %v (%d), want %v", tc.name, ok, status, tc.ok)
 		}
 	}
 }

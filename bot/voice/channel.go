@@ -68,7 +68,7 @@ func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
 		who[o.Number] = o.Title + o.Name
 	}
 	return &Channel{h: &handler{
-		verify:    twilio.NewVerifier(opt.PublicURL, opt.Twilio.AuthToken),
+		verify:    twilio.NewVerifier(opt.PublicURL, opt.Twilio.AuthToken, opt.Twilio.WebhookOverrides),
 		intake:    env.Intake,
 		officials: env.Officials,
 		who:       who,

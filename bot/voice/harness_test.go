@@ -68,6 +68,7 @@ func newHarness(tb testing.TB, officials []config.Official) *harness {
 	cfg.Officials = officials
 	dir := tb.TempDir()
 	cfg.Backend.File.Path, cfg.Backend.Journal = dir+"/petitions.jsonl", dir+"/cases.jsonl"
+	cfg.Redis.Spool = dir + "/spool"
 	loc, err := time.LoadLocation(cfg.Timezone)
 	if err != nil {
 		tb.Fatal(err)

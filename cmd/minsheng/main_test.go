@@ -40,6 +40,7 @@ func isolate(t *testing.T) (petitions string) {
 	petitions = filepath.Join(dir, "petitions.jsonl")
 	t.Setenv("MINSHENG_BACKEND_FILE_PATH", petitions)
 	t.Setenv("MINSHENG_BACKEND_JOURNAL", filepath.Join(dir, "cases.jsonl"))
+	t.Setenv("MINSHENG_REDIS_SPOOL", filepath.Join(dir, "spool"))
 	return petitions
 }
 

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/minsheng/minsheng/intake"
@@ -150,6 +151,8 @@ func New(rdb redis.UniversalClient, prefix string, backend intake.Backend, qopt 
 			done(e, out, err)
 		}
 	}
+	// A petition, its supplements and its rating one at a time, in order.
+	opt2.Group = func(key string) string { id, _, _ := strings.Cut(key, "/"); return id }
 	o.q = queue.New(rdb, prefix, QueueName, o.handle, opt2)
 	return o
 }

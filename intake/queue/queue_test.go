@@ -344,9 +344,24 @@ func TestConcurrencyParallelKeysSerialKey(t *testing.T) {
 		return nil
 	}, fast(queue.Options{Concurrency: lanes}))
 	ctx := context.Background()
-	// Four held keys: with 8 lanes (the key's hash picks one) at least two
-	// of these fixed names share none.
-	slow := []string{"slow0", "slow1", "slow2", "slow3"}
+	run(t, q)
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) }) // before the queue stops
+	// First the held entries alone: eight keys over 8 lanes (a seeded hash
+	// of the key picks one); that all share one lane has a chance of 8^-7.
+	slow := []string{"slow0", "slow1", "slow2", "slow3", "slow4", "slow5", "slow6", "slow7"}
+	for i, k := range slow {
+		if err := q.Enqueue(ctx, k, map[string]int{"i": 1000 + i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testwait.For(t, "several held entries in hand at once", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return now >= 2
+	})
+	once.Do(func() { close(release) })
+	// Then a mix: one key's entries keep their order.
 	for i := 0; i < 200; i++ {
 		key := "seq"
 		if i%2 == 1 {
@@ -356,18 +371,6 @@ func TestConcurrencyParallelKeysSerialKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for i, k := range slow {
-		if err := q.Enqueue(ctx, k, map[string]int{"i": 1000 + i}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run(t, q)
-	testwait.For(t, "several slow entries held at once", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return now >= 2
-	})
-	close(release)
 	testwait.For(t, "all handled", func() bool { mu.Lock(); defer mu.Unlock(); return handled == 200+len(slow) })
 	mu.Lock()
 	defer mu.Unlock()
@@ -376,5 +379,65 @@ func TestConcurrencyParallelKeysSerialKey(t *testing.T) {
 	}
 	if most < 2 {
 		t.Errorf("at most %d entries in hand at once, want parallel handling", most)
+	}
+}
+
+// Options.Group: entries whose keys differ but share a group (a citizen's
+// replies "conv:1", "conv:2", …) go one at a time, in stream order.
+func TestGroupKeepsOrderAcrossKeys(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	var (
+		mu       sync.Mutex
+		inFlight = map[string]int{}
+		last     = map[string]int{}
+		problems []string
+		handled  int
+	)
+	group := func(key string) string { g, _, _ := strings.Cut(key, ":"); return g }
+	q := queue.New(rdb, prefix, "work", func(ctx context.Context, e queue.Entry) error {
+		var b struct{ I int }
+		if err := e.Decode(&b); err != nil {
+			return err
+		}
+		g := group(e.Key)
+		mu.Lock()
+		inFlight[g]++
+		if inFlight[g] > 1 {
+			problems = append(problems, "two entries of "+g+" at once")
+		}
+		if prev, ok := last[g]; ok && b.I <= prev {
+			problems = append(problems, fmt.Sprintf("%s: %d after %d", g, b.I, prev))
+		}
+		last[g] = b.I
+		mu.Unlock()
+		time.Sleep(time.Millisecond) // a send takes a while: gives a wrong lane the chance to overtake
+		mu.Lock()
+		inFlight[g]--
+		handled++
+		mu.Unlock()
+		return nil
+	}, fast(queue.Options{Concurrency: 8, Group: group}))
+	ctx := context.Background()
+	// One group's entries share a stream, as a conversation's replies do
+	// (the commit script adds them to the conversation's shard): keys are
+	// picked whose shard is the group's.
+	next := map[int]int{}
+	for i := 0; i < 120; i++ {
+		g := i % 3
+		for ; ; next[g]++ {
+			if queue.ShardOf(fmt.Sprintf("c%d:%d", g, next[g])) == queue.ShardOf(fmt.Sprintf("c%d:0", g)) {
+				break
+			}
+		}
+		key := fmt.Sprintf("c%d:%d", g, next[g])
+		next[g]++
+		if err := q.Enqueue(ctx, key, map[string]int{"i": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, q)
+	testwait.For(t, "all handled", func() bool { mu.Lock(); defer mu.Unlock(); return handled == 120 })
+	for _, p := range problems {
+		t.Error(p)
 	}
 }

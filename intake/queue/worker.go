@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"os"
 	"strconv"
@@ -29,9 +30,12 @@ type Options struct {
 	Block       time.Duration                   // how long one read waits (default 5s: a stop waits as long)
 	Batch       int                             // entries per read (default 16)
 	// Concurrency is how many entries are handled at once (default 1).
-	// Entries with the same key are handled one after another, in stream
-	// order; entries with different keys in parallel.
+	// Entries of one group are handled one after another, in stream
+	// order; entries of different groups in parallel.
 	Concurrency int
+	// Group names an entry's group from its key (default: the key): a
+	// citizen's replies, a petition and its supplements.
+	Group func(key string) string
 	// Poll is the longest the queue goes without looking at its retries
 	// (default 30s). Retries this process scheduled are moved when due,
 	// whatever Poll says; the sweep catches those of a replica that died.
@@ -95,6 +99,9 @@ func New(rdb redis.UniversalClient, prefix, name string, handler Handler, opt Op
 	}
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = 1
+	}
+	if opt.Group == nil {
+		opt.Group = func(key string) string { return key }
 	}
 	if opt.HandleTimeout <= 0 {
 		opt.HandleTimeout = 30 * time.Second
@@ -176,10 +183,10 @@ func (q *Queue) ensureGroups(ctx context.Context, recreate bool) error {
 	return nil
 }
 
-// Run handles entries until ctx is done. Entries being handled or waiting
-// in a lane when ctx ends are finished (with a context that lives
-// HandleTimeout longer) and acknowledged, so a graceful stop loses and
-// repeats nothing.
+// Run handles entries until ctx is done. Entries being handled when ctx
+// ends are finished (with a context that lives HandleTimeout longer) and
+// acknowledged, so a graceful stop loses and repeats nothing; entries read
+// but not begun stay pending and are taken over after ClaimIdle.
 func (q *Queue) Run(ctx context.Context) error {
 	if q.handler == nil {
 		return errors.New("queue " + q.name + ": no handler")
@@ -187,7 +194,7 @@ func (q *Queue) Run(ctx context.Context) error {
 	if err := q.ensureGroups(ctx, false); err != nil {
 		return err
 	}
-	ls := newLanes(q, q.opt.Concurrency)
+	ls := newLanes(ctx, q, q.opt.Concurrency)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); q.maintain(ctx, ls) }()
@@ -230,7 +237,7 @@ func newJob(shard int, m redis.XMessage, extra int) job {
 	return j
 }
 
-// lanes hand entries to Concurrency goroutines; an entry's key picks its
+// lanes hand entries to Concurrency goroutines; an entry's group picks its
 // lane, so a citizen's replies or a petition's records keep their order
 // while other keys go on in parallel. A full lane makes the reader wait:
 // the backlog stays in Redis, not in memory.
@@ -240,15 +247,20 @@ type lanes struct {
 	wg sync.WaitGroup
 }
 
-func newLanes(q *Queue, n int) *lanes {
+func newLanes(ctx context.Context, q *Queue, n int) *lanes {
 	ls := &lanes{q: q, ch: make([]chan job, n)}
 	for i := range ls.ch {
-		ls.ch[i] = make(chan job, 2)
+		ls.ch[i] = make(chan job, 16)
 		ls.wg.Add(1)
 		go func(c chan job) {
 			defer ls.wg.Done()
 			for j := range c {
-				q.handle(j)
+				// After a stop, entries not begun stay pending in Redis
+				// (taken over after ClaimIdle): a stop waits for the
+				// entries in hand only, not for a lane's backlog.
+				if ctx.Err() == nil {
+					q.handle(j)
+				}
 			}
 		}(ls.ch[i])
 	}
@@ -260,7 +272,7 @@ func (ls *lanes) put(shard int, m redis.XMessage, extra int) {
 	j := newJob(shard, m, extra)
 	i := 0
 	if len(ls.ch) > 1 {
-		i = int(laneHash(j.env.Key) % uint32(len(ls.ch)))
+		i = int(laneHash(ls.q.opt.Group(j.env.Key)) % uint32(len(ls.ch)))
 	}
 	ls.ch[i] <- j
 }
@@ -273,15 +285,11 @@ func (ls *lanes) close() {
 	ls.wg.Wait()
 }
 
-// laneHash is FNV-1a.
-func laneHash(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return h
-}
+// laneSeed keys the lane hash. Not FNV, which picks the shard: keys of one
+// shard would all share one lane.
+var laneSeed = maphash.MakeSeed()
+
+func laneHash(s string) uint32 { return uint32(maphash.String(laneSeed, s)) }
 
 func (q *Queue) readLoop(ctx context.Context, ls *lanes, shards []int) {
 	streams := make([]string, 0, 2*len(shards))
@@ -307,8 +315,8 @@ func (q *Queue) readLoop(ctx context.Context, ls *lanes, shards []int) {
 			sleep(ctx, time.Second)
 			continue
 		}
-		// Everything read is handed on, even during a stop: it is ours
-		// (pending under this consumer) until acknowledged.
+		// Everything read is handed on; during a stop the lanes leave
+		// what they have not begun pending.
 		for _, st := range res {
 			shard := q.shardOfStream(st.Stream)
 			for _, m := range st.Messages {
