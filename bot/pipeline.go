@@ -33,11 +33,19 @@ type Pipeline struct {
 	log       *slog.Logger
 	streams   streamKeys
 	reserved  *idMarks
-	// nextWake is the earliest timer this process set (unix ms, 0 = none);
-	// wake tells the scheduler it changed.
-	nextWake atomic.Int64
-	wake     chan struct{}
+	// shardWake is, per shard, the earliest timer this process knows of
+	// (one its commits set, or one a scan found; unix ms, 0 = none): the
+	// scheduler reads only the shards that have one due. wake tells the
+	// scheduler an earlier one was set.
+	shardWake [queue.Shards]atomic.Int64
+	wake      chan struct{}
 }
+
+// wakeGranularity batches timers: the scheduler wakes on multiples of it,
+// taking all that fell due meanwhile in one read per shard. Timers are
+// coalescing windows and reminders of seconds to days: a quarter second
+// late is nothing, and it saves a read per timer.
+const wakeGranularity = 250 * time.Millisecond
 
 // PipelineOptions tune the pipeline; zero values take the defaults.
 type PipelineOptions struct {
@@ -356,7 +364,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 			return res, err
 		}
 		if !wake.IsZero() {
-			p.noteWake(wake.UnixMilli()) // this process's scheduler wakes for it
+			p.noteWake(queue.ShardOf(conv), wake.UnixMilli()) // this process's scheduler wakes for it
 		}
 		res.Replies += len(sends) + len(bulk)
 		res.Petitions += submitted
@@ -415,13 +423,17 @@ func (p *Pipeline) official(number string) dialog.Official {
 // the timers other replicas set. Several replicas may run it: a due timer
 // is handed to one of them.
 func (p *Pipeline) RunScheduler(ctx context.Context, sweep time.Duration) {
-	next := time.Now()
+	nextSweep := time.Now()
 	for {
-		wait := time.Until(next)
-		if due := p.nextWake.Load(); due != 0 {
-			wait = min(wait, time.Until(time.UnixMilli(due)))
+		wake := nextSweep
+		if due := p.earliestWake(); due != 0 {
+			// Up to the next multiple of wakeGranularity.
+			g := wakeGranularity.Milliseconds()
+			if at := time.UnixMilli((due + g - 1) / g * g); at.Before(wake) {
+				wake = at
+			}
 		}
-		t := time.NewTimer(max(wait, 0))
+		t := time.NewTimer(max(time.Until(wake), 0))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -431,22 +443,34 @@ func (p *Pipeline) RunScheduler(ctx context.Context, sweep time.Duration) {
 			continue
 		case <-t.C:
 		}
-		p.nextWake.Store(0)
-		if _, earliest := p.runDue(ctx); earliest != 0 {
-			p.noteWake(earliest)
+		all := !time.Now().Before(nextSweep)
+		p.runDue(ctx, all)
+		if all {
+			nextSweep = time.Now().Add(sweep)
 		}
-		next = time.Now().Add(sweep)
 	}
 }
 
-// noteWake tells the scheduler a timer falls due at t (unix ms).
-func (p *Pipeline) noteWake(t int64) {
+// earliestWake is the earliest timer known over all shards (0 = none).
+func (p *Pipeline) earliestWake() int64 {
+	var e int64
+	for s := range p.shardWake {
+		if d := p.shardWake[s].Load(); d != 0 && (e == 0 || d < e) {
+			e = d
+		}
+	}
+	return e
+}
+
+// noteWake tells the scheduler a timer of shard falls due at t (unix ms).
+func (p *Pipeline) noteWake(shard int, t int64) {
+	w := &p.shardWake[shard]
 	for {
-		cur := p.nextWake.Load()
+		cur := w.Load()
 		if cur != 0 && cur <= t {
 			return
 		}
-		if p.nextWake.CompareAndSwap(cur, t) {
+		if w.CompareAndSwap(cur, t) {
 			break
 		}
 	}
@@ -472,28 +496,33 @@ func repeat(ctx context.Context, every time.Duration, f func()) {
 
 // RunDue ticks every conversation whose timer is due now.
 func (p *Pipeline) RunDue(ctx context.Context) int {
-	n, _ := p.runDue(ctx)
-	return n
+	return p.runDue(ctx, true)
 }
 
-// runDue is RunDue, and when the earliest timer left falls due (unix ms).
-// Due conversations are ticked Concurrency at a time: each is a different
-// conversation, and a tick holds its conversation's lock.
-func (p *Pipeline) runDue(ctx context.Context) (int, int64) {
+// runDue ticks the due conversations of every shard (all), or of the
+// shards with a timer known to be due. Due conversations are ticked
+// Concurrency at a time: each is a different conversation, and a tick
+// holds its conversation's lock.
+func (p *Pipeline) runDue(ctx context.Context, all bool) int {
 	var (
-		n        atomic.Int64
-		earliest int64
-		wg       sync.WaitGroup
+		n  atomic.Int64
+		wg sync.WaitGroup
 	)
+	now := p.opt.Now()
 	slots := make(chan struct{}, p.opt.Concurrency)
 	for s := 0; s < queue.Shards && ctx.Err() == nil; s++ {
-		due, next, err := p.store.dueConversations(ctx, s, p.opt.Now(), 2*p.opt.LockTTL, 100)
-		if err != nil {
-			p.log.Warn("scheduler could not read timers", "shard", s, "err", err)
+		if d := p.shardWake[s].Load(); !all && (d == 0 || d > now.UnixMilli()) {
 			continue
 		}
-		if next > 0 && (earliest == 0 || next < earliest) {
-			earliest = next
+		p.shardWake[s].Store(0) // a commit meanwhile notes its timer again
+		due, next, err := p.store.dueConversations(ctx, s, now, 2*p.opt.LockTTL, 100)
+		if err != nil {
+			p.log.Warn("scheduler could not read timers", "shard", s, "err", err)
+			p.noteWake(s, now.Add(time.Second).UnixMilli()) // try again soon
+			continue
+		}
+		if next > 0 {
+			p.noteWake(s, next)
 		}
 		for _, conv := range due {
 			slots <- struct{}{}
@@ -508,7 +537,7 @@ func (p *Pipeline) runDue(ctx context.Context) (int, int64) {
 		}
 	}
 	wg.Wait()
-	return int(n.Load()), earliest
+	return int(n.Load())
 }
 
 // SeedIDs tells the pipeline of petition ids issued before, e.g. by an
