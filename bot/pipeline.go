@@ -515,7 +515,12 @@ func (p *Pipeline) runDue(ctx context.Context, all bool) int {
 			continue
 		}
 		p.shardWake[s].Store(0) // a commit meanwhile notes its timer again
-		due, next, err := p.store.dueConversations(ctx, s, now, 2*p.opt.LockTTL, 100)
+		tick, err := json.Marshal(item{Kind: dialog.KindTick, At: now})
+		if err != nil {
+			p.log.Error("encode tick", "err", err)
+			continue
+		}
+		due, next, err := p.store.dueConversations(ctx, s, now, 2*p.opt.LockTTL, p.opt.LockTTL, 100, tick)
 		if err != nil {
 			p.log.Warn("scheduler could not read timers", "shard", s, "err", err)
 			p.noteWake(s, now.Add(time.Second).UnixMilli()) // try again soon
@@ -524,13 +529,17 @@ func (p *Pipeline) runDue(ctx context.Context, all bool) int {
 		if next > 0 {
 			p.noteWake(s, next)
 		}
-		for _, conv := range due {
+		for _, d := range due {
+			if d.token == "" {
+				n.Add(1) // its lock holder takes the tick
+				continue
+			}
 			slots <- struct{}{}
 			wg.Add(1)
 			go func() {
 				defer func() { <-slots; wg.Done() }()
-				if _, err := p.Tick(ctx, conv); err != nil {
-					p.log.Warn("scheduled tick failed", "conv", conv, "err", err)
+				if _, err := p.process(ctx, d.conv, d.token, d.state, d.items); err != nil {
+					p.log.Warn("scheduled tick failed", "conv", d.conv, "err", err)
 				}
 				n.Add(1)
 			}()
