@@ -160,7 +160,7 @@ return {0}
 // ingest does, returning its state and inbox in the same round trip: a
 // scheduled tick costs the read it shares with the shard's other due
 // conversations, and its commit. It returns {when the next timer is due
-// (ms, 0 = none), then per conversation: conv, token ('' = the lock is
+// (ms, 0 = none), then per conversation: conv, token (” = the lock is
 // held: its holder takes the tick), state, #items, items…}.
 //
 // The keys of each conversation are named from the shard's tag (ARGV[4]),

@@ -22,6 +22,7 @@ import (
 	"github.com/minsheng/minsheng/intake/spool"
 	"github.com/minsheng/minsheng/intake/understand"
 	"github.com/minsheng/minsheng/intake/workday"
+	"github.com/redis/go-redis/v9"
 )
 
 // Runtime is minsheng wired together from a configuration: the store, the
@@ -193,17 +194,14 @@ func or(a, b int) int {
 	return b
 }
 
-// delivered is what follows the backend taking a petition: the
-// conversation learns the case id (so 查询 and status events use it), and
-// Open311 cases start being polled.
-func (rt *Runtime) delivered(ctx context.Context, d outbox.Delivered) {
-	// Polled first: once the conversation knows the case, so does the poller.
+// delivered is what follows the backend taking a petition, written with
+// the outbox's record of it: Open311 cases start being polled, and the
+// conversation learns the case id (so 查询 and status events use it).
+func (rt *Runtime) delivered(ctx context.Context, pipe redis.Pipeliner, d outbox.Delivered) {
 	if rt.poller != nil {
-		if err := rt.poller.Track(ctx, d.CaseID); err != nil {
-			rt.Log.Warn("could not start polling a case", "case", d.CaseID, "err", err)
-		}
+		rt.poller.TrackIn(ctx, pipe, d.CaseID)
 	}
-	if err := rt.Pipeline.Delivered(ctx, d.Conversation, d.PetitionID, d.CaseID); err != nil {
+	if err := rt.Pipeline.NoteDelivered(ctx, pipe, d.Conversation, d.PetitionID, d.CaseID); err != nil {
 		rt.Log.Warn("could not note the case id in the conversation", "petition", d.PetitionID, "err", err)
 	}
 }

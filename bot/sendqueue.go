@@ -162,30 +162,26 @@ func (o *sentOrder) sent(conv string, seq int64) {
 	if o.last == nil || len(o.last) >= sentOrderMax {
 		o.last = make(map[string]int64)
 	}
-	if seq > o.last[conv] {
-		o.last[conv] = seq
-	}
+	o.last[conv] = seq // the latest: after Redis lost its data, Seq starts again
 }
 
-// known tells, without Redis, where m stands when this process knows: sent
-// already (it sent m.Seq or a later one), or next (the first message of a
-// conversation it has not sent to, or the one after the last it sent).
-// Only for a first delivery: a takeover or a retry may find its message
-// sent by another replica.
-func (o *sentOrder) known(e queue.Entry, m Outbound) (sent, next bool) {
+// next reports whether m is known, without Redis, to be the next message
+// to its citizen: the first (Seq 1) of a conversation this process has
+// not sent to, or the one after the last it sent. Only for a first
+// delivery: a takeover or a retry may find its message sent by another
+// replica. Never "sent already" from memory: after Redis lost its data a
+// conversation's Seq starts again at 1.
+func (o *sentOrder) next(e queue.Entry, m Outbound) bool {
 	if e.Attempt > 1 {
-		return false, false
+		return false
 	}
 	o.mu.Lock()
 	last, ok := o.last[m.Conversation]
 	o.mu.Unlock()
-	switch {
-	case ok && last >= m.Seq:
-		return true, false
-	case ok:
-		return false, last == m.Seq-1
+	if ok {
+		return last == m.Seq-1
 	}
-	return false, m.Seq == 1
+	return m.Seq == 1
 }
 
 type entryKey struct{}
@@ -212,14 +208,7 @@ func (sq *SendQueue) handle(ctx context.Context, e queue.Entry) error {
 		_ = sq.markSent(ctx, queue.Entry{}, m)
 		return fmt.Errorf("%w: no sender for channel %q", queue.ErrPermanent, m.Channel)
 	}
-	sent, next := false, false
-	if m.Seq > 0 && m.Conversation != "" {
-		sent, next = sq.order.known(e, m)
-	}
-	if sent {
-		return nil // this process sent it (or a later one) already
-	}
-	if m.Seq > 0 && m.Conversation != "" && !next {
+	if m.Seq > 0 && m.Conversation != "" && !sq.order.next(e, m) {
 		score, err := sq.rdb.ZScore(ctx, sq.sentKey(m.Conversation), "s").Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("read send order: %w", err)
