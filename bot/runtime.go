@@ -401,6 +401,7 @@ func DialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Setting
 	for _, p := range cfg.Intake.Places {
 		set.Places = append(set.Places, understand.KnownPlace{County: p.County, Town: p.Town, Aliases: p.Aliases})
 	}
+	set.UrgentWords = cfg.Intake.UrgentWords
 	var defs []classify.CategoryDef
 	for _, c := range cfg.Intake.Categories {
 		set.Categories = append(set.Categories, dialog.CategoryInfo{Code: c.Code, Name: c.Name, Urgent: c.Urgent})
