@@ -115,6 +115,10 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	if err != nil {
 		return nil, err
 	}
+	if y := opt.Now().In(cfg.Location()).Year(); !set.Calendar.Covers(y) {
+		log.Warn("no public holidays known for this year: deadlines skip weekends only; list them under intake.holidays and intake.workdays",
+			"year", y)
+	}
 	rt.Metrics = NewMetrics()
 	popt := opt.Pipeline
 	popt.Flood, popt.Now = cfg.Flood, opt.Now
@@ -365,7 +369,7 @@ func NewBackend(cfg *config.Config, log *slog.Logger) (intake.Backend, error) {
 // DialogSettings maps the configuration onto the dialog's knobs; coalesce,
 // when set, overrides dialog.coalesce_window.
 func DialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Settings, error) {
-	cal, err := workday.New(cfg.Location(), cfg.Intake.Holidays, cfg.Intake.Workdays)
+	cal, err := workday.NewOfficial(cfg.Location(), cfg.Intake.Holidays, cfg.Intake.Workdays)
 	if err != nil {
 		return dialog.Settings{}, fmt.Errorf("working-day calendar: %w", err)
 	}
