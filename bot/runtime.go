@@ -116,6 +116,10 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	if err != nil {
 		return nil, err
 	}
+	if y := opt.Now().In(cfg.Location()).Year(); !set.Calendar.Covers(y) {
+		log.Warn("no public holidays known for this year: deadlines skip weekends only; list them under intake.holidays and intake.workdays",
+			"year", y)
+	}
 	rt.Metrics = NewMetrics()
 	popt := opt.Pipeline
 	popt.Flood, popt.Now = cfg.Flood, opt.Now
@@ -363,7 +367,7 @@ func NewBackend(cfg *config.Config, log *slog.Logger) (intake.Backend, error) {
 // DialogSettings maps the configuration onto the dialog's knobs; coalesce,
 // when set, overrides dialog.coalesce_window.
 func DialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Settings, error) {
-	cal, err := workday.New(cfg.Location(), cfg.Intake.Holidays, cfg.Intake.Workdays)
+	cal, err := workday.NewOfficial(cfg.Location(), cfg.Intake.Holidays, cfg.Intake.Workdays)
 	if err != nil {
 		return dialog.Settings{}, fmt.Errorf("working-day calendar: %w", err)
 	}
@@ -399,6 +403,7 @@ func DialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Setting
 	for _, p := range cfg.Intake.Places {
 		set.Places = append(set.Places, understand.KnownPlace{County: p.County, Town: p.Town, Aliases: p.Aliases})
 	}
+	set.UrgentWords = cfg.Intake.UrgentWords
 	var defs []classify.CategoryDef
 	for _, c := range cfg.Intake.Categories {
 		set.Categories = append(set.Categories, dialog.CategoryInfo{Code: c.Code, Name: c.Name, Urgent: c.Urgent})
