@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -26,14 +27,23 @@ import (
 // queue and outbox streams of that shard, so both scripts work in Redis Cluster.
 
 // convKeys are the keys of one conversation.
+//
+// What a conversation keeps between steps is one hash (c:), kept as long
+// as its state: its record (field s, see encodeRecord), its message count
+// in the flood window (f: "window start ms:count"), the last inputs it took
+// in (i: up to maxSeen short hashes of provider message ids, so a
+// redelivery is taken once) and the Seq of the last message sent to the
+// citizen (o, see SendQueue). One key instead of four: a key costs Redis
+// about 60 bytes before its value.
 type convKeys struct {
 	shard  int
 	tag    string
-	state  string
+	hash   string
 	inbox  string
 	lock   string
 	timers string
-	flood  string
+	// Written by versions before the hash; read until they expire.
+	legacyState string
 }
 
 func (s *Store) conv(conv string) convKeys {
@@ -41,15 +51,33 @@ func (s *Store) conv(conv string) convKeys {
 	tag := queue.Tag(s.Prefix, shard)
 	return convKeys{
 		shard: shard, tag: tag,
-		state:  tag + "conv:" + conv,
-		inbox:  tag + "inbox:" + conv,
-		lock:   tag + "lock:" + conv,
-		timers: tag + "timers",
-		flood:  tag + "flood:" + conv,
+		hash:        convHashKey(s.Prefix, conv),
+		inbox:       tag + "inbox:" + conv,
+		lock:        tag + "lock:" + conv,
+		timers:      tag + "timers",
+		legacyState: tag + "conv:" + conv,
 	}
 }
 
-func (k convKeys) seen(id string) string { return k.tag + "seen:" + id }
+// convHashKey is a conversation's hash (see convKeys).
+func convHashKey(prefix, conv string) string {
+	return queue.Tag(prefix, queue.ShardOf(conv)) + "c:" + conv
+}
+
+// legacySeen is where earlier versions marked an input taken in.
+func (k convKeys) legacySeen(id string) string { return k.tag + "seen:" + id }
+
+// maxSeen is how many inputs of a conversation are remembered to take a
+// redelivery once: a provider redelivers within minutes, and a citizen's
+// burst is a few messages.
+const maxSeen = 32
+
+// seenID is the short form of an input's id kept in the hash.
+func seenID(id string) string {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return strconv.FormatUint(h.Sum64(), 36)
+}
 
 // busy is the shard's copy of an official's busy period (officials.BusyKey).
 func (k convKeys) busy(number string) string {
@@ -65,47 +93,62 @@ func (k convKeys) counter(day string) string { return k.tag + "pid:" + day }
 // lock taken (state and the whole inbox follow), 2 = recorded for the lock
 // holder, who will process it before letting go.
 //
-// KEYS: seen, inbox, lock, state, counter, timers, flood, busy (the shard's
-// copy of the written-to official's busy period)
-// ARGV: item, dedup(0/1), seenTTLs, reserve(0/1), day, token, lockTTLms,
+// KEYS: hash, inbox, lock, counter, timers, busy (the shard's copy of the
+// written-to official's busy period), legacy state, legacy seen
+// ARGV: item, seen id (” = no deduplication), stateTTLms, reserve(0/1),
 //
-//	nowMs, conv, floodWindowMs, idFloor
+//	day, token, lockTTLms, nowMs, conv, floodWindowMs, idFloor, maxSeen
 var ingestScript = redis.NewScript(`
-if ARGV[2] == '1' then
-  if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then
-    return {0}
-  end
+local now = tonumber(ARGV[8])
+if ARGV[2] ~= '' then
+  local seen = redis.call('HGET', KEYS[1], 'i') or ''
+  if string.find(' ' .. seen .. ' ', ' ' .. ARGV[2] .. ' ', 1, true) then return {0} end
+  if redis.call('EXISTS', KEYS[8]) == 1 then return {0} end
+  local ids = {}
+  for id in string.gmatch(seen, '%S+') do ids[#ids+1] = id end
+  ids[#ids+1] = ARGV[2]
+  while #ids > tonumber(ARGV[12]) do table.remove(ids, 1) end
+  redis.call('HSET', KEYS[1], 'i', table.concat(ids, ' '))
 end
 local reserved = ''
 if ARGV[4] == '1' then
   -- a hybrid clock: never below the floor, so ids do not repeat after the
   -- counter was lost (intake/id.go)
-  local n = redis.call('INCR', KEYS[5])
+  local n = redis.call('INCR', KEYS[4])
   local floor = tonumber(ARGV[11])
   if n < floor then
     n = floor
-    redis.call('SET', KEYS[5], n, 'EX', 172800)
+    redis.call('SET', KEYS[4], n, 'EX', 172800)
   elseif n == 1 then
-    redis.call('EXPIRE', KEYS[5], 172800)
+    redis.call('EXPIRE', KEYS[4], 172800)
   end
   reserved = ARGV[5] .. ':' .. n
 end
 local flood = 0
-if tonumber(ARGV[10]) > 0 then
-  flood = redis.call('INCR', KEYS[7])
-  if flood == 1 then redis.call('PEXPIRE', KEYS[7], ARGV[10]) end
+local win = tonumber(ARGV[10])
+if win > 0 then
+  local start, n = now, 0
+  local f = redis.call('HGET', KEYS[1], 'f')
+  if f then
+    local a, b = string.match(f, '^(%d+):(%d+)$')
+    if a and now - tonumber(a) < win then start, n = tonumber(a), tonumber(b) end
+  end
+  flood = n + 1
+  redis.call('HSET', KEYS[1], 'f', string.format('%.0f:%d', start, flood))
 end
+if ARGV[2] ~= '' or win > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 -- the official's busy period, as its shard copy has it (会后联系)
-local busy = redis.call('GET', KEYS[8]) or ''
+local busy = redis.call('GET', KEYS[6]) or ''
 redis.call('RPUSH', KEYS[2], reserved .. '|' .. flood .. '|' .. busy .. '\n' .. ARGV[1])
 -- if whoever processes this dies, the scheduler comes back after the lock expired
-local rescue = tonumber(ARGV[8]) + tonumber(ARGV[7])
-local cur = redis.call('ZSCORE', KEYS[6], ARGV[9])
+local rescue = now + tonumber(ARGV[7])
+local cur = redis.call('ZSCORE', KEYS[5], ARGV[9])
 if not cur or tonumber(cur) > rescue then
-  redis.call('ZADD', KEYS[6], rescue, ARGV[9])
+  redis.call('ZADD', KEYS[5], rescue, ARGV[9])
 end
 if redis.call('SET', KEYS[3], ARGV[6], 'NX', 'PX', ARGV[7]) then
-  local out = {1, reserved, flood, redis.call('GET', KEYS[4]) or ''}
+  local st = redis.call('HGET', KEYS[1], 's') or redis.call('GET', KEYS[7]) or ''
+  local out = {1, reserved, flood, st}
   for _, it in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do out[#out+1] = it end
   return out
 end
@@ -117,13 +160,15 @@ return {2, reserved, flood}
 // redo the items: nothing was written), {0} when done (lock released), or
 // {1, items…} when more arrived meanwhile (lock kept, process those).
 //
-// KEYS: lock, state, inbox, timers, sendq, outbox, bulk, callbacks
+// KEYS: lock, hash, inbox, timers, sendq, outbox, bulk, callbacks, legacy state
 // ARGV: token, n, state, stateTTLs, wakeMs (0 = none), conv, lockTTLms, nowMs,
 //
 //	nSend, send…, nOut, out…, nBulk, bulk…, nCallback, callback…
 var commitScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
-redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+redis.call('HSET', KEYS[2], 's', ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('DEL', KEYS[9])
 redis.call('LTRIM', KEYS[3], tonumber(ARGV[2]), -1)
 local i = 9
 local ns = tonumber(ARGV[i])
@@ -179,7 +224,7 @@ for i, c in ipairs(due) do
     local items = redis.call('LRANGE', inbox, 0, -1)
     out[#out+1] = c
     out[#out+1] = token
-    out[#out+1] = redis.call('GET', ARGV[4] .. 'conv:' .. c) or ''
+    out[#out+1] = redis.call('HGET', ARGV[4] .. 'c:' .. c, 's') or redis.call('GET', ARGV[4] .. 'conv:' .. c) or ''
     out[#out+1] = tostring(#items)
     for _, it in ipairs(items) do out[#out+1] = it end
   else
@@ -211,7 +256,7 @@ type ingestArgs struct {
 	day      string
 	token    string
 	lockTTL  time.Duration
-	seenTTL  time.Duration
+	stateTTL time.Duration // how long the conversation's hash lives
 	now      time.Time
 	floodWin time.Duration
 	idFloor  int64  // the lowest counter a reserved id may take
@@ -220,18 +265,18 @@ type ingestArgs struct {
 
 func (s *Store) ingest(ctx context.Context, a ingestArgs) (ingestResult, error) {
 	k := s.conv(a.conv)
-	dedup, reserve := "0", "0"
-	seenKey := k.seen("-")
+	seen, legacySeen := "", k.legacySeen("-")
 	if a.dedupID != "" {
-		dedup, seenKey = "1", k.seen(a.dedupID)
+		seen, legacySeen = seenID(a.dedupID), k.legacySeen(a.dedupID)
 	}
+	reserve := "0"
 	if a.reserve {
 		reserve = "1"
 	}
 	res, err := ingestScript.Run(ctx, s.Redis,
-		[]string{seenKey, k.inbox, k.lock, k.state, k.counter(a.day), k.timers, k.flood, k.busy(a.official)},
-		a.item, dedup, int64(a.seenTTL/time.Second), reserve, a.day, a.token,
-		a.lockTTL.Milliseconds(), a.now.UnixMilli(), a.conv, a.floodWin.Milliseconds(), a.idFloor,
+		[]string{k.hash, k.inbox, k.lock, k.counter(a.day), k.timers, k.busy(a.official), k.legacyState, legacySeen},
+		a.item, seen, a.stateTTL.Milliseconds(), reserve, a.day, a.token,
+		a.lockTTL.Milliseconds(), a.now.UnixMilli(), a.conv, a.floodWin.Milliseconds(), a.idFloor, maxSeen,
 	).Slice()
 	if err != nil {
 		return ingestResult{}, fmt.Errorf("ingest into %s: %w", redactConv(a.conv), err)
@@ -299,7 +344,7 @@ func (s *Store) commit(ctx context.Context, a commitArgs, streams streamKeys) ([
 		args = append(args, e)
 	}
 	res, err := commitScript.Run(ctx, s.Redis,
-		[]string{k.lock, k.state, k.inbox, k.timers, streams.sendq(k.shard), streams.outbox(k.shard), streams.bulk(k.shard), streams.calls(k.shard)}, args...).Slice()
+		[]string{k.lock, k.hash, k.inbox, k.timers, streams.sendq(k.shard), streams.outbox(k.shard), streams.bulk(k.shard), streams.calls(k.shard), k.legacyState}, args...).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", redactConv(a.conv), err)
 	}

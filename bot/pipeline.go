@@ -50,7 +50,6 @@ const wakeGranularity = 250 * time.Millisecond
 // PipelineOptions tune the pipeline; zero values take the defaults.
 type PipelineOptions struct {
 	LockTTL  time.Duration // how long a worker may hold a conversation (default 30s)
-	SeenTTL  time.Duration // how long provider ids are remembered (default 7 days)
 	StateTTL time.Duration // how long an idle conversation is kept (default 180 days)
 	Flood    config.Flood  // per-sender message limit
 	// Concurrency is how many due conversations the scheduler ticks at
@@ -68,9 +67,6 @@ type PipelineOptions struct {
 func NewPipeline(store *Store, machine *dialog.Machine, cfg *config.Config, metrics *Metrics, log *slog.Logger, opt PipelineOptions) *Pipeline {
 	if opt.LockTTL <= 0 {
 		opt.LockTTL = 30 * time.Second
-	}
-	if opt.SeenTTL <= 0 {
-		opt.SeenTTL = 7 * 24 * time.Hour
 	}
 	if opt.StateTTL <= 0 {
 		opt.StateTTL = 180 * 24 * time.Hour
@@ -271,7 +267,7 @@ func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup stri
 	}
 	ing, err := p.store.ingest(ctx, ingestArgs{
 		conv: conv, item: raw, dedupID: dedup, reserve: reserve, day: day, token: token,
-		lockTTL: p.opt.LockTTL, seenTTL: p.opt.SeenTTL, now: now, floodWin: floodWin, idFloor: floor, official: official,
+		lockTTL: p.opt.LockTTL, stateTTL: p.opt.StateTTL, now: now, floodWin: floodWin, idFloor: floor, official: official,
 	})
 	if err != nil {
 		return Result{}, err
@@ -294,7 +290,7 @@ func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup stri
 func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, items []string) (Result, error) {
 	var rec record
 	if rawState != "" {
-		if err := json.Unmarshal([]byte(rawState), &rec); err != nil {
+		if err := decodeRecord(rawState, &rec); err != nil {
 			// Never drop the citizen's inbox over a bad state: start afresh, loudly.
 			p.log.Error("conversation state unreadable, starting afresh", "conv", conv, "err", err)
 			rec = record{}
@@ -367,9 +363,9 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 				boxes = append(boxes, env.Encode())
 			}
 		}
-		state, err := json.Marshal(rec)
+		state, err := encodeRecord(&rec)
 		if err != nil {
-			return res, fmt.Errorf("encode conversation: %w", err)
+			return res, err
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		wake := p.machine.WakeAt(&rec.Dialog)
@@ -590,16 +586,19 @@ func (p *Pipeline) SeedIDs(ids []string) {
 func (p *Pipeline) State(ctx context.Context, conv string) (dialog.State, error) {
 	k := p.store.conv(conv)
 	pipe := p.store.Redis.Pipeline()
-	st := pipe.Get(ctx, k.state)
+	st := pipe.HGet(ctx, k.hash, "s")
+	legacy := pipe.Get(ctx, k.legacyState)
 	inbox := pipe.LRange(ctx, k.inbox, 0, -1)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return dialog.State{}, fmt.Errorf("state of %s: %w", redactConv(conv), err)
 	}
 	var rec record
-	if raw := st.Val(); raw != "" {
-		if err := json.Unmarshal([]byte(raw), &rec); err != nil {
-			return dialog.State{}, fmt.Errorf("state of %s: %w", redactConv(conv), err)
-		}
+	stored := st.Val()
+	if stored == "" {
+		stored = legacy.Val()
+	}
+	if err := decodeRecord(stored, &rec); err != nil {
+		return dialog.State{}, fmt.Errorf("state of %s: %w", redactConv(conv), err)
 	}
 	for _, raw := range inbox.Val() {
 		_, _, _, body := splitItem(raw)

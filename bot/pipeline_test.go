@@ -72,12 +72,12 @@ func streamRecords[T any](t *testing.T, s *Store, name string) []T {
 
 func loadRecord(t *testing.T, s *Store, conv string) record {
 	t.Helper()
-	raw, err := s.Redis.Get(context.Background(), s.conv(conv).state).Result()
+	raw, err := s.Redis.HGet(context.Background(), s.conv(conv).hash, "s").Result()
 	if err != nil {
 		t.Fatalf("state of %s: %v", conv, err)
 	}
 	var r record
-	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+	if err := decodeRecord(raw, &r); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -213,7 +213,7 @@ func TestWorkerDyingWithTheLockLosesNothing(t *testing.T) {
 	raw, _ := json.Marshal(item{Kind: dialog.KindMessage, In: &in, At: in.At})
 	ing, err := env.store.ingest(ctx, ingestArgs{conv: conv, item: raw, dedupID: "sms:SMcrash", reserve: true,
 		day: in.At.In(env.cfg.Location()).Format("20060102"), token: "dead-worker", lockTTL: 300 * time.Millisecond,
-		seenTTL: time.Hour, now: time.Now()})
+		stateTTL: time.Hour, now: time.Now()})
 	if err != nil || ing.status != 1 {
 		t.Fatalf("ingest: %+v %v", ing, err)
 	}
@@ -311,4 +311,34 @@ func TestPetitionIDsDoNotRepeatAfterTheStoreLostItsState(t *testing.T) {
 	}
 	seeded.SeedIDs(all) // what the file backend knows of earlier runs
 	check("new process seeded with earlier ids, same instant", petitionIDs(t, env.store, seeded, "fourth", 48))
+}
+
+// A record is stored deflated against its dictionary, and one stored by an
+// earlier version as plain JSON still reads.
+func TestRecordCodec(t *testing.T) {
+	var rec record
+	rec.Seq = 7
+	rec.Official = "+8613800000001"
+	rec.Dialog.Draft = &dialog.Draft{ID: "MS-20261130-KSTG2", Texts: []string{"幸福小区门口的路灯坏了"}, Awaiting: "where"}
+	stored, err := encodeRecord(&rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := json.Marshal(rec)
+	if stored[0] != recordV1 || len(stored) >= len(plain)/2 {
+		t.Errorf("stored %d bytes (version %#x) for %d of JSON", len(stored), stored[0], len(plain))
+	}
+	for name, s := range map[string]string{"deflated": string(stored), "plain JSON": string(plain)} {
+		var got record
+		if err := decodeRecord(s, &got); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got.Seq != 7 || got.Dialog.Draft == nil || got.Dialog.Draft.Texts[0] != "幸福小区门口的路灯坏了" {
+			t.Errorf("%s: read back %+v", name, got)
+		}
+	}
+	var got record
+	if err := decodeRecord("\x09junk", &got); err == nil {
+		t.Error("a record of an unknown version was read")
+	}
 }

@@ -119,15 +119,26 @@ func (sq *SendQueue) Run(ctx context.Context) error {
 	return errors.Join(<-errs, <-errs)
 }
 
-// sentKey holds the Seq of the last message to a citizen that needs no
-// waiting for, as the score of one member of a sorted set: ZADD GT keeps
-// the highest without a script, so recording it can ride in the
-// acknowledgement's pipeline.
-func (sq *SendQueue) sentKey(conv string) string {
+// The Seq of the last message to a citizen that needs no waiting for is
+// field o of the conversation's hash (convKeys). Earlier versions kept it
+// in a sorted set of its own (legacySentKey), read until it expires.
+func (sq *SendQueue) legacySentKey(conv string) string {
 	return queue.Tag(sq.prefix, queue.ShardOf(conv)) + "sento:" + conv
 }
 
-// sentOrderTTL is how long a citizen's send order is kept.
+// markSentScript raises a conversation's send order to ARGV[1]; a hash it
+// creates (the state expired meanwhile) lives ARGV[2] seconds. Sent as EVAL, not EVALSHA: it rides in the acknowledgement's
+// pipeline, where a script missing from the cache could not be loaded.
+//
+// KEYS: conversation hash. ARGV: seq, ttl s.
+var markSentScript = redis.NewScript(`
+if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'o') or '0') then
+  redis.call('HSET', KEYS[1], 'o', ARGV[1])
+end
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 1`)
+
+// sentOrderTTL is how long a send order outlives its conversation's state.
 const sentOrderTTL = 30 * 24 * time.Hour
 
 // markSent records, with e's acknowledgement, that m.Seq (and all before
@@ -136,13 +147,24 @@ func (sq *SendQueue) markSent(ctx context.Context, e queue.Entry, m Outbound) er
 	if m.Seq <= 0 || m.Conversation == "" {
 		return nil
 	}
-	key := sq.sentKey(m.Conversation)
+	key := convHashKey(sq.prefix, m.Conversation)
 	err := e.OnAck(ctx, sq.rdb, func(p redis.Pipeliner) {
-		p.ZAddGT(ctx, key, redis.Z{Score: float64(m.Seq), Member: "s"})
-		p.Expire(ctx, key, sentOrderTTL)
+		markSentScript.Eval(ctx, p, []string{key}, m.Seq, int64(sentOrderTTL/time.Second))
 	})
 	sq.order.sent(m.Conversation, m.Seq)
 	return err
+}
+
+// sentSeq reads how far a citizen's messages were sent, in one round trip.
+func (sq *SendQueue) sentSeq(ctx context.Context, conv string) (int64, error) {
+	pipe := sq.rdb.Pipeline()
+	o := pipe.HGet(ctx, convHashKey(sq.prefix, conv), "o")
+	legacy := pipe.ZScore(ctx, sq.legacySentKey(conv), "s")
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return 0, fmt.Errorf("read send order: %w", err)
+	}
+	done, _ := o.Int64()
+	return max(done, int64(legacy.Val())), nil
 }
 
 // sentOrder remembers, per conversation, the last Seq this process sent,
@@ -209,11 +231,10 @@ func (sq *SendQueue) handle(ctx context.Context, e queue.Entry) error {
 		return fmt.Errorf("%w: no sender for channel %q", queue.ErrPermanent, m.Channel)
 	}
 	if m.Seq > 0 && m.Conversation != "" && !sq.order.next(e, m) {
-		score, err := sq.rdb.ZScore(ctx, sq.sentKey(m.Conversation), "s").Result()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return fmt.Errorf("read send order: %w", err)
+		done, err := sq.sentSeq(ctx, m.Conversation)
+		if err != nil {
+			return err
 		}
-		done := int64(score)
 		switch {
 		case m.Seq <= done:
 			return nil // already sent: a takeover after the send was recorded

@@ -76,7 +76,7 @@ type Official struct {
 type Away struct {
 	Kind   string    `json:"kind"`   // busy | off_hours
 	Period string    `json:"period"` // this busy or off-hours period
-	Until  time.Time `json:"until,omitempty"`
+	Until  time.Time `json:"until,omitzero"`
 	Reason string    `json:"reason,omitempty"` // 开会…
 	Number string    `json:"number"`
 	Who    string    `json:"who,omitempty"` // title and name, for the auto-reply

@@ -15,12 +15,12 @@ type State struct {
 	Cases    []Case `json:"cases,omitempty"` // recent petitions, newest last
 	OptedOut bool   `json:"opted_out,omitempty"`
 	// SilentUntil ends the silence after a flood notice.
-	SilentUntil time.Time `json:"silent_until,omitempty"`
+	SilentUntil time.Time `json:"silent_until,omitzero"`
 	// Preamble keeps greetings sent before the appeal, for its transcript.
 	Preamble []intake.Turn `json:"preamble,omitempty"`
 	// PromptDue is when a greeting gets its prompt if no appeal follows
 	// within the coalesce window.
-	PromptDue time.Time `json:"prompt_due,omitempty"`
+	PromptDue time.Time `json:"prompt_due,omitzero"`
 	Survey    *Survey   `json:"survey,omitempty"`
 	// Reason is a recorded rating whose reason was asked for.
 	Reason *ReasonWait `json:"reason,omitempty"`
@@ -43,8 +43,8 @@ type Draft struct {
 	LastAt   time.Time `json:"last_at"` // the citizen's last message
 	// ReplyDue is when the answer to the pending burst is due; zero when
 	// nothing waits for an answer.
-	ReplyDue     time.Time           `json:"reply_due,omitempty"`
-	BurstStarted time.Time           `json:"burst_started,omitempty"`
+	ReplyDue     time.Time           `json:"reply_due,omitzero"`
+	BurstStarted time.Time           `json:"burst_started,omitzero"`
 	Texts        []string            `json:"texts"` // the citizen's words, in order
 	Turns        []intake.Turn       `json:"turns"` // the conversation, both sides
 	Attachments  []intake.Attachment `json:"attachments,omitempty"`
@@ -97,7 +97,7 @@ type Case struct {
 	Category  string         `json:"category,omitempty"`
 	Place     string         `json:"place,omitempty"`
 	Status    string         `json:"status,omitempty"` // "" until the backend reports one
-	StatusAt  time.Time      `json:"status_at,omitempty"`
+	StatusAt  time.Time      `json:"status_at,omitzero"`
 	Unit      string         `json:"unit,omitempty"`
 	Handler   string         `json:"handler,omitempty"`
 	Phone     string         `json:"phone,omitempty"` // the handler's

@@ -87,8 +87,10 @@ type progress struct {
 
 // beginScript reads a message's progress and, when its next part may go
 // now, marks that part attempted at now: the mark is written before the
-// part is handed to Twilio, in the same round trip as the read. It
-// returns {parts, nb, ap, at, lf, marked}.
+// part is handed to Twilio, in the same round trip as the read. A mark at
+// this very now is this attempt's own, made by a try that had to be
+// repeated (a script missing after a Redis restart): marked, not pending.
+// It returns {parts, nb, ap, at, lf, marked}.
 //
 // KEYS: out hash. ARGV: now ms, parts in all, ttl ms.
 var beginScript = redis.NewScript(`
@@ -96,6 +98,10 @@ local v = redis.call('HMGET', KEYS[1], 'parts', 'nb', 'ap', 'at', 'lf')
 local parts = tonumber(v[1] or '0')
 local nb = tonumber(v[2] or '0')
 local pending = v[3] and tonumber(v[3]) == parts
+if pending and v[4] == ARGV[1] then
+  -- this very attempt, marked by a try whose answer was lost (NOSCRIPT)
+  return {parts, nb, '', '', '', 1}
+end
 local marked = 0
 if not pending and nb <= tonumber(ARGV[1]) and parts < tonumber(ARGV[2]) then
   redis.call('HSET', KEYS[1], 'ap', parts, 'at', ARGV[1], 'lf', 0)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	goredis "github.com/redis/go-redis/v9"
 	"io"
 	"net/http"
 	"strings"
@@ -43,7 +45,7 @@ func TestServeKeepsSMSWhileRedisIsDown(t *testing.T) {
 		"MINSHENG_SMS_TWILIO_API_BASE_URL": twilio.URL, "MINSHENG_SMS_TWILIO_RATE_PER_SECOND": "1000",
 		"MINSHENG_DIALOG_COALESCE_WINDOW": "0s", "MINSHENG_QUIET_HOURS_START": "", "MINSHENG_QUIET_HOURS_END": "",
 		"MINSHENG_BACKEND_KIND": "webhook", "MINSHENG_BACKEND_WEBHOOK_URL": office.URL,
-		"MINSHENG_BACKEND_WEBHOOK_SECRET": secret,
+		"MINSHENG_BACKEND_WEBHOOK_SECRET": secret, "MINSHENG_LOG_LEVEL": "debug",
 	} {
 		t.Setenv(k, v)
 	}
@@ -113,6 +115,30 @@ func TestServeKeepsSMSWhileRedisIsDown(t *testing.T) {
 	t.Logf("posted while down in %s", time.Since(t0))
 	redis.Start()
 	t0 = time.Now()
+	t.Cleanup(func() {
+		if t.Failed() {
+			var to []string
+			for _, m := range twilio.Messages() {
+				to = append(to, m.To[len(m.To)-2:]+":"+m.Body[:min(12, len(m.Body))])
+			}
+			t.Logf("backend took %d, %d SMS sent %v\n%s", office.Taken(), len(twilio.Messages()), to, srv.log.String())
+			dbg := goredis.NewClient(&goredis.Options{Addr: redis.Addr})
+			for sh := 0; sh < 16; sh++ {
+				k := fmt.Sprintf("ms:{s%d}:sendq", sh)
+				n, _ := dbg.XLen(context.Background(), k).Result()
+				pe, _ := dbg.XPending(context.Background(), k, "workers").Result()
+				r, _ := dbg.ZCard(context.Background(), k+":retry").Result()
+				if r > 0 {
+					zs, _ := dbg.ZRangeWithScores(context.Background(), k+":retry", 0, -1).Result()
+					t.Logf("DBG now %d retry %v", time.Now().UnixMilli(), zs[0].Score)
+				}
+				d, _ := dbg.XLen(context.Background(), k+":dead").Result()
+				if n+r+d > 0 || (pe != nil && pe.Count > 0) {
+					t.Logf("DBG %s len %d pending %+v retry %d dead %d", k, n, pe, r, d)
+				}
+			}
+		}
+	})
 	testwait.For(t, "every appeal delivered and answered", func() bool {
 		return office.Taken() >= before+during && len(twilio.Messages()) >= before+during+1
 	})

@@ -138,7 +138,17 @@ func TestPetitionRedeliveredIsNotSubmittedTwice(t *testing.T) {
 	o := outbox.New(rdb, prefix, be, fast())
 	r := outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613912345678", Petition: petition("MS-20260311-BBBBB")}
 	enqueue(t, o, r)
-	enqueue(t, o, r) // e.g. a worker died after the backend took it, before the ack
+	// Its redelivery, as a takeover hands it on (a worker died after the
+	// backend took it, before the ack): an attempt is counted. A first
+	// delivery is not looked up: only a redelivery can follow a submit.
+	env, err := outbox.Envelope(r, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Attempt = 1
+	if err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: o.Queue().StreamKey(queue.ShardOf(r.Key())), Values: []any{"e", env.Encode()}}).Err(); err != nil {
+		t.Fatal(err)
+	}
 	start(t, o)
 	testwait.For(t, "drained", func() bool { st, _ := o.Queue().Stats(context.Background()); return st.Empty() })
 	if calls := be.snapshot(); len(calls) != 1 {
