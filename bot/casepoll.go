@@ -102,14 +102,18 @@ func (c *CasePoller) Poll(ctx context.Context) (int, error) {
 			return applied, err
 		}
 		// Recorded after the event went in: a crash in between repeats the
-		// event, which the pipeline applies once.
-		pipe := c.rdb.TxPipeline()
-		pipe.HSet(ctx, c.lastKey(), ev.CaseID, ev.Status)
+		// event, which the pipeline applies once. No transaction: the two
+		// keys are in different Cluster slots (CROSSSLOT), and either half
+		// of an ended case's cleanup alone is harmless (a stale field, or
+		// one more poll that repeats the event).
 		if ev.Status == intake.StatusResolved || ev.Status == intake.StatusClosed {
-			pipe.SRem(ctx, c.openKey(), ev.CaseID)
-			pipe.HDel(ctx, c.lastKey(), ev.CaseID)
+			if err = c.rdb.SRem(ctx, c.openKey(), ev.CaseID).Err(); err == nil {
+				err = c.rdb.HDel(ctx, c.lastKey(), ev.CaseID).Err()
+			}
+		} else {
+			err = c.rdb.HSet(ctx, c.lastKey(), ev.CaseID, ev.Status).Err()
 		}
-		if _, err := pipe.Exec(ctx); err != nil {
+		if err != nil {
 			return applied, fmt.Errorf("record status of %s: %w", ev.CaseID, err)
 		}
 		applied++

@@ -60,7 +60,13 @@ func newFakeOpen311(t *testing.T) *fakeOpen311 {
 	return f
 }
 
-func TestOpen311SubmitThenPolledClosedStartsSurvey(t *testing.T) {
+func TestOpen311SubmitThenPolledClosedStartsSurvey(t *testing.T) { testOpen311Survey(t, false) }
+
+// On Redis Cluster the poller's bookkeeping keys live in different slots:
+// recording a status must not need them in one transaction (CROSSSLOT).
+func TestOpen311PolledClosedStartsSurveyOnRedisCluster(t *testing.T) { testOpen311Survey(t, true) }
+
+func testOpen311Survey(t *testing.T, onCluster bool) {
 	f := newFakeOpen311(t)
 	ledger, err := file.New(file.Options{Path: filepath.Join(t.TempDir(), "ledger.jsonl")})
 	if err != nil {
@@ -71,7 +77,7 @@ func TestOpen311SubmitThenPolledClosedStartsSurvey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWorld(t, worldOptions{backend: client, configure: func(c *config.Config) { c.Backend.Kind = "open311" }})
+	w := newWorld(t, worldOptions{backend: client, onCluster: onCluster, configure: func(c *config.Config) { c.Backend.Kind = "open311" }})
 	poller := w.rt.poller // the runtime tracks each case the backend took
 	w.run()
 	w.say("幸福小区3号楼门口的路灯坏了一个月了")

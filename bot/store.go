@@ -3,10 +3,12 @@ package bot
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/minsheng/minsheng/config"
+	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -36,6 +38,12 @@ func OpenStore(ctx context.Context, cfg config.Redis) (*Store, error) {
 		Password:   cfg.Password,
 		DB:         cfg.DB,
 	}
+	if len(cfg.Addrs) > 0 && cfg.MasterName == "" {
+		// addrs without master_name is a Cluster, even when it names one
+		// seed node (go-redis would take a lone address for a plain server).
+		opts.IsClusterMode = true
+		opts.PoolSize = clusterPoolSize()
+	}
 	var mini *miniredis.Miniredis
 	if cfg.Embedded() {
 		mini = miniredis.NewMiniRedis()
@@ -60,6 +68,20 @@ func OpenStore(ctx context.Context, cfg config.Redis) (*Store, error) {
 		return nil, fmt.Errorf("connect to redis %v: %w", opts.Addrs, err)
 	}
 	return s, nil
+}
+
+// clusterQueues are the queues a runtime reads (sendq, sendbulk, outbox,
+// callbacks).
+const clusterQueues = 4
+
+// clusterPoolSize is the connection pool per Cluster node. A queue cannot
+// read streams of several slots in one XREADGROUP there, so it blocks one
+// connection per shard (intake/queue, Run); up to every shard may live on
+// one node. go-redis's default pool (10 per CPU) is what is left for all
+// other commands: without the readers' share, ingest and commit scripts
+// waited for a free connection until their deadline.
+func clusterPoolSize() int {
+	return 10*runtime.GOMAXPROCS(0) + clusterQueues*queue.Shards
 }
 
 // Embedded reports whether this is the in-process store.

@@ -2,16 +2,19 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -128,5 +131,56 @@ func TestBodyLimitAndMetrics(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// redis.addrs is a Cluster even when it names one seed node, and a
+// replica's queue readers (one XREADGROUP blocked per shard and queue in a
+// cluster) leave connections for everything else: a command to any shard
+// answers at once while they block.
+func TestOpenStoreOnClusterFromOneSeed(t *testing.T) {
+	_, prefix := redistest.Cluster(t)
+	ctx := context.Background()
+	s, err := OpenStore(ctx, config.Redis{Addrs: redistest.ClusterAddrs()[:1], Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cluster, ok := s.Redis.(*redis.ClusterClient)
+	if !ok {
+		t.Fatalf("redis.addrs with one address gave a %T, want a cluster client", s.Redis)
+	}
+	const block = 3 * time.Second
+	readers := 0
+	var wg sync.WaitGroup
+	for _, name := range []string{SendQueueName, BulkQueueName, "outbox", "callbacks"} {
+		q := queue.New(s.Redis, prefix, name, nil, queue.Options{})
+		for sh := 0; sh < queue.Shards; sh++ {
+			stream := q.StreamKey(sh)
+			if err := s.Redis.XGroupCreateMkStream(ctx, stream, "workers", "$").Err(); err != nil {
+				t.Fatal(err)
+			}
+			readers++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = s.Redis.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "workers", Consumer: "c",
+					Streams: []string{stream, ">"}, Block: block}).Err()
+			}()
+		}
+	}
+	defer wg.Wait()
+	testwait.For(t, fmt.Sprintf("all %d readers to hold a connection, as serve's queues do (a pool too small for them starves every other command)", readers), func() bool {
+		st := cluster.PoolStats()
+		return int(st.TotalConns-st.IdleConns) >= readers
+	})
+	t0 := time.Now()
+	for sh := 0; sh < queue.Shards; sh++ {
+		if err := s.Redis.Set(ctx, queue.Tag(prefix, sh)+"probe", "1", time.Minute).Err(); err != nil {
+			t.Fatalf("shard %d while %d readers block: %v", sh, readers, err)
+		}
+	}
+	if d := time.Since(t0); d > block/3 {
+		t.Errorf("a command to each shard took %s in all while %d readers blocked: it waited for a connection", d, readers)
 	}
 }

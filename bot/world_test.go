@@ -16,6 +16,7 @@ import (
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/redis/go-redis/v9"
 )
 
 // world is the whole runtime on a real Redis: pipeline, outbox to a
@@ -42,11 +43,18 @@ type worldOptions struct {
 	attempts int
 	// configure adjusts the configuration before the runtime is built.
 	configure func(*config.Config)
+	onCluster bool // on the test Redis Cluster (skipped when there is none)
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
 	t.Helper()
-	rdb, prefix := redistest.Client(t)
+	var rdb redis.UniversalClient
+	var prefix string
+	if o.onCluster {
+		rdb, prefix = redistest.Cluster(t)
+	} else {
+		rdb, prefix = redistest.Client(t)
+	}
 	w := &world{t: t, cfg: config.Default(), secret: "s3cret"}
 	w.cfg.Backend.Webhook.Secret = w.secret
 	dir := t.TempDir()

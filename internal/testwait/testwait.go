@@ -16,10 +16,17 @@ const Timeout = 15 * time.Second
 // naming what it waited for when Timeout passes first.
 func For(tb testing.TB, what string, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(Timeout)
+	Until(tb, Timeout, what, cond)
+}
+
+// Until is For with its own timeout, for what takes longer by design (a
+// crashed replica's work is taken over after a minute).
+func Until(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
-			tb.Fatalf("timed out after %s waiting for %s", Timeout, what)
+			tb.Fatalf("timed out after %s waiting for %s", timeout, what)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -101,8 +101,12 @@ func Client(t testing.TB) (redis.UniversalClient, string) {
 	return rdb, prefix
 }
 
-// Clean deletes every key under prefix.
+// Clean deletes every key under prefix (on every master of a cluster).
 func Clean(ctx context.Context, rdb redis.UniversalClient, prefix string) {
+	if c, ok := rdb.(*redis.ClusterClient); ok {
+		cleanCluster(ctx, c, prefix)
+		return
+	}
 	iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
 	var batch []string
 	for iter.Next(ctx) {
