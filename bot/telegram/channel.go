@@ -77,6 +77,10 @@ type Options struct {
 	// HTTPClient for the Bot API (default: 15 s timeout per call, longer
 	// for getUpdates).
 	HTTPClient *http.Client
+	// ProbeSettle: a message whose earlier attempt had no answer and is
+	// not found at Telegram is sent again only once the attempt is this
+	// old (default 30s; see dedup.go).
+	ProbeSettle time.Duration
 }
 
 // Channel is Telegram: it is a bot.Channel and a bot.Runner.
@@ -129,6 +133,9 @@ func New(ctx context.Context, opt Options, env msbot.ChannelEnv) (*Channel, erro
 	}
 	if opt.HTTPClient == nil {
 		opt.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	if opt.ProbeSettle <= 0 {
+		opt.ProbeSettle = defaultProbeSettle
 	}
 	if env.Now == nil {
 		env.Now = time.Now
