@@ -31,7 +31,9 @@
 // and a contact button when a call back is promised, splits long texts, and
 // keeps Telegram's limits across replicas (1 message a second per private
 // chat, 20 a minute per group, 30 a second per bot). 429 honours
-// retry_after; 403 from a private chat is an opt-out (bot.ErrOptedOut).
+// retry_after; 403 from a private chat is an opt-out (bot.ErrOptedOut). A
+// part whose earlier attempt had no answer is probed for before it goes
+// again, so that it is not sent twice (dedup.go).
 package telegram
 
 import (

@@ -300,3 +300,60 @@ func TestSendWaitsWhileAProbeHoldsTheChat(t *testing.T) {
 		t.Errorf("%d messages sent during the probe", n-1)
 	}
 }
+
+// A survey's answer lost: the probe carries the same buttons, so the
+// message is "not modified" — an edit without them would remove them.
+func TestLostSurveyIsFoundWithItsButtons(t *testing.T) {
+	h := newHarness(t, harnessOptions{requestTimeout: 300 * time.Millisecond})
+	if err := h.sendNow(outbound("9001", "您好")); err != nil { // an id to count from
+		t.Fatal(err)
+	}
+	ob := bot.Outbound{Key: "telegram:9001:2", Channel: bot.ChannelTelegram, Conversation: "telegram:9001", To: "9001", Seq: 2, Bulk: true,
+		Text: "您反映的路灯问题已办结，请评价。", Buttons: []string{"满意", "理解", "不满意"}, Case: "MS-20260311-K7Q2P"}
+	h.fake.FailNext("sendMessage", telegramtest.NoAnswer)
+	if err := h.sendNow(ob); err == nil {
+		t.Fatal("a send with no answer succeeded")
+	}
+	if err := h.sendNow(ob); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	sent := h.fake.Sent()
+	if len(sent) != 2 {
+		t.Fatalf("%d messages, want 2", len(sent))
+	}
+	got, _ := h.fake.Message(9001, sent[1].MessageID)
+	if got.ReplyMarkup == nil || len(got.ReplyMarkup.InlineKeyboard) != 1 || len(got.ReplyMarkup.InlineKeyboard[0]) != 3 || got.EditDate != 0 {
+		t.Errorf("the survey after the probe: %+v", got)
+	}
+	if e := h.edits(); len(e) != 1 || !strings.Contains(e[0], "not modified") {
+		t.Errorf("probe answers %q", e)
+	}
+}
+
+// A long message: its first part reached Telegram with no answer, its
+// second never did. Each part is decided on its own.
+func TestLongMessagePartsAreProbedEachOnItsOwn(t *testing.T) {
+	h := newHarness(t, harnessOptions{requestTimeout: 300 * time.Millisecond, probeSettle: 300 * time.Millisecond})
+	if err := h.sendNow(outbound("9001", "您好")); err != nil { // an id to count from
+		t.Fatal(err)
+	}
+	text := strings.Repeat("路灯坏了。", 800) // two parts
+	ob := bot.Outbound{Key: "telegram:9001:2", Channel: bot.ChannelTelegram, Conversation: "telegram:9001", To: "9001", Seq: 2, Text: text}
+	h.fake.FailNext("sendMessage", telegramtest.NoAnswer, telegramtest.Dropped)
+	for try := 0; ; try++ {
+		err := h.sendNow(ob)
+		if err == nil {
+			break
+		}
+		if try > 10 {
+			t.Fatalf("still failing: %v", err)
+		}
+	}
+	sent := h.fake.Sent()
+	if len(sent) != 3 || sent[1].Text+sent[2].Text == "" || strings.Count(sent[1].Text+sent[2].Text, "路灯坏了") != 800 {
+		t.Fatalf("%d messages: the parts lost or repeated", len(sent))
+	}
+	if f, nf := h.dedup("found"), h.dedup("not_found"); f != 1 || nf != 1 {
+		t.Errorf("found %v not_found %v, want 1 and 1", f, nf)
+	}
+}
