@@ -105,7 +105,7 @@ func (s *Sender) settle(ctx context.Context, m msbot.Outbound, chat int64, membe
 	case lockBusy:
 		s.c.metrics.dedup.WithLabelValues(dedupWaiting).Inc()
 		if age < probeTrustAfter {
-			return false, 0, queue.Defer(max(lock.wait, 50*time.Millisecond))
+			return false, 0, queue.Defer(min(max(lock.wait, 50*time.Millisecond), otherAttemptWait))
 		}
 		fallthrough
 	case lockUnsafe:
@@ -114,15 +114,31 @@ func (s *Sender) settle(ctx context.Context, m msbot.Outbound, chat int64, membe
 			"key", key, "member", msbot.MaskPhones(member), "attempted", a.at)
 		return false, 0, s.c.records.giveUp(ctx, chat, member)
 	}
+	return s.probed(ctx, m, chat, member, a, lock, p)
+}
 
+// probed probes for the part while its chat is held, and concludes.
+func (s *Sender) probed(ctx context.Context, m msbot.Outbound, chat int64, member string, a attempt, lock chatLock, p *bot.SendMessageParams) (bool, int, error) {
+	age := s.now().Sub(a.at)
+	key := msbot.MaskPhones(m.Key)
 	pctx, cancel := context.WithTimeout(ctx, probeLease-5*time.Second)
 	res, id, perr := s.probe(pctx, chat, max(a.lo, lock.floor), lock.known, p)
 	cancel()
+	var tooMany *bot.TooManyRequestsError
+	if res == probeUnknown && errors.As(perr, &tooMany) {
+		// Telegram said wait: not a failed probe.
+		if _, err := s.c.records.releaseChat(ctx, chat, member, releaseKeep); err != nil {
+			return false, 0, err
+		}
+		return false, 0, s.failed(m, chat, perr)
+	}
 	switch res {
 	case probeIsPart, probeChanged:
 		if res == probeChanged {
 			s.c.metrics.dedup.WithLabelValues(dedupEdited).Inc()
-			s.c.log.Error("a probe edit changed a Telegram message the bot did not know: taken as this part", "key", key, "chat", chat, "message_id", id)
+			// Its keyboard changed since (a survey answered in between), or
+			// a message the bot did not know was overwritten.
+			s.c.log.Error("a probe edit changed a Telegram message: taken as this part", "key", key, "message_id", id)
 		} else {
 			s.c.metrics.dedup.WithLabelValues(dedupFound).Inc()
 		}
@@ -136,10 +152,6 @@ func (s *Sender) settle(ctx context.Context, m msbot.Outbound, chat int64, membe
 		failures, rerr := s.c.records.releaseChat(ctx, chat, member, releaseFailed)
 		if rerr != nil {
 			failures = a.failures + 1
-		}
-		var tooMany *bot.TooManyRequestsError
-		if errors.As(perr, &tooMany) {
-			return false, 0, s.failed(m, chat, perr) // Telegram said no: no failure counted against the probe
 		}
 		if failures < probeMaxFailures && age < probeTrustAfter {
 			return false, 0, fmt.Errorf("telegram %s: an earlier attempt may have been sent, and probing for it failed: %v", key, msbot.MaskPhones(errString(perr)))
@@ -158,7 +170,7 @@ func (s *Sender) settle(ctx context.Context, m msbot.Outbound, chat int64, membe
 	}
 	s.c.metrics.dedup.WithLabelValues(dedupNotFound).Inc()
 	s.c.log.Info("Telegram message not sent by an attempt with no answer: sending it", "key", key, "attempted", a.at)
-	_, err = s.c.records.releaseChat(ctx, chat, member, releaseClose)
+	_, err := s.c.records.releaseChat(ctx, chat, member, releaseClose)
 	return false, 0, err
 }
 

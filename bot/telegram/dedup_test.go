@@ -357,3 +357,21 @@ func TestLongMessagePartsAreProbedEachOnItsOwn(t *testing.T) {
 		t.Errorf("found %v not_found %v, want 1 and 1", f, nf)
 	}
 }
+
+// Flood control on a probe is Telegram saying "wait", not a failed probe:
+// the queue waits retry_after and probes again.
+func TestProbeHonoursRetryAfter(t *testing.T) {
+	h := newHarness(t, harnessOptions{requestTimeout: 300 * time.Millisecond})
+	h.fake.FailNext("sendMessage", telegramtest.NoAnswer)
+	h.fake.FailNext("editMessageText", telegramtest.TooManyRequests(1))
+	h.start()
+	h.fake.AddUpdate(telegramtest.PrivateText(citizenID, "李大爷", complaint))
+	testwait.For(t, "the lost reply found", func() bool { return h.dedup("found") == 1 })
+	h.drained()
+	if n, pf := len(h.fake.Sent()), h.dedup("probe_failed"); n != 1 || pf != 0 {
+		t.Errorf("%d messages, probe_failed %v; want 1 and 0", n, pf)
+	}
+	if c := h.fake.Calls("editMessageText"); len(c) != 2 || c[1].At.Sub(c[0].At) < time.Second {
+		t.Errorf("probes %+v, want the second a second after the 429", c)
+	}
+}

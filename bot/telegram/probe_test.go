@@ -3,6 +3,7 @@ package telegram
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,4 +77,18 @@ func TestParseAttempt(t *testing.T) {
 			t.Errorf("parseAttempt(%q) = %+v, want %+v", v, got, want)
 		}
 	}
+}
+
+// An attempt's record is read back from Redis; whatever it holds, reading
+// it never panics and never yields a time or id from nothing.
+func FuzzParseAttempt(f *testing.F) {
+	for _, s := range []string{"1790000000123 1000005 2", "1 2 3", "", "a b c", "1e400 -5 x", "9223372036854775807 1.5e300 0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		a := parseAttempt(v)
+		if len(strings.Fields(v)) != 3 && (!a.at.IsZero() || a.lo != 0 || a.failures != 0) {
+			t.Errorf("parseAttempt(%q) = %+v from a malformed record", v, a)
+		}
+	})
 }

@@ -121,7 +121,8 @@ func (s *Sender) sendPart(ctx context.Context, m msbot.Outbound, chat int64, mem
 		}
 		switch {
 		case state == beginProbing:
-			return 0, queue.Defer(wait)
+			// A probe takes a second or so; its lease is longer.
+			return 0, queue.Defer(min(wait, otherAttemptWait))
 		case state == beginPending && try == 0:
 			taken, id, err := s.settle(ctx, m, chat, member, a, p)
 			if err != nil || taken {
