@@ -31,7 +31,9 @@
 // and a contact button when a call back is promised, splits long texts, and
 // keeps Telegram's limits across replicas (1 message a second per private
 // chat, 20 a minute per group, 30 a second per bot). 429 honours
-// retry_after; 403 from a private chat is an opt-out (bot.ErrOptedOut).
+// retry_after; 403 from a private chat is an opt-out (bot.ErrOptedOut). A
+// part whose earlier attempt had no answer is probed for before it goes
+// again, so that it is not sent twice (dedup.go).
 package telegram
 
 import (
@@ -77,6 +79,10 @@ type Options struct {
 	// HTTPClient for the Bot API (default: 15 s timeout per call, longer
 	// for getUpdates).
 	HTTPClient *http.Client
+	// ProbeSettle: a message whose earlier attempt had no answer and is
+	// not found at Telegram is sent again only once the attempt is this
+	// old (default 30s; see dedup.go).
+	ProbeSettle time.Duration
 }
 
 // Channel is Telegram: it is a bot.Channel and a bot.Runner.
@@ -129,6 +135,9 @@ func New(ctx context.Context, opt Options, env msbot.ChannelEnv) (*Channel, erro
 	}
 	if opt.HTTPClient == nil {
 		opt.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	if opt.ProbeSettle <= 0 {
+		opt.ProbeSettle = defaultProbeSettle
 	}
 	if env.Now == nil {
 		env.Now = time.Now

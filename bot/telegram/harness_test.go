@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/minsheng/minsheng/intake"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/redis/go-redis/v9"
 )
 
 const (
@@ -52,17 +54,34 @@ type harnessOptions struct {
 	smsFrom string
 	// officials are configured (会后联系).
 	officials []config.Official
+	// requestTimeout bounds one Bot API call (default the channel's 15 s);
+	// probeSettle is the channel's ProbeSettle; claimIdle the queue's
+	// takeover (default 60 s).
+	requestTimeout, probeSettle, claimIdle time.Duration
+	// redisPrefix and apiURL, when set, join another process's store and
+	// fake (a worker in a child process).
+	redisPrefix, apiURL string
 }
 
 func newHarness(tb testing.TB, o harnessOptions) *harness {
 	tb.Helper()
-	if o.fake == nil {
+	if o.fake == nil && o.apiURL == "" {
 		o.fake = telegramtest.NewFake(tb, token)
 		o.fake.SetHold(50 * time.Millisecond)
 	}
-	if o.store == nil {
+	if o.apiURL == "" {
+		o.apiURL = o.fake.URL
+	}
+	switch {
+	case o.redisPrefix != "":
+		o.store = bot.NewStore(redis.NewClient(redistest.Options()), o.redisPrefix)
+	case o.store == nil:
 		rdb, prefix := redistest.Client(tb)
 		o.store = bot.NewStore(rdb, prefix)
+	}
+	var client *http.Client
+	if o.requestTimeout > 0 {
+		client = &http.Client{Timeout: o.requestTimeout}
 	}
 	h := &harness{tb: tb, cfg: config.Default(), fake: o.fake}
 	dir := tb.TempDir()
@@ -74,7 +93,7 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	answerEach := time.Duration(0)
 	rt, err := bot.NewRuntime(context.Background(), &h.cfg, quietLog(), bot.RuntimeOptions{
 		Store: o.store, Coalesce: &answerEach, WaitForPetition: 50 * time.Millisecond,
-		Queue: queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond,
+		Queue: queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond, ClaimIdle: o.claimIdle,
 			Backoff: func(int) time.Duration { return 50 * time.Millisecond }},
 	})
 	if err != nil {
@@ -83,7 +102,7 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	tb.Cleanup(rt.Close)
 	h.rt = rt
 	ch, err := telegram.New(context.Background(), telegram.Options{
-		Token: token, APIURL: o.fake.URL, Mode: o.mode, WebhookSecret: secret, PublicURL: publicURL,
+		Token: token, APIURL: o.apiURL, Mode: o.mode, HTTPClient: client, ProbeSettle: o.probeSettle, WebhookSecret: secret, PublicURL: publicURL,
 		IntakeChats: []int64{group}, StaffUsers: o.staff, SMSFrom: o.smsFrom,
 		ForwardWindow: 300 * time.Millisecond, PollTimeout: time.Second, LeaseTTL: 3 * time.Second,
 	}, rt.Env())

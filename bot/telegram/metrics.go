@@ -9,6 +9,7 @@ import (
 type metrics struct {
 	updates     *prometheus.CounterVec // by kind
 	rateLimited *prometheus.CounterVec // sends deferred by a limit, by which
+	dedup       *prometheus.CounterVec // settled attempts with no known outcome, by result
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -21,5 +22,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "minsheng_telegram_rate_limited_total",
 			Help: "Telegram sends deferred by a limit, by limit (chat, group, bot, telegram: a 429).",
 		}, []string{"limit"})),
+		dedup: msbot.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minsheng_telegram_dedup_total",
+			Help: "Telegram messages whose earlier attempt had no answer, by what probing found (found, not_found, deferred, waiting, probe_failed, unverified, unsafe, no_references, edited).",
+		}, []string{"result"})),
 	}
 }

@@ -38,6 +38,10 @@ type Sender struct {
 	chats, groups  *msbot.RateLimiter
 	bot            *msbot.RateLimiter
 	contactRequest string
+	now            func() time.Time
+	// settleAfter: see defaultProbeSettle. inFlight: how long another
+	// attempt to a chat may still be answered (the client's timeout).
+	settleAfter, inFlight time.Duration
 }
 
 func newSender(c *Channel) *Sender {
@@ -48,13 +52,17 @@ func newSender(c *Channel) *Sender {
 		groups:         msbot.NewRateLimiter(env.Redis, env.Prefix, "tg:group", perGroup),
 		bot:            msbot.NewRateLimiter(env.Redis, env.Prefix, "tg:bot", perBot),
 		contactRequest: "分享我的手机号",
+		now:            env.Now,
+		settleAfter:    c.opt.ProbeSettle,
+		inFlight:       c.opt.HTTPClient.Timeout + 5*time.Second,
 	}
 }
 
 // Send sends m: nil when Telegram took every part; queue.Defer while a
 // limit holds it; bot.ErrOptedOut when the citizen blocked the bot; an
 // error wrapping queue.ErrPermanent when Telegram refused it for good; any
-// other error to be retried. A retry resumes after the parts already sent.
+// other error to be retried. A retry resumes after the parts already sent,
+// and first probes for a part whose last attempt had no answer (dedup.go).
 func (s *Sender) Send(ctx context.Context, m msbot.Outbound) error {
 	chat, err := strconv.ParseInt(m.To, 10, 64)
 	if err != nil {
@@ -72,12 +80,6 @@ func (s *Sender) Send(ctx context.Context, m msbot.Outbound) error {
 	}
 	for n := done; n < len(parts); n++ {
 		member := m.Key + "#" + strconv.Itoa(n)
-		if wait, err := s.wait(ctx, chat, m.Bulk, member); err != nil || wait > 0 {
-			if err != nil {
-				return err
-			}
-			return queue.Defer(wait)
-		}
 		p := &bot.SendMessageParams{ChatID: chat, Text: html.EscapeString(parts[n]), ParseMode: models.ParseModeHTML}
 		if n == 0 && m.Thread != "" {
 			if id, err := strconv.Atoi(m.Thread); err == nil {
@@ -88,9 +90,9 @@ func (s *Sender) Send(ctx context.Context, m msbot.Outbound) error {
 		if last {
 			p.ReplyMarkup = s.markup(m, chat)
 		}
-		sent, err := s.c.api.SendMessage(ctx, p)
+		id, err := s.sendPart(ctx, m, chat, member, p)
 		if err != nil {
-			return s.failed(m, chat, err)
+			return err
 		}
 		if len(parts) > 1 {
 			if err := s.c.records.partSent(ctx, m.Key, n+1); err != nil {
@@ -99,12 +101,64 @@ func (s *Sender) Send(ctx context.Context, m msbot.Outbound) error {
 		}
 		if last && (chat < 0 || len(m.Buttons) > 0) {
 			// Answers to it (a staff reply, a button) find their petition.
-			if err := s.c.records.rememberMessage(ctx, chat, sent.ID, botMessage{Conversation: m.Conversation, Case: m.Case}); err != nil {
+			if err := s.c.records.rememberMessage(ctx, chat, id, botMessage{Conversation: m.Conversation, Case: m.Case}); err != nil {
 				s.c.log.Warn("sent message not remembered: answers to it will not find their petition", "err", err)
 			}
 		}
 	}
 	return nil
+}
+
+// sendPart sends one part, recorded as member, and returns its message id.
+// The attempt is recorded before the call; an attempt left open by a
+// timeout or a crash is settled (dedup.go) before the part goes again,
+// without taking a token of the rate limits.
+func (s *Sender) sendPart(ctx context.Context, m msbot.Outbound, chat int64, member string, p *bot.SendMessageParams) (int, error) {
+	for try := 0; ; try++ {
+		state, a, wait, err := s.c.records.begin(ctx, chat, member, s.now())
+		if err != nil {
+			return 0, err // nothing sent
+		}
+		switch {
+		case state == beginProbing:
+			// A probe takes a second or so; its lease is longer.
+			return 0, queue.Defer(min(wait, otherAttemptWait))
+		case state == beginPending && try == 0:
+			taken, id, err := s.settle(ctx, m, chat, member, a, p)
+			if err != nil || taken {
+				return id, err
+			}
+			continue // not at Telegram: open a new attempt and send
+		case state == beginPending:
+			return 0, queue.Defer(otherAttemptWait) // another worker opened it meanwhile
+		}
+		break
+	}
+	if wait, err := s.wait(ctx, chat, m.Bulk, member); err != nil || wait > 0 {
+		// Not sent: the attempt is over.
+		if cerr := s.c.records.closeAttempt(ctx, chat, member); cerr != nil {
+			s.c.log.Warn("deferred Telegram attempt not closed; the retry probes first", "key", msbot.MaskPhones(m.Key), "err", cerr)
+		}
+		if err != nil {
+			return 0, err
+		}
+		return 0, queue.Defer(wait)
+	}
+	sent, err := s.c.api.SendMessage(ctx, p)
+	if err != nil {
+		if definite(err) {
+			// Telegram answered: nothing was sent, the retry need not probe.
+			if cerr := s.c.records.closeAttempt(ctx, chat, member); cerr != nil {
+				s.c.log.Warn("refused Telegram attempt not closed; the retry probes first", "key", msbot.MaskPhones(m.Key), "err", cerr)
+			}
+		}
+		return 0, s.failed(m, chat, err)
+	}
+	if err := s.c.records.sent(ctx, chat, member, sent.ID, false); err != nil {
+		// Telegram has it; the retry finds it through the open attempt.
+		return 0, fmt.Errorf("telegram %s sent as message %d but not recorded: %w", msbot.MaskPhones(m.Key), sent.ID, err)
+	}
+	return sent.ID, nil
 }
 
 // wait takes the chat's token and the bot's; 0 when the message may go.

@@ -43,6 +43,10 @@ func (c *Channel) handle(ctx context.Context, raw []byte) error {
 }
 
 func (c *Channel) message(ctx context.Context, uid int64, m *models.Message) error {
+	// Every id known narrows what a probe for a lost message tries (dedup.go).
+	if err := c.records.known(ctx, m.Chat.ID, m.ID); err != nil {
+		c.log.Warn("received message id not kept: a probe for a lost message may try more ids", "err", err)
+	}
 	if m.From != nil && !m.From.IsBot && c.env.Officials != nil && officialsCommands[command(m, c.me.Username)] {
 		if done, err := c.officialCommand(ctx, uid, m); done || err != nil {
 			return err

@@ -29,11 +29,19 @@
 //
 // Outgoing side: every call is recorded (Calls), sendMessage calls are
 // decoded (Sent, WaitForSent), and FailNext injects Telegram errors such as
-// TooManyRequests or Blocked.
+// TooManyRequests or Blocked, or a call served but answered late
+// (AcceptLate), never (NoAnswer cuts the connection, Hang holds it), or
+// lost before it was served (Dropped).
+//
+// Message ids are numbered as Telegram numbers them: a supergroup (chat ids
+// below -10^12) has its own sequence; private chats and basic groups share
+// the bot account's. Users' messages from updates (and Unseen ones, which
+// the bot never receives) take ids of their sequence too.
 //
 // The fake checks a little of what Telegram checks, because those are the
 // errors a channel meets in production: empty or over-long text, HTML that
 // Telegram cannot parse (parse_mode HTML), "message is not modified" on an
-// edit that changes nothing, getUpdates while a webhook is set (409), and two
+// edit that changes nothing, "message to edit not found" for an id not in
+// the chat, "message can't be edited" for a user's message, getUpdates while a webhook is set (409), and two
 // long polls at once (the older one gets 409).
 package telegramtest

@@ -33,7 +33,8 @@ type Call struct {
 	Method string            // canonical name, e.g. "sendMessage"
 	Params map[string]string // every field; nested objects as their JSON text, uploads as "upload:<filename>"
 	At     time.Time
-	Failed bool // answered with an error (injected or from the fake's checks)
+	Failed bool   // answered with an error (injected or from the fake's checks), or not at all
+	Error  string // the error's description
 }
 
 // Sent is a sendMessage call the fake accepted, decoded.
@@ -47,18 +48,44 @@ type Sent struct {
 	At        time.Time
 }
 
-// Failure is an error answer the fake gives instead of serving a call. Code
-// is both the HTTP status and error_code; RetryAfter, if not 0, goes into
-// parameters.retry_after.
+// Failure is how the fake answers one call instead of at once and
+// successfully: an error answer (Code, both the HTTP status and
+// error_code; RetryAfter, if not 0, goes into parameters.retry_after), or,
+// with Code 0, a call served but answered late or never, or lost before it
+// was served.
 type Failure struct {
 	Code        int
 	Description string
 	RetryAfter  int
+	// Delay serves the call and holds the answer back: past the client's
+	// timeout, Telegram has done it and the client cannot know.
+	Delay time.Duration
+	// Hang serves the call and never answers, until the client gives up
+	// or the fake stops.
+	Hang bool
+	// Cut serves the call and closes the connection without an answer.
+	Cut bool
+	// Drop closes the connection before the call was served.
+	Drop bool
 }
 
 // Accept is no failure: FailNext("sendMessage", Accept, Blocked()) lets the
 // first call through and fails the second.
 var Accept = Failure{}
+
+// Failures of the connection rather than of the call.
+var (
+	// NoAnswer serves the call (a sendMessage is sent) and drops the
+	// connection without an answer.
+	NoAnswer = Failure{Cut: true}
+	// Hang serves the call and never answers: the client times out.
+	Hang = Failure{Hang: true}
+	// Dropped loses the call before Telegram served it.
+	Dropped = Failure{Drop: true}
+)
+
+// AcceptLate serves the call and answers only after d.
+func AcceptLate(d time.Duration) Failure { return Failure{Delay: d} }
 
 // TooManyRequests is Telegram's flood-control answer; the library turns it
 // into *bot.TooManyRequestsError with RetryAfter set.
@@ -91,12 +118,13 @@ type Fake struct {
 	queue        []queued // unconfirmed updates, in update_id order
 	nextUpdateID int64
 	offsets      []int64
-	lastMsgID    map[int64]int
+	lastMsgID    map[string]int // by id sequence (see box)
 	msgs         map[msgKey]*botMessage
 	files        map[string][]byte
 	webhookURL   string
 	poller       chan struct{} // closed to end the running long poll with 409
 	changed      chan struct{} // closed and replaced on every change
+	stop         chan struct{} // closed when the test ends: held answers give up
 }
 
 type queued struct {
@@ -109,8 +137,8 @@ func NewFake(tb testing.TB, token string) *Fake {
 	tb.Helper()
 	f := &Fake{
 		tb: tb, token: token, hold: DefaultHold, nextUpdateID: 1,
-		failures: map[string][]Failure{}, lastMsgID: map[int64]int{},
-		msgs: map[msgKey]*botMessage{}, files: map[string][]byte{}, changed: make(chan struct{}),
+		failures: map[string][]Failure{}, lastMsgID: map[string]int{},
+		msgs: map[msgKey]*botMessage{}, files: map[string][]byte{}, changed: make(chan struct{}), stop: make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{bot}/{method}", f.serveAPI)
@@ -118,6 +146,7 @@ func NewFake(tb testing.TB, token string) *Fake {
 	f.srv = httptest.NewServer(mux)
 	f.URL = f.srv.URL
 	tb.Cleanup(f.srv.Close)
+	tb.Cleanup(func() { close(f.stop) }) // runs first: a held answer must not hold up Close
 	return f
 }
 
@@ -270,12 +299,23 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 	f.calls = append(f.calls, Call{Method: method, Params: params, At: time.Now()})
 	f.notify()
 	fail := perr
+	var conn Failure // a failure of the connection, not of the call
 	if fail == nil && len(f.failures[method]) > 0 {
 		next := f.failures[method][0]
 		f.failures[method] = f.failures[method][1:]
-		if next != Accept {
+		switch {
+		case next.Code != 0:
 			fail = &next
+		case next != Accept:
+			conn = next
 		}
+	}
+	if conn.Drop {
+		f.calls[idx].Failed = true
+		f.notify()
+		f.mu.Unlock()
+		closeConnection(w)
+		return
 	}
 	var result any
 	switch {
@@ -287,16 +327,57 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 	default:
 		result, fail = f.dispatch(method, params)
 	}
-	if fail != nil {
-		f.calls[idx].Failed = true
+	if fail != nil || conn.Cut || conn.Hang {
+		f.calls[idx].Failed = true // as the client sees it
+		if fail != nil {
+			f.calls[idx].Error = fail.Description
+		}
 		f.notify()
 	}
 	f.mu.Unlock()
+	if !f.held(w, r, conn) {
+		return
+	}
 	if fail != nil {
 		writeFailure(w, *fail)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": result})
+}
+
+// held delays or withholds the answer to a call already served as conn
+// says; false when no answer is to be written.
+func (f *Fake) held(w http.ResponseWriter, r *http.Request, conn Failure) bool {
+	var late <-chan time.Time
+	switch {
+	case conn.Cut:
+		closeConnection(w)
+		return false
+	case conn.Hang:
+		// late stays nil: never
+	case conn.Delay > 0:
+		late = time.After(conn.Delay)
+	default:
+		return true
+	}
+	select {
+	case <-late:
+		return true
+	case <-r.Context().Done(): // the client gave up
+	case <-f.stop:
+	}
+	return false
+}
+
+// closeConnection closes the call's connection without an answer.
+func closeConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // closes the connection without an answer
 }
 
 // dispatch serves every method but getUpdates, with f.mu held.

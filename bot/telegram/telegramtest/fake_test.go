@@ -154,11 +154,15 @@ func TestSendMessage(t *testing.T) {
 		t.Fatalf("recorded params %v", c.Params)
 	}
 
-	// Ids count per chat; negative ids are supergroups.
+	// A supergroup numbers its own messages; private chats share the
+	// bot account's sequence.
 	m2, _ := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: int64(4242), Text: "二"})
 	m3, _ := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: int64(-1001234567890), Text: "群"})
 	if m2.ID != 1001 || m3.ID != 1000 || m3.Chat.Type != models.ChatTypeSupergroup {
 		t.Fatalf("ids %d %d, chat %+v", m2.ID, m3.ID, m3.Chat)
+	}
+	if m5, _ := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: int64(5353), Text: "另一人"}); m5.ID != 1002 {
+		t.Fatalf("another private chat got id %d, want 1002", m5.ID)
 	}
 	// A reply to a message the fake sent carries that message.
 	m4, _ := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: int64(4242), Text: "re", ReplyParameters: &models.ReplyParameters{MessageID: 1001}})
@@ -559,5 +563,64 @@ func TestJSONSendMessage(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 401 {
 		t.Fatalf("wrong token: HTTP %d", resp.StatusCode)
+	}
+}
+
+// A call served but answered late, never (connection cut), or lost before
+// it was served: what the client sees, and what the fake has.
+func TestAnswersLateNeverOrLost(t *testing.T) {
+	f := NewFake(t, token)
+	b := newBot(t, f, bot.WithHTTPClient(time.Second, &http.Client{Timeout: 200 * time.Millisecond}))
+	ctx := context.Background()
+	f.FailNext("sendMessage", AcceptLate(time.Second), NoAnswer, Hang, Dropped)
+	for i, want := range []int{1, 2, 3, 3} {
+		if _, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: int64(4242), Text: fmt.Sprint("第", i)}); err == nil {
+			t.Errorf("call %d: no error", i)
+		}
+		if n := len(f.Sent()); n != want {
+			t.Errorf("after call %d: %d sent, want %d", i, n, want)
+		}
+	}
+	late := AcceptLate(50 * time.Millisecond)
+	f.FailNext("sendMessage", late)
+	if m, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: int64(4242), Text: "迟到"}); err != nil || m.ID != 1003 {
+		t.Errorf("a late answer inside the timeout: %+v %v", m, err)
+	}
+	calls := f.Calls("sendMessage")
+	if len(calls) != 5 || calls[0].Failed || !calls[1].Failed || !calls[2].Failed || !calls[3].Failed || calls[4].Failed {
+		t.Errorf("calls %+v", calls)
+	}
+}
+
+// Edits answer as Telegram's do: the bot's message with the same content
+// is "not modified"; a user's message "can't be edited"; an id not in the
+// chat (another chat's, in the shared sequence) "not found".
+func TestEditAnswersByWhoseMessage(t *testing.T) {
+	f := NewFake(t, token)
+	b := newBot(t, f)
+	ctx := context.Background()
+	u := PrivateText(4242, "张 三", "路灯坏了")
+	f.AddUpdate(u)
+	m, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: int64(4242), Text: "收到"})
+	if err != nil || m.ID != u.Message.ID+1 {
+		t.Fatalf("sent %+v %v, want the id after the user's %d", m, err, u.Message.ID)
+	}
+	other := f.Unseen(5353, 5353, "别的聊天")
+	for _, tc := range []struct {
+		id   int
+		want string
+	}{
+		{m.ID, "message is not modified"},
+		{u.Message.ID, "message can't be edited"},
+		{other, "message to edit not found"},
+		{other + 1, "message to edit not found"},
+	} {
+		_, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: int64(4242), MessageID: tc.id, Text: "收到"})
+		if !errors.Is(err, bot.ErrorBadRequest) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("edit %d: %v, want %q", tc.id, err, tc.want)
+		}
+	}
+	if c := f.Calls("editMessageText"); len(c) != 4 || c[0].Error != "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message" {
+		t.Errorf("calls %+v", c)
 	}
 }

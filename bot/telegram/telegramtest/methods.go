@@ -18,8 +18,10 @@ type msgKey struct {
 	id   int
 }
 
-// botMessage is a message the bot sent, as the fake keeps it for edits.
+// botMessage is a message in a chat, as the fake keeps it for edits: the
+// bot's, or a user's (fromUser) seen in an update.
 type botMessage struct {
+	fromUser bool
 	chatID   int64
 	id       int
 	date     int64
@@ -106,11 +108,7 @@ func (f *Fake) sendMessage(p map[string]string) (any, *Failure) {
 	} else if s := p["reply_to_message_id"]; s != "" {
 		replyTo, _ = strconv.Atoi(s)
 	}
-	id := f.lastMsgID[chatID] + 1
-	if id < 1000 {
-		id = 1000
-	}
-	f.lastMsgID[chatID] = id
+	id := f.nextMessageID(chatID)
 	now := time.Now()
 	m := &botMessage{chatID: chatID, id: id, date: now.Unix(), text: p["text"], markup: inline, replyTo: replyTo}
 	f.msgs[msgKey{chatID, id}] = m
@@ -121,11 +119,44 @@ func (f *Fake) sendMessage(p map[string]string) (any, *Failure) {
 	return f.messageJSON(m, true), nil
 }
 
+// box names the sequence a chat's message ids come from, as in Telegram:
+// a supergroup or channel (ids below -10^12) numbers its own messages;
+// private chats and basic groups take theirs from the bot account's one
+// sequence, shared by all of them.
+func box(chatID int64) string {
+	if chatID < -1_000_000_000_000 {
+		return strconv.FormatInt(chatID, 10)
+	}
+	return "account"
+}
+
+// nextMessageID takes the next id of chatID's sequence (from 1000, and
+// past every id seen in an update of that sequence).
+func (f *Fake) nextMessageID(chatID int64) int {
+	b := box(chatID)
+	id := max(f.lastMsgID[b]+1, 1000)
+	f.lastMsgID[b] = id
+	return id
+}
+
+// seeUserMessage keeps a user's message from an update, so that editing
+// it fails as it does at Telegram, and moves its sequence past its id.
+func (f *Fake) seeUserMessage(m *models.Message) {
+	if m == nil || m.ID == 0 || (m.From != nil && m.From.ID == botID) {
+		return
+	}
+	b := box(m.Chat.ID)
+	f.lastMsgID[b] = max(f.lastMsgID[b], m.ID)
+	if _, ok := f.msgs[msgKey{m.Chat.ID, m.ID}]; !ok {
+		f.msgs[msgKey{m.Chat.ID, m.ID}] = &botMessage{fromUser: true, chatID: m.Chat.ID, id: m.ID, date: int64(m.Date), text: m.Text}
+	}
+}
+
 // editMessage serves editMessageText (withText) and editMessageReplyMarkup.
 // Like Telegram, an edit without reply_markup removes the inline keyboard,
-// and an edit that changes nothing fails with "message is not modified". A
-// message the fake did not send is taken as it comes (Telegram would say
-// "message to edit not found").
+// an edit that changes nothing fails with "message is not modified", a
+// message not in the chat with "message to edit not found", and a
+// user's message with "message can't be edited".
 func (f *Fake) editMessage(p map[string]string, withText bool) (any, *Failure) {
 	if withText {
 		if fail := checkText(p["text"], p["parse_mode"]); fail != nil {
@@ -148,15 +179,17 @@ func (f *Fake) editMessage(p map[string]string, withText bool) (any, *Failure) {
 		return nil, badRequest("message identifier is not specified")
 	}
 	m, known := f.msgs[msgKey{chatID, msgID}]
-	if !known {
-		m = &botMessage{chatID: chatID, id: msgID, date: time.Now().Add(-time.Minute).Unix()}
-		f.msgs[msgKey{chatID, msgID}] = m
+	switch {
+	case !known:
+		return nil, badRequest("message to edit not found")
+	case m.fromUser:
+		return nil, badRequest("message can't be edited")
 	}
 	text := m.text
 	if withText {
 		text = p["text"]
 	}
-	if known && text == m.text && bytes.Equal(inline, m.markup) {
+	if text == m.text && bytes.Equal(inline, m.markup) {
 		return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
 	}
 	m.text, m.markup, m.editDate = text, inline, time.Now().Unix()
@@ -315,4 +348,16 @@ func checkButton(b map[string]json.RawMessage) *Failure {
 		return nil
 	}
 	return badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+}
+
+// Unseen adds a user's message to chatID that the bot never receives (a
+// group member's message under privacy mode, or another chat's): it takes
+// the next id of its sequence, and editing it fails as at Telegram. It
+// returns the id.
+func (f *Fake) Unseen(chatID, fromID int64, text string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := f.nextMessageID(chatID)
+	f.msgs[msgKey{chatID, id}] = &botMessage{fromUser: true, chatID: chatID, id: id, date: time.Now().Unix(), text: text}
+	return id
 }

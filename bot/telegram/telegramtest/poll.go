@@ -26,6 +26,7 @@ func (f *Fake) AddUpdate(u models.Update) int64 {
 		f.tb.Errorf("fake Telegram: AddUpdate: %v", err)
 		return 0
 	}
+	f.seeUserMessage(u.Message)
 	f.enqueue(u.ID, raw)
 	return u.ID
 }
@@ -105,12 +106,13 @@ func (f *Fake) PostUpdate(ctx context.Context, webhookURL, secretToken string, u
 }
 
 func (f *Fake) marshalUpdate(u *models.Update) ([]byte, error) {
+	f.mu.Lock()
 	if u.ID == 0 {
-		f.mu.Lock()
 		u.ID = f.nextUpdateID
 		f.nextUpdateID++
-		f.mu.Unlock()
 	}
+	f.seeUserMessage(u.Message)
+	f.mu.Unlock()
 	return json.Marshal(u)
 }
 
