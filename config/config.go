@@ -156,9 +156,12 @@ type Intake struct {
 	Classifier  Classifier    `mapstructure:"classifier" yaml:"classifier"`
 	Categories  []Category    `mapstructure:"categories" yaml:"categories"`
 	Places      []Place       `mapstructure:"places" yaml:"places"`
-	Holidays    []string      `mapstructure:"holidays" yaml:"holidays"`
-	Workdays    []string      `mapstructure:"workdays" yaml:"workdays"`
-	SLA         SLA           `mapstructure:"sla" yaml:"sla"`
+	// PlacesFile is a gazetteer of more counties and towns, one a line
+	// (intake/gazetteer; config/places.example.txt): "" = none.
+	PlacesFile string   `mapstructure:"places_file" yaml:"places_file"`
+	Holidays   []string `mapstructure:"holidays" yaml:"holidays"`
+	Workdays   []string `mapstructure:"workdays" yaml:"workdays"`
+	SLA        SLA      `mapstructure:"sla" yaml:"sla"`
 }
 
 // Classifier selects the category model.

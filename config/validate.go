@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/minsheng/minsheng/intake/gazetteer"
 )
 
 var (
@@ -203,6 +205,12 @@ func (c *Config) validateIntake(p *problemList) {
 			p.add(key+".code", fmt.Sprintf("%q is listed twice", cat.Code))
 		}
 		codes[cat.Code] = true
+	}
+	if c.Intake.PlacesFile != "" {
+		// Read now so that `config check` names a bad line, not the first message.
+		if _, err := gazetteer.Load(c.Intake.PlacesFile); err != nil {
+			p.add("intake.places_file", err.Error())
+		}
 	}
 	for _, d := range c.Intake.Holidays {
 		p.date("intake.holidays", d)
