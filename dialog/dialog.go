@@ -165,8 +165,9 @@ type Settings struct {
 
 // Machine runs the dialog. It is immutable and safe for concurrent use.
 type Machine struct {
-	set Settings
-	tpl *Templates
+	set    Settings
+	tpl    *Templates
+	places *understand.PlaceIndex // set.Places, compiled once
 }
 
 // New builds a machine.
@@ -180,7 +181,7 @@ func New(set Settings, tpl *Templates) *Machine {
 	if tpl == nil {
 		tpl, _ = NewTemplates(nil)
 	}
-	return &Machine{set: set, tpl: tpl}
+	return &Machine{set: set, tpl: tpl, places: understand.NewPlaceIndex(set.Places)}
 }
 
 // Step applies one input to the state.

@@ -28,13 +28,13 @@ func TestParse(t *testing.T) {
 
 func TestParseRejects(t *testing.T) {
 	tests := map[string]string{
-		"谯城区/汤陵街道/某村":       "line 1: \"谯城区/汤陵街道/某村\": one county/town per line",
-		"/汤陵街道":              "line 1: county missing before /",
-		"谯城区/":               "line 1: \"谯城区/\": town missing after /",
-		"谯城区\n谯城区":           "line 2: 谯城区/ is already on line 1",
-		"谯城区, 汤陵":            "line 1: \"谯城区,\": ',' is not part of a place name",
-		"\xff\xfe":            "line 1: not UTF-8",
-		strings.Repeat("长", 33): "longer than 32 characters",
+		"谯城区/汤陵街道/某村":                   "line 1: \"谯城区/汤陵街道/某村\": one county/town per line",
+		"/汤陵街道":                         "line 1: county missing before /",
+		"谯城区/":                          "line 1: \"谯城区/\": town missing after /",
+		"谯城区\n谯城区":                      "line 2: 谯城区/ is already on line 1",
+		"谯城区, 汤陵":                       "line 1: \"谯城区,\": ',' is not part of a place name",
+		"\xff\xfe":                      "line 1: not UTF-8",
+		strings.Repeat("长", 33):         "longer than 32 characters",
 		"县 " + strings.Repeat("a ", 17): "line 1: more than 16 other spellings",
 	}
 	for in, want := range tests {
