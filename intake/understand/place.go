@@ -102,20 +102,21 @@ var markers = func() map[string]marker {
 	all = append(all, mk(kindStreet, nameProper, "灯面费况线由程过人网基径演子障牌标途数",
 		"路")...)
 	all = append(all, mk(kindStreet, nameProper, "坊舞头", "街")...)
-	all = append(all, mk(kindStreet, nameProper, "", "大道", "大街", "巷", "胡同", "弄",
-		"环路", "国道", "省道", "县道", "乡道")...)
+	all = append(all, mk(kindStreet, nameProper, "", "大道", "大街", "巷", "胡同", "弄", "环路")...)
+	all = append(all, mk(kindStreet, nameProper, "教德理路", "国道", "省道", "县道", "乡道")...)
 	all = append(all, mk(kindLandmark, nameProper, "", "广场", "公园", "学校", "小学",
 		"中学", "大学", "幼儿园", "幼稚园", "医院", "卫生院", "诊所", "车站", "火车站", "汽车站",
 		"高铁站", "地铁站", "公交站", "垃圾站", "中转站", "搅拌站", "菜市场", "农贸市场", "市场", "超市", "商场", "商城",
-		"大厦", "酒店", "宾馆", "大桥", "收费站", "工地", "工厂", "加油站", "停车场",
+		"大厦", "书店", "酒店", "宾馆", "大桥", "收费站", "工地", "工厂", "加油站", "停车场",
 		"体育馆", "图书馆", "派出所", "银行", "水库", "码头", "机场", "服务区", "立交",
 		"高架", "隧道", "高速")...)
 	all = append(all, mk(kindLandmark, nameProper, "", "美容院", "养老院", "敬老院", "福利院",
-		"电影院", "卫生室", "卫生所", "药店", "药房", "门诊", "饭店", "餐馆", "网吧", "酒吧",
-		"博物馆", "纪念馆", "文化馆", "体育场", "游泳馆", "健身房", "养殖场", "屠宰场", "砖厂",
+		"电影院", "卫生室", "卫生所", "药店", "药房", "饭店", "餐馆", "网吧", "酒吧",
+		"博物馆", "纪念馆", "文化馆", "体育场", "游泳馆", "健身房", "养殖场", "屠宰场",
 		"煤矿", "矿山", "采石场", "林场", "农场", "景区")...)
 	all = append(all, mk(kindLandmark, nameProper, "梁", "桥")...)
-	all = append(all, mk(kindLandmark, nameProper, "南北", "河", "湖")...)
+	all = append(all, mk(kindLandmark, nameProper, "南北东西", "河")...)
+	all = append(all, mk(kindLandmark, nameProper, "南北", "湖")...)
 	all = append(all, mk(kindLandmark, nameProper, "家商长", "厂")...)
 	all = append(all, mk(kindLandmark, nameProper, "长岗点", "站")...)
 	all = append(all, mk(kindLandmark, nameProper, "澳币股", "港")...)
@@ -126,6 +127,12 @@ var markers = func() map[string]marker {
 	number := mk(kindNumber, nameCode, "码线召称", "号")
 	number[0].chainOnly = true
 	all = append(all, number...)
+	// Schools by number, right after their county: "C4市一中", "D10县二小".
+	for _, x := range [...]struct{ word, notBefore string }{{"中", "心学国央间途期旬部队专巴医药"}, {"小", "学区时组孩孩型"}} {
+		school := mk(kindLandmark, nameCode, x.notBefore, x.word)
+		school[0].chainOnly = true
+		all = append(all, school...)
+	}
 	floor := mk(kindBuilding, nameCode, "下上道梯层顶", "楼")
 	floor[0].chainOnly = true
 	all = append(all, floor...)
@@ -135,8 +142,11 @@ var markers = func() map[string]marker {
 	all = append(all, mk(kindOrg, nameProper, "长", "厅")...)
 	all = append(all, mk(kindOrg, nameProper, "员托书会屈婉", "委")...)
 	all = append(all, mk(kindOrg, nameProper, "", "政府", "公司", "有限公司", "有限责任公司",
-		"集团", "管委会", "法院", "检察院", "研究院", "设计院", "学院", "协会", "驾校", "分行",
-		"支行", "营业厅", "办公室", "事务所", "门诊部")...)
+		"集团", "出租车公司", "管委会", "法院", "检察院", "研究院", "设计院", "学院", "协会", "驾校", "分行",
+		"支行", "分局", "分公司", "总公司", "子公司", "营业厅", "办公室", "事务所", "会所", "门诊部", "矿业", "实业", "铝业", "煤业",
+		"纸业", "药业", "舞厅", "歌厅", "足浴", "浴场", "洗浴中心")...)
+	all = append(all, mk(kindOrg, nameProper, "程", "化工")...)
+	all = append(all, mk(kindOrg, nameProper, "顾", "置业")...)
 	all = append(all, mk(kindOrg, nameProper, "城区", "中心")...)
 	all = append(all, mk(kindNear, nameChain, "", "门口", "附近", "对面", "旁边", "路口",
 		"十字路口", "交叉口", "东侧", "西侧", "南侧", "北侧", "一带", "周边", "后面",
@@ -185,10 +195,11 @@ var commonWords = newLexicon("城市", "都市", "股市", "上市", "门市", "
 	"村镇", "重镇", "城乡", "家乡", "老乡", "故乡", "下乡", "农村", "乡村", "山村", "渔村",
 	"公路", "道路", "马路", "铁路", "线路", "思路", "出路", "走路", "修路", "一路", "电路",
 	"套路", "弯路", "退路", "门路", "上路", "带路", "迷路", "过路", "网路", "上街", "逛街",
-	"沿街", "临街", "满街", "当街", "小组", "班组", "网站", "过河", "过桥",
+	"沿街", "临街", "满街", "当街", "小组", "班组", "网站", "校路", "神弄", "天村", "过河", "过桥",
 	"校园", "果园", "菜园", "田园", "乐园", "陵园", "墓园", "县城", "省城", "进城", "全城",
 	"满城", "京城", "主城", "老城", "山城", "名城", "围城", "边城", "入城", "出城", "港湾",
-	"海湾", "台湾", "鬼城", "绕城", "双城", "转城", "同城", "开园", "闭园", "游园")
+	"海湾", "台湾", "鬼城", "绕城", "双城", "转城", "同城", "开园", "闭园", "游园",
+	"大厅", "客厅", "餐厅", "门厅", "展厅", "前厅")
 
 // shortCommonWords are ordinary words only with a short name before them:
 // "车站", "景区" alone, but "长沙车站", "张家界景区" are places.
@@ -203,7 +214,7 @@ var shortCommonWords = newLexicon("景区", "园区", "辖区", "片区", "郊�
 const stopRunes = "的了在是我你他她它们这那有与及或到从对给被把将就都也还又不没很更最说" +
 	"要想会能可以为因所而但如若则等个些每各全本该此其住去来于由让请叫问您咱啊吧呢吗哦嗯即" +
 	"并且已曾着得之次位处只件种样点座条间块辆离往经过进出回靠近原啥哪谁年级" +
-	"下看见按否必响亲孩儿几旁边投诉报入打另属励系读求询独证者多"
+	"下看见按否必响亲孩儿几旁边投诉报入打另属励系读求询独证者多映告据今"
 
 const numeralRunes = "零〇一二三四五六七八九十百两壹贰叁肆伍陆柒捌玖拾"
 
@@ -228,6 +239,7 @@ type phrase struct {
 	kind       placeKind
 	county     string // for kindKnown
 	town       string
+	addressee  bool // an office greeted ("尊敬的C市教育局领导"): whom the letter goes to
 }
 
 // Place finds where a message says the matter is.
@@ -327,7 +339,7 @@ func markerPhrases(fold []rune) []phrase {
 				continue
 			}
 			end := i + n
-			if end < len(fold) && strings.ContainsRune(m.notBefore, fold[end]) {
+			if end < len(fold) && strings.ContainsRune(m.notBefore, fold[end]) && !(m.kind == kindRegion && afterCode(fold, i)) {
 				continue
 			}
 			start, ok := nameBefore(fold, i, max(lastEnd, 0), m, end)
@@ -337,7 +349,8 @@ func markerPhrases(fold []rune) []phrase {
 			if m.kind == kindBuilding || m.kind == kindNumber {
 				end = roomNumber(fold, end)
 			}
-			out = append(out, phrase{start: start, end: end, kind: m.kind})
+			out = append(out, phrase{start: start, end: end, kind: m.kind,
+				addressee: m.kind == kindOrg && greetedAt(fold, end)})
 			lastEnd = end
 			i = end - 1
 			break
@@ -375,6 +388,11 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 	name := fold[j:i]
 	chained := chainedTo(fold, bound, j)
 
+	if len(name) == 0 && m.kind == kindRegion {
+		if k := spacedCode(fold, i); k >= bound && k >= 0 {
+			return k, true
+		}
+	}
 	if len(name) == 0 {
 		// Nothing of its own: an extension of the phrase just before, right
 		// after it ("幸福花园路", "人民路小学"), or across a connector for
@@ -387,7 +405,7 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 	if isCommon(name, m) || endsLongerMarker(fold, i, end, m) {
 		return 0, false
 	}
-	if m.kind == kindOrg && !orgName(name) {
+	if m.kind == kindOrg && !orgName(name) || m.kind == kindLandmark && len(name) >= 2 && kindOfPlace.has(name[len(name)-2:]) {
 		return 0, false
 	}
 	if chained && m.rule == nameProper && m.kind != kindRegion && len(name) <= 4 {
@@ -446,7 +464,12 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 	// ("叶家坡村", "徐家井路"); a longer run is the sentence before it.
 	limit := 6 - 3*boolInt(len(m.word) == 1)
 	if m.kind == kindOrg {
+		j += orgLead(name)
+		name = fold[j:i]
 		limit = 6 // offices have longer names: "城北供电局", "人力资源局"
+		if bound > 0 && j == bound {
+			limit = len(name) // up to the place before: "K市宇国房地产开发有限责任公司"
+		}
 	}
 	if len(name) > limit {
 		j = i - limit
@@ -482,7 +505,37 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 var orgGenericNames = newLexicon("党和", "我们", "你们", "他们", "单位", "所在", "这家", "那家",
 	"哪家", "每个", "各个", "一个", "请问", "上述", "以上", "国家", "中央", "省级", "市级",
 	"县级", "乡级", "镇级", "村级", "两个", "几个", "所有", "其他", "其它", "别的", "劳务",
-	"用人", "用工", "私人", "个人", "外地", "本地", "当时", "目前", "现在", "问问", "咨询")
+	"用人", "用工", "私人", "个人", "外地", "本地", "当时", "目前", "现在", "问问", "咨询",
+	// verbs before an office: "责令环保局" names none
+	"责令", "督促", "拨打", "致电", "告知", "找过", "找了", "去过", "去了", "到了", "打给", "报给",
+	"交给", "转给", "转到", "转交", "上报", "通过", "举报", "投诉", "反映", "询问", "请求")
+
+// kindOfPlace stand before a landmark to say what kind it is, not which:
+// "民办学校", "农村小学", "大型超市".
+var kindOfPlace = newLexicon("民办", "公办", "私立", "公立", "农村", "乡村", "乡镇", "城市", "城区",
+	"大型", "小型", "各级", "各类", "当地", "本地", "外地", "一些", "有些", "很多", "部分",
+	"所有", "各个", "每个", "这所", "那所", "该所", "一所", "这家", "那家", "该家", "一家",
+	"正规", "非法", "黑心", "室内", "室外", "地下", "露天", "临时", "附近", "周边", "全国", "全省", "全市")
+
+// orgLeadWords stand before an office's name in a sentence: "利用工商局",
+// "8号接劳动局电话", "希望加大市教育局".
+var orgLeadWords = [][]rune{[]rune("利用"), []rune("加大"), []rune("根据"), []rune("关于"),
+	[]rune("对于"), []rune("通过"), []rune("经过"), []rune("要求"), []rune("接到"), []rune("收到"),
+	[]rune("接"), []rune("号"), []rune("望"), []rune("用"), []rune("令")}
+
+// orgLead returns how many runes at the start of an office's name are the
+// sentence before it: up to the end of the last lead word.
+func orgLead(name []rune) int {
+	cut := 0
+	for k := range name {
+		for _, w := range orgLeadWords {
+			if hasAt(name, k, w) && len(name)-(k+len(w)) >= 2 {
+				cut = max(cut, k+len(w))
+			}
+		}
+	}
+	return cut
+}
 
 // orgName reports whether the name before an office or company tail names
 // one: not generic, not a count ("两室一厅").
@@ -520,6 +573,44 @@ var roadCodes = map[string]bool{"国道": true, "省道": true, "县道": true, 
 func busRoute(fold []rune, end int) bool {
 	return hasAt(fold, end, []rune("公交")) || hasAt(fold, end, []rune("车")) || hasAt(fold, end, []rune("班车"))
 }
+
+// greetings follow an office the letter is addressed to.
+var greetings = [][]rune{[]rune("领导"), []rune("局长"), []rune("厅长"), []rune("主任"),
+	[]rune("书记"), []rune("各位"), []rune("负责人"), []rune("您好"), []rune("你好")}
+
+// greetedAt reports whether a greeting starts at fold[i]: "教育局领导".
+func greetedAt(fold []rune, i int) bool {
+	for _, g := range greetings {
+		if hasAt(fold, i, g) {
+			return true
+		}
+	}
+	return false
+}
+
+// afterCode reports whether an anonymised code ends right before fold[i]
+// ("B市民" is B市's citizen, "A市长" its mayor: the code is the name).
+func afterCode(fold []rune, i int) bool {
+	return i > 0 && isASCIIAlnum(fold[i-1])
+}
+
+// spacedCode returns where a code written with a space before its marker
+// starts ("J10 县"), or -1.
+func spacedCode(fold []rune, i int) int {
+	if i < 2 || fold[i-1] != ' ' {
+		return -1
+	}
+	j := i - 1
+	for j > 0 && isASCIIAlnum(fold[j-1]) {
+		j--
+	}
+	if j == i-1 || !isASCIILetter(fold[j]) {
+		return -1
+	}
+	return j
+}
+
+func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 
 func boolInt(b bool) int {
 	if b {
@@ -597,6 +688,9 @@ func bestCluster(fold []rune, ps []phrase) phrase {
 		w := kindWeight[p.kind]
 		if p.kind == kindKnown && p.town == "" {
 			w = 1
+		}
+		if p.addressee {
+			w = 0 // the matter is elsewhere in the letter, if anywhere
 		}
 		if k > 0 && (p.start <= cur.end || chainedTo(fold, cur.end, p.start)) {
 			cur.end = max(cur.end, p.end)
