@@ -100,11 +100,11 @@ func BenchmarkPlaceRealAppeals(b *testing.B) {
 	}
 }
 
-// handChecked reads testdata/place_labels.tsv: id → the places a reader
-// marked in the first 70 characters ("" = none).
-func handChecked(t *testing.T) map[string][]string {
+// handChecked reads a labels file (testdata/place_labels*.tsv): id → the
+// places a reader marked in the first 70 characters (none = no place).
+func handChecked(t *testing.T, path string) map[string][]string {
 	t.Helper()
-	f, err := os.Open("testdata/place_labels.tsv")
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func handChecked(t *testing.T) map[string][]string {
 		}
 		id, gold, ok := strings.Cut(line, "\t")
 		if !ok {
-			t.Fatalf("place_labels.tsv: no tab in %q", line)
+			t.Fatalf("%s: no tab in %q", path, line)
 		}
 		out[id] = nil
 		if gold != "" {
@@ -128,49 +128,60 @@ func handChecked(t *testing.T) map[string][]string {
 	return out
 }
 
-// TestPlaceOnHandChecked scores Place against 200 texts whose places were
+// TestPlaceOnHandChecked scores Place against texts whose places were
 // marked by hand: precision (extracted places that lie within a marked
 // one) and recall (texts with a marked place where one was extracted).
+// place_labels.tsv (300) was used while tuning; place_labels_test.tsv
+// (100) was labelled after, and is the fair figure (before this work:
+// precision 85.7%, recall 84.7%). The floors guard against regressions.
+// -v lists the misses.
 func TestPlaceOnHandChecked(t *testing.T) {
-	labels := handChecked(t)
-	n := len(labels)
 	as := readAppeals(t)
-	var found, right, withPlace, hit int
-	for _, a := range as {
-		gold, ok := labels[a.ID]
-		if !ok {
-			continue
-		}
-		delete(labels, a.ID)
-		loc := Place(first(a.Text, smsRunes), nil)
-		good := false
-		for _, g := range gold {
-			good = good || loc.Found && utf8.RuneCountInString(loc.Text) >= 2 && strings.Contains(g, loc.Text)
-		}
-		if loc.Found {
-			found++
-		}
-		if good {
-			right++
-		}
-		if len(gold) > 0 {
-			withPlace++
+	for _, set := range []struct {
+		path              string
+		precision, recall float64
+	}{{"testdata/place_labels.tsv", 0.90, 0.90}, {"testdata/place_labels_test.tsv", 0.82, 0.85}} {
+		path := set.path
+		labels := handChecked(t, path)
+		n := len(labels)
+		var found, right, withPlace, hit int
+		for _, a := range as {
+			gold, ok := labels[a.ID]
+			if !ok {
+				continue
+			}
+			delete(labels, a.ID)
+			loc := Place(first(a.Text, smsRunes), nil)
+			good := false
+			for _, g := range gold {
+				good = good || loc.Found && utf8.RuneCountInString(loc.Text) >= 2 && strings.Contains(g, loc.Text)
+			}
+			if loc.Found {
+				found++
+			}
 			if good {
-				hit++
+				right++
+			}
+			if len(gold) > 0 {
+				withPlace++
+				if good {
+					hit++
+				}
+			}
+			if testing.Verbose() && !good && (loc.Found || len(gold) > 0) {
+				t.Logf("%s: extracted %q, marked %q", a.ID, loc.Text, gold)
 			}
 		}
-		if testing.Verbose() && !good && (loc.Found || len(gold) > 0) {
-			t.Logf("%s: extracted %q, marked %q", a.ID, loc.Text, gold)
+		if len(labels) > 0 {
+			t.Fatalf("%s: %d labelled ids not in the data", path, len(labels))
 		}
-	}
-	if len(labels) > 0 {
-		t.Fatalf("%d labelled ids not in the data", len(labels))
-	}
-	precision, recall := float64(right)/float64(found), float64(hit)/float64(withPlace)
-	t.Logf("hand-checked: %d texts, %d name a place; extracted %d, right %d: precision %.1f%%, recall %.1f%%",
-		n, withPlace, found, right, 100*precision, 100*recall)
-	if precision < 0.85 || recall < 0.90 {
-		t.Errorf("precision %.1f%%, recall %.1f%%: below 85%% / 90%%", 100*precision, 100*recall)
+		precision, recall := float64(right)/float64(found), float64(hit)/float64(withPlace)
+		t.Logf("%s: %d texts, %d name a place; extracted %d, right %d: precision %.1f%%, recall %.1f%%",
+			path, n, withPlace, found, right, 100*precision, 100*recall)
+		if precision < set.precision || recall < set.recall {
+			t.Errorf("%s: precision %.1f%%, recall %.1f%%: below the floor %.0f%% / %.0f%%",
+				path, 100*precision, 100*recall, 100*set.precision, 100*set.recall)
+		}
 	}
 }
 
@@ -211,5 +222,27 @@ func TestRealAppealsWithGazetteer(t *testing.T) {
 		len(known), 100*float64(found)/n, smsRunes, 100*placeRecall(as, smsRunes, nil), 100*float64(county)/n, 100*float64(town)/n)
 	if float64(found)/n < placeRecall(as, smsRunes, nil) {
 		t.Error("known places lowered recall")
+	}
+}
+
+// BenchmarkPlaceWithGazetteer is BenchmarkPlaceRealAppeals with the 272
+// places of testdata/places_data.txt: the index keeps it near the cost
+// without known places.
+func BenchmarkPlaceWithGazetteer(b *testing.B) {
+	as := readAppeals(b)
+	gaz, err := gazetteer.Load("testdata/places_data.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var known []KnownPlace
+	for _, p := range gaz {
+		known = append(known, KnownPlace{County: p.County, Town: p.Town, Aliases: p.Aliases})
+	}
+	x := NewPlaceIndex(known)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		x.Place(first(as[i%len(as)].Text, smsRunes))
+		i++
 	}
 }
