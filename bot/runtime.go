@@ -17,6 +17,7 @@ import (
 	"github.com/minsheng/minsheng/intake/backend/open311"
 	"github.com/minsheng/minsheng/intake/backend/webhook"
 	"github.com/minsheng/minsheng/intake/classify"
+	"github.com/minsheng/minsheng/intake/gazetteer"
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/spool"
@@ -404,6 +405,15 @@ func DialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Setting
 		set.Places = append(set.Places, understand.KnownPlace{County: p.County, Town: p.Town, Aliases: p.Aliases})
 	}
 	set.UrgentWords = cfg.Intake.UrgentWords
+	if cfg.Intake.PlacesFile != "" {
+		gaz, err := gazetteer.Load(cfg.Intake.PlacesFile)
+		if err != nil {
+			return dialog.Settings{}, fmt.Errorf("intake.places_file: %w", err)
+		}
+		for _, p := range gaz {
+			set.Places = append(set.Places, understand.KnownPlace{County: p.County, Town: p.Town, Aliases: p.Aliases})
+		}
+	}
 	var defs []classify.CategoryDef
 	for _, c := range cfg.Intake.Categories {
 		set.Categories = append(set.Categories, dialog.CategoryInfo{Code: c.Code, Name: c.Name, Urgent: c.Urgent})

@@ -159,9 +159,12 @@ type Intake struct {
 	// UrgentWords are the deployment's own danger words, added to the
 	// built-in ones (understand.NewUrgencyRules).
 	UrgentWords []string `mapstructure:"urgent_words" yaml:"urgent_words"`
-	Holidays    []string `mapstructure:"holidays" yaml:"holidays"`
-	Workdays    []string `mapstructure:"workdays" yaml:"workdays"`
-	SLA         SLA      `mapstructure:"sla" yaml:"sla"`
+	// PlacesFile is a gazetteer of more counties and towns, one a line
+	// (intake/gazetteer; config/places.example.txt): "" = none.
+	PlacesFile string   `mapstructure:"places_file" yaml:"places_file"`
+	Holidays   []string `mapstructure:"holidays" yaml:"holidays"`
+	Workdays   []string `mapstructure:"workdays" yaml:"workdays"`
+	SLA        SLA      `mapstructure:"sla" yaml:"sla"`
 }
 
 // Classifier selects the category model.

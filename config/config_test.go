@@ -225,3 +225,25 @@ func TestRedactedHidesEverySecret(t *testing.T) {
 		t.Errorf("durations should print as Go durations:\n%s", out)
 	}
 }
+
+func TestPlacesFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "places.txt")
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(good, []byte("谯城区/古井镇 古井\n"), 0o600)
+	os.WriteFile(bad, []byte("谯城区\n谯城区/\n"), 0o600)
+	if _, err := Load(writeFile(t, "intake: { places_file: "+good+" }\n")); err != nil {
+		t.Errorf("a good gazetteer: %v", err)
+	}
+	for name, path := range map[string]string{"missing": filepath.Join(dir, "nope.txt"), "bad line": bad} {
+		_, err := Load(writeFile(t, "intake: { places_file: "+path+" }\n"))
+		var probs Problems
+		if !errors.As(err, &probs) || !strings.Contains(strings.Join(probs, "\n"), "intake.places_file: ") {
+			t.Errorf("%s: want an intake.places_file problem, got %v", name, err)
+		}
+	}
+	_, err := Load(writeFile(t, "intake: { places_file: "+bad+" }\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("the problem should name the bad line: %v", err)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/minsheng/minsheng/intake/gazetteer"
 )
 
 var (
@@ -208,6 +210,12 @@ func (c *Config) validateIntake(p *problemList) {
 	for i, w := range c.Intake.UrgentWords {
 		if utf8.RuneCountInString(strings.TrimSpace(w)) < 2 {
 			p.add(fmt.Sprintf("intake.urgent_words[%d]", i), fmt.Sprintf("%q: at least two characters (one would match almost every appeal)", w))
+		}
+	}
+	if c.Intake.PlacesFile != "" {
+		// Read now so that `config check` names a bad line, not the first message.
+		if _, err := gazetteer.Load(c.Intake.PlacesFile); err != nil {
+			p.add("intake.places_file", err.Error())
 		}
 	}
 	for _, d := range c.Intake.Holidays {

@@ -171,6 +171,7 @@ type Machine struct {
 	set     Settings
 	tpl     *Templates
 	urgency *understand.UrgencyRules
+	places  *understand.PlaceIndex // set.Places, compiled once
 }
 
 // New builds a machine.
@@ -184,7 +185,7 @@ func New(set Settings, tpl *Templates) *Machine {
 	if tpl == nil {
 		tpl, _ = NewTemplates(nil)
 	}
-	return &Machine{set: set, tpl: tpl, urgency: understand.NewUrgencyRules(set.UrgentWords)}
+	return &Machine{set: set, tpl: tpl, urgency: understand.NewUrgencyRules(set.UrgentWords), places: understand.NewPlaceIndex(set.Places)}
 }
 
 // Step applies one input to the state.

@@ -216,7 +216,7 @@ func (m *Machine) slots(d *Draft) slots {
 			break
 		}
 	}
-	s.place = understand.Place(s.text, m.set.Places)
+	s.place = m.places.Place(s.text)
 	s.placeMissing = !s.place.Found && understand.NeedsPlace(s.text)
 	return s
 }
@@ -242,7 +242,7 @@ func (m *Machine) newMatter(c *Case, text string) bool {
 	if !understand.Describes(text) {
 		return false
 	}
-	place := understand.Place(text, m.set.Places)
+	place := m.places.Place(text)
 	samePlace := place.Found && c.Place != "" && (strings.Contains(c.Place, place.Text) || strings.Contains(place.Text, c.Place))
 	switch {
 	case samePlace:

@@ -26,7 +26,7 @@ func TestPlace(t *testing.T) {
 		// Generic markers with a name, anonymised data included.
 		{"A市A3区幸福里小区3栋2单元501漏水", "A市A3区幸福里小区3栋2单元501", "", ""},
 		{"K4县的乡村公路坑坑洼洼", "K4县", "", ""},
-		{"西地省D市公安局不作为", "西地省D市", "", ""},
+		{"西地省D市公安局不作为", "西地省D市公安局", "", ""},
 		{"人民路上的井盖丢了", "人民路", "", ""},
 		{"人民路口的红绿灯不亮", "人民路", "", ""},
 		{"人民路与解放路交叉口天天堵车", "人民路与解放路交叉口", "", ""},
@@ -54,7 +54,38 @@ func TestPlace(t *testing.T) {
 		{"楚江世纪城的路灯全不亮", "楚江世纪城", "", ""},
 		{"碧桂园门口乱停车", "碧桂园门口", "", ""},
 		{"星河湾的业主", "星河湾", "", ""},
-		{"A市高新区管委会", "A市高新区", "", ""},
+		{"A市高新区管委会", "A市高新区管委会", "", ""},
+		// Named offices, companies, schools as the subject.
+		{"市教育局不回复", "市教育局", "", ""},
+		{"请问A市城北供电局拒付加班工资是否合法", "A市城北供电局", "", ""},
+		{"奥新燃气公司乱收开户费", "奥新燃气公司", "", ""},
+		{"军山铺镇政府出资购买的水管爆裂", "军山铺镇政府", "", ""},
+		{"K6县卫计委领导：", "K6县卫计委", "", ""},
+		{"我是华都小学一名学生的家长", "华都小学", "", ""},
+		{"县体育馆晚上不开放", "县体育馆", "", ""},
+		{"在迷你雅美容院做护理", "", "", ""}, // 你 cuts the name
+		// Numbered roads and bus routes.
+		{"D市往北的107国道到处是大坑", "107国道", "", ""},
+		{"等802路公交车要30分钟", "802路", "", ""},
+		{"创元铝业偷排废水", "创元铝业", "", ""},
+		{"鸿远足浴有一电梯", "鸿远足浴", "", ""},
+		{"I5县运天出租车公司", "I5县运天出租车公司", "", ""},
+		{"新华书店对面已经评估了", "新华书店对面", "", ""},
+		{"C3县一中违法私自补课", "C3县一中", "", ""},
+		{"D10县二小，五小的老师乱收费", "D10县二小", "", ""},
+		{"K2区到大忠桥中巴车乱收费", "大忠桥", "", ""},
+		{"利用工商局的名义收费", "工商局", "", ""},
+		{"8号接劳动局电话", "劳动局", "", ""},
+		// A greeted office is whom the letter goes to; the matter's place wins.
+		{"尊敬的市教育局局长：您好！目前C4市市区的民办教育层出不穷", "C4市", "", ""},
+		{"尊敬的C市教育局领导：我们是江南中学初三学生家长", "江南中学", "", ""},
+		{"尊敬的C市教育局领导：", "C市教育局", "", ""},
+		// Anonymised codes written apart from their marker, or before 民, 长.
+		{"尤其是J10 县大道，一片漆黑", "J10 县大道", "", ""},
+		{"作为B市民，近期发现", "B市", "", ""},
+		// Verbs before a name are not part of it.
+		{"我想咨询西地省质监局", "西地省质监局", "", ""},
+		{"唯独西地省没有", "西地省", "", ""},
 		// Not found: markers without names, ordinary words, dates, counts.
 		{"我们小区的路灯坏了", "", "", ""},
 		{"小区的物业费太贵了", "", "", ""},
@@ -70,8 +101,11 @@ func TestPlace(t *testing.T) {
 		{"你好", "", "", ""},
 		{"", "", "", ""},
 		{"13912345678", "", "", ""},
-		{"市教育局不回复", "", "", ""},
-		{"物业公司不作为", "", "", ""},
+		{"物业公司不作为", "", "", ""}, // the handler, not whom
+		{"希望政府管一下", "", "", ""},
+		{"停电了，供电局也不管", "", "", ""},
+		{"问贵局一个问题", "", "", ""},
+		{"党和政府的好政策", "", "", ""},
 		{"拖欠工资三个月了", "", "", ""},
 		{"一座桥塌了", "", "", ""},
 		{"公交站的候车亭坏了", "", "", ""}, // 公交 is no name of a 站
@@ -82,6 +116,10 @@ func TestPlace(t *testing.T) {
 		{"人报名都是假的", "", "", ""},
 		{"幼儿园开园了", "", "", ""},
 		{"他住在台湾", "", "", ""},
+		{"民办学校越办越贵", "", "", ""}, // a kind of school, not which
+		{"农村小学这样合并合理吗", "", "", ""},
+		{"西地省道教名山", "西地省", "", ""},
+		{"河东城市综合体", "", "", ""},
 	}
 	for _, tt := range tests {
 		got := Place(tt.in, testPlaces)
@@ -112,5 +150,19 @@ func TestPlaceChainOnlyNeedsContact(t *testing.T) {
 		if got := Place(in, nil); got.Text != want {
 			t.Errorf("Place(%q).Text = %q, want %q", in, got.Text, want)
 		}
+	}
+}
+
+// The index gives what Place gives, compiled once.
+func TestPlaceIndex(t *testing.T) {
+	x := NewPlaceIndex(testPlaces)
+	for _, in := range []string{"古井那边的垃圾没人清运", "涡阳县城关镇幸福路88号噪音扰民", "路灯坏了", ""} {
+		if got, want := x.Place(in), Place(in, testPlaces); got != want {
+			t.Errorf("index.Place(%q) = %+v, Place = %+v", in, got, want)
+		}
+	}
+	var none *PlaceIndex
+	if got := none.Place("古井镇的垃圾"); got.County != "" || !got.Found {
+		t.Errorf("nil index: %+v", got)
 	}
 }

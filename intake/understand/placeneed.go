@@ -167,7 +167,9 @@ var placeNeedLex, placeNeedWords, placeNeedFirst = func() (lexicon, map[string]p
 // to the dialog: 81.1% were answered at once before (every text without a
 // place was asked "where"); with this rule and the estate names Place now
 // knows, 98.7% (98.5% on the half the word lists were tuned on, 98.9% on
-// the other). Every place-bound message without a place in
+// the other); 98.8% (98.5%, 99.0%) since Place also knows named offices,
+// companies and numbered roads (six texts that name one are no longer
+// asked, none is newly asked). Every place-bound message without a place in
 // testdata/place_bound.txt is still asked; none in
 // testdata/not_place_bound.txt is.
 func NeedsPlace(text string) bool {

@@ -8,10 +8,6 @@ import (
 	"testing"
 )
 
-// appealsFile is the shared set of real appeals (see shared/data/README.md),
-// relative to this package's directory. The repository does not ship it.
-const appealsFile = "../../../shared/data/appeals-labeled.jsonl"
-
 // urgencyLabel is one hand-checked appeal of a testdata/urgency_*.tsv file.
 type urgencyLabel struct {
 	id, want, why string
