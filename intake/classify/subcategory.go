@@ -212,6 +212,10 @@ func buildSubRules(data []byte, extra map[string]map[string][]string) (map[strin
 // pick among its children: each distinct keyword found scores its length in
 // characters (a long, specific word weighs more), the highest score wins if
 // it reaches 2, and a tie goes to the child listed first in the taxonomy.
+// Judged by hand on 100 labelled appeals (every 56th from the 8th): a
+// suggestion for 95, right for 78 of them; the misses are mostly a near
+// sibling (噪音 under 环保管理 rather than 环境污染, 补课费 under 教育行政管理
+// rather than 教育收费). 拆迁, 违章建房 and 公交 were added after that.
 func Subcategory(level1, text string) string {
 	return subcategory(level1, textnorm.Fold(text))
 }
