@@ -424,5 +424,6 @@ func DialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Setting
 		return dialog.Settings{}, err
 	}
 	set.Categorize = classify.NewCategorizer(model, defs).Categorize
+	set.MinCategoryConfidence = cfg.Intake.Classifier.MinConfidence
 	return set, nil
 }

@@ -170,6 +170,9 @@ type Intake struct {
 // Classifier selects the category model.
 type Classifier struct {
 	Model string `mapstructure:"model" yaml:"model"` // "" = embedded default
+	// MinConfidence: a suggested category less sure than this flags the
+	// petition category_uncertain (0 = never).
+	MinConfidence float64 `mapstructure:"min_confidence" yaml:"min_confidence"`
 }
 
 // Category is one category of petitions and the unit that usually handles it.
@@ -272,6 +275,7 @@ func Default() Config {
 		Notify:     Notify{Statuses: []string{"assigned", "resolved"}},
 		Intake: Intake{
 			DedupWindow: 72 * time.Hour,
+			Classifier:  Classifier{MinConfidence: 0.5},
 			Categories:  DefaultCategories(),
 			SLA:         SLA{AssignNextWorkdays: 1, ContactDays: 3, ResolveWorkdaysUrgent: 2, ResolveWorkdays: 5},
 		},

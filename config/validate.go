@@ -196,6 +196,9 @@ func (c *Config) validateOfficials(p *problemList) {
 
 func (c *Config) validateIntake(p *problemList) {
 	p.positive("intake.dedup_window", c.Intake.DedupWindow)
+	if mc := c.Intake.Classifier.MinConfidence; !(mc >= 0 && mc <= 1) {
+		p.add("intake.classifier.min_confidence", fmt.Sprintf("%v is not between 0 and 1", mc))
+	}
 	codes := map[string]bool{}
 	for i, cat := range c.Intake.Categories {
 		key := fmt.Sprintf("intake.categories[%d]", i)

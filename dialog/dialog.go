@@ -155,8 +155,11 @@ type Settings struct {
 	Categories  []CategoryInfo
 	// Categorize suggests a category for a description (nil: none).
 	Categorize func(text string) intake.Category
-	Calendar   *workday.Calendar
-	SLA        workday.SLA
+	// MinCategoryConfidence: a suggested category less sure than this
+	// flags the petition category_uncertain (0: never).
+	MinCategoryConfidence float64
+	Calendar              *workday.Calendar
+	SLA                   workday.SLA
 	// Notify lists the statuses told to the citizen (resolved always
 	// starts the survey).
 	Notify            map[string]bool

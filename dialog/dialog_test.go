@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/classify"
 )
 
 var t0 = time.Date(2026, 3, 11, 14, 5, 0, 0, time.FixedZone("CST", 8*3600))
@@ -409,4 +410,29 @@ func TestPolicyQuestionAfterAReceiptIsANewMatter(t *testing.T) {
 		{at: time.Minute, text: "旁边的井盖也丢了", want: []string{"supplement"}, events: []string{"supplement"}},
 		{at: 2 * time.Minute, text: "我想咨询一下养老保险补缴的政策", want: []string{"receipt"}, events: []string{"submit"}},
 	})
+}
+
+// A suggested category less sure than MinCategoryConfidence flags the
+// petition category_uncertain, with the real embedded model: a clear
+// complaint is not flagged, a vague one is; 0 flags nothing.
+func TestMinCategoryConfidenceFlagsUncertainCategory(t *testing.T) {
+	categorize := classify.NewCategorizer(classify.Default(), nil).Categorize
+	for _, tc := range []struct {
+		min  float64
+		text string
+		want bool
+	}{
+		{0.5, "幸福小区3号楼门口的路灯坏了一个月了，晚上很黑", false},
+		{0.5, "人民路的店铺老板骂人", true},
+		{0, "人民路的店铺老板骂人", false},
+	} {
+		m := machine(func(s *Settings) { s.Categorize, s.MinCategoryConfidence = categorize, tc.min })
+		play(t, m, []step{{text: tc.text, want: []string{"receipt"}, events: []string{"submit"},
+			check: func(t *testing.T, st *State, out Output) {
+				p := submitted(t, out)
+				if got := p.HasFlag(intake.FlagCategoryUncertain); got != tc.want {
+					t.Errorf("min %.1f, %q (category %+v): flagged %v, want %v", tc.min, tc.text, p.Category, got, tc.want)
+				}
+			}}})
+	}
 }

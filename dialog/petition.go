@@ -21,6 +21,9 @@ func (m *Machine) submit(st *State, now time.Time, out *Output, s slots) {
 	if d.Away != nil {
 		p.AddFlag(intake.FlagOfficialBusy)
 	}
+	if m.set.Categorize != nil && p.Category.Confidence < m.set.MinCategoryConfidence {
+		p.AddFlag(intake.FlagCategoryUncertain)
+	}
 	c := Case{ID: p.ID, At: now, Summary: summary(p.Description), Folded: textnorm.Compact(p.Description),
 		Category: p.Category.Code, Place: p.Location.Text, Sources: lastN(d.Sources, maxSources)}
 	tpl, data := "receipt", Data{ID: p.ID}

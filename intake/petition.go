@@ -15,6 +15,7 @@ const (
 	FlagIncomplete        = "incomplete"         // submitted with slots missing; staff call back
 	FlagCallbackRequested = "callback_requested" // the citizen asked for a person (人工)
 	FlagOfficialBusy      = "official_busy"      // written to an official who was busy (会后联系)
+	FlagCategoryUncertain = "category_uncertain" // the suggested category's confidence is below intake.classifier.min_confidence
 )
 
 // Urgency levels.
@@ -82,6 +83,9 @@ type Category struct {
 	Code       string  `json:"code"`
 	Name       string  `json:"name"`
 	Confidence float64 `json:"confidence"`
+	// Subcategory is the suggested second-level category of the taxonomy
+	// (物业服务 under 城乡建设…), "" when the text does not say.
+	Subcategory string `json:"subcategory,omitempty"`
 }
 
 // Attachment is a file the citizen sent, by URL; it is not downloaded.

@@ -13,6 +13,7 @@ import (
 func newTrain(g *globals) *cobra.Command {
 	var data, out string
 	var folds int
+	var seed int64
 	cmd := &cobra.Command{
 		Use:   "train --data FILE.jsonl --out MODEL",
 		Short: "Train the category model; print cross-validated per-class and macro F1",
@@ -30,14 +31,16 @@ func newTrain(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			opts := classify.DefaultOptions()
+			opts.Seed = seed
 			if folds >= 2 {
-				rep, err := classify.CrossValidate(examples, folds, classify.Options{}, 1)
+				rep, err := classify.CrossValidate(examples, folds, opts, seed)
 				if err != nil {
 					return err
 				}
 				fmt.Fprint(g.stdout, rep.String())
 			}
-			m, err := classify.Train(examples, classify.Options{})
+			m, err := classify.Train(examples, opts)
 			if err != nil {
 				return err
 			}
@@ -59,6 +62,7 @@ func newTrain(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&data, "data", "", `labelled JSONL: {"id","title","text","label"} per line`)
 	cmd.Flags().StringVar(&out, "out", "", "where to write the model")
 	cmd.Flags().IntVar(&folds, "folds", 5, "cross-validation folds (0: skip)")
+	cmd.Flags().Int64Var(&seed, "seed", 1, "seed for the folds and the training order (the same seed and data give the same model)")
 	return cmd
 }
 

@@ -44,7 +44,7 @@ func TestTrainThenClassify(t *testing.T) {
 		}
 	}
 	// The embedded model works without --model; bad input is a clear error.
-	if code, stdout, _ := runCmd(t, context.Background(), `{"id":1,"text":"公交车司机开车太猛"}`+"\n", "classify"); code != 0 || !strings.Contains(stdout, "交通运输") {
+	if code, stdout, _ := runCmd(t, context.Background(), `{"id":1,"text":"出租车司机开车太猛"}`+"\n", "classify"); code != 0 || !strings.Contains(stdout, "交通运输") {
 		t.Errorf("default model: %d %s", code, stdout)
 	}
 	if code, _, stderr := runCmd(t, context.Background(), "not json\n", "classify"); code != 1 || !strings.Contains(stderr, "line 1") {

@@ -24,4 +24,16 @@ func TestCategorizer(t *testing.T) {
 	if got := c.Categorize("社保卡丢了"); got.Confidence != 1 {
 		t.Errorf("keyword match should be certain: %+v", got)
 	}
+	// The second level comes with the first, from the model's label or
+	// the keyword's category; none when the words do not say.
+	for text, want := range map[string]string{
+		"公司拖欠工資三个月":         "工资福利", // traditional
+		"社保卡丢了，养老保险断缴了":     "城镇职工社会保险",
+		"小區物業不作為，開發商不給辦房產證": "住房保障与房地产",
+		"你好": "",
+	} {
+		if got := c.Categorize(text); got.Subcategory != want {
+			t.Errorf("Categorize(%q).Subcategory = %q, want %q (%+v)", text, got.Subcategory, want, got)
+		}
+	}
 }

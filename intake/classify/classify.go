@@ -1,14 +1,17 @@
 // Package classify suggests a first-level category (城乡建设, 交通运输, …) for a
 // citizen's appeal.
 //
-// The model is a linear classifier over character n-grams (unigrams and
-// bigrams by default) of normalised text. Characters rather than words because
-// Chinese has no spaces and a word segmenter would be a dependency and a source
-// of errors on short, informal SMS; character bigrams capture most of what a
-// segmenter would give ("路灯", "工资", "公交"). Two trainers produce the same
-// kind of model: multinomial naive Bayes and multinomial logistic regression
-// (see Algorithm); both end up as one weight per (feature, class), so scoring,
-// storage and calibration are shared.
+// The model is a linear classifier over character n-grams (1 to 3 characters
+// in DefaultOptions, sublinear tf-idf) of normalised text. Characters rather
+// than words because Chinese has no spaces and a word segmenter would be a
+// dependency and a source of errors on short, informal SMS; character
+// n-grams capture most of what a segmenter would give ("路灯", "工资",
+// "公交"), and word features measured no better (see DefaultOptions). Three
+// trainers produce the same kind of model: multinomial naive Bayes,
+// multinomial logistic regression and one-vs-rest linear SVMs (see
+// Algorithm); all end up as one weight per (feature, class), so scoring,
+// storage and calibration (a softmax temperature fitted on held-out texts)
+// are shared. Subcategory suggests the second level of the taxonomy.
 //
 // A trained model is immutable and safe for concurrent use, except for the
 // Normalize field, which callers set once before sharing the model.
@@ -64,6 +67,9 @@ const (
 	// NaiveBayes is multinomial naive Bayes with Lidstone smoothing: faster
 	// to train, a little less accurate.
 	NaiveBayes
+	// SVM is one-vs-rest linear support vector machines (squared hinge
+	// loss) trained by dual coordinate descent.
+	SVM
 )
 
 func (a Algorithm) String() string {
@@ -72,6 +78,8 @@ func (a Algorithm) String() string {
 		return "naive-bayes"
 	case LogReg:
 		return "logreg"
+	case SVM:
+		return "svm"
 	}
 	return fmt.Sprintf("Algorithm(%d)", int(a))
 }
@@ -111,9 +119,15 @@ type Options struct {
 	Binary bool
 
 	// Epochs, Rate and L2 tune logistic regression. Defaults 15, 0.2, 3e-4.
+	// Epochs is also the SVM's most passes over the data (default 50; it
+	// usually stops earlier, when the solution no longer moves).
 	Epochs int
 	Rate   float64
 	L2     float64
+
+	// C is the SVM's cost of a margin violation (inverse regularisation).
+	// Default 1.
+	C float64
 
 	// Unbalanced turns off class weighting in logistic regression. By
 	// default each class's examples weigh N/(K·n_c), so a small class
@@ -130,12 +144,33 @@ type Options struct {
 	// experiments that only look at F1 can turn it off.
 	NoCalibrate bool
 
+	// Sublinear replaces an n-gram's count tf by 1+ln(tf) (logistic
+	// regression), so a word repeated in a long text does not drown the rest.
+	Sublinear bool
+
+	// IDF multiplies each n-gram's value by its inverse document frequency,
+	// ln((1+N)/(1+df))+1 over the training texts (logistic regression).
+	IDF bool
+
 	// NoAugment turns off training on SMS-length prefixes. By default every
 	// training text longer than SMSChars is also used cut to its first
 	// SMSChars characters, so the model learns what a short appeal looks
 	// like; this added 1-2 points of macro-F1 on SMS-length texts and cost
 	// nothing on whole ones. Random windows besides the prefix did not help.
 	NoAugment bool
+}
+
+// DefaultOptions are the settings of the embedded model and of `minsheng
+// train`. Measured by 5-fold cross-validation on the 5,677 labelled appeals
+// (macro-F1, whole text / first 70 characters): logistic regression on
+// character 1-2-grams, 20,000 kept, 0.907 / 0.860; with sublinear tf-idf
+// and 1-3-grams 0.910 / 0.865; SVMs instead of logistic regression, 60,000
+// n-grams found in at least 2 texts, 0.912 / 0.868. Averaging in naive
+// Bayes or logistic regression, extra features for the first characters,
+// more n-grams and word features (go-ego/gse: 8 s to load its dictionary,
+// 190 MB, 114 µs to cut one SMS) did not pay.
+func DefaultOptions() Options {
+	return Options{Algorithm: SVM, MaxN: 3, MinCount: 2, MaxFeatures: 60000, Sublinear: true, IDF: true}
 }
 
 func (o Options) withDefaults() Options {
@@ -156,9 +191,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Epochs == 0 {
 		o.Epochs = 15
+		if o.Algorithm == SVM {
+			o.Epochs = 50
+		}
 	}
 	if o.Rate == 0 {
 		o.Rate = 0.2
+	}
+	if o.C == 0 {
+		o.C = 1
 	}
 	if o.L2 == 0 {
 		o.L2 = 3e-4
@@ -170,7 +211,7 @@ func (o Options) validate() error {
 	if o.MaxN < 1 || o.MaxN > 3 {
 		return fmt.Errorf("classify: MaxN %d out of range 1..3", o.MaxN)
 	}
-	if o.Algorithm != NaiveBayes && o.Algorithm != LogReg {
+	if o.Algorithm != NaiveBayes && o.Algorithm != LogReg && o.Algorithm != SVM {
 		return fmt.Errorf("classify: unknown algorithm %v", o.Algorithm)
 	}
 	if o.Alpha < 0 || o.Rate < 0 || o.L2 < 0 || o.MinCount < 0 || o.Epochs < 0 {
@@ -189,9 +230,11 @@ type Model struct {
 	labels []string
 	maxN   int
 	algo   Algorithm
-	binary bool    // NB: count each n-gram once per text
-	l2norm bool    // LogReg: L2-normalise the count vector
-	temp   float64 // softmax temperature: probabilities are softmax(score/temp)
+	binary bool      // NB: count each n-gram once per text
+	l2norm bool      // LogReg: L2-normalise the count vector
+	sublin bool      // LogReg: 1+ln(count) instead of count
+	idf    []float32 // LogReg: per-feature weight of its value; nil = 1
+	temp   float64   // softmax temperature: probabilities are softmax(score/temp)
 
 	feats   []string         // feature strings, index = row in weights
 	index   map[string]int32 // feature → row
@@ -283,8 +326,14 @@ func (m *Model) scores(text string) []float64 {
 			j++
 		}
 		n := float64(j - i)
-		if m.binary {
+		switch {
+		case m.binary:
 			n = 1
+		case m.sublin:
+			n = 1 + math.Log(n)
+		}
+		if m.idf != nil {
+			n *= float64(m.idf[rows[i]])
 		}
 		runs = append(runs, run{rows[i], n})
 		sumSq += n * n

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -30,6 +31,19 @@ type Eval struct {
 	// weighted by bin size. 0 is perfect.
 	ECE     float64
 	Classes []ClassScore // in Labels() order
+	// Reliability is the calibration table: predictions grouped by
+	// confidence in tenths, with the share that were right.
+	Reliability []Bin
+	// FoldF1 is the macro-F1 of each fold on its own, for the spread.
+	FoldF1 []float64
+}
+
+// Bin is one row of a reliability table.
+type Bin struct {
+	Lo, Hi     float64 // confidence in [Lo, Hi)
+	N          int
+	Confidence float64 // mean confidence
+	Accuracy   float64 // share of right labels
 }
 
 // ClassScore is precision, recall and F1 for one label.
@@ -88,6 +102,7 @@ func CrossValidate(examples []Example, k int, opts Options, seed int64) (Report,
 	}
 	wg.Wait()
 	var full, sms []prediction
+	var fullF1, smsF1 []float64
 	feats := 0
 	for _, r := range results {
 		if r.err != nil {
@@ -95,15 +110,19 @@ func CrossValidate(examples []Example, k int, opts Options, seed int64) (Report,
 		}
 		full = append(full, r.full...)
 		sms = append(sms, r.sms...)
+		fullF1 = append(fullF1, score(r.full, labels).MacroF1)
+		smsF1 = append(smsF1, score(r.sms, labels).MacroF1)
 		feats += r.feats
 	}
-	return Report{
+	rep := Report{
 		Folds:     k,
-		Algorithm: opts.Algorithm,
+		Algorithm: opts.withDefaults().Algorithm,
 		Features:  feats / k,
 		Full:      score(full, labels),
 		SMS:       score(sms, labels),
-	}, nil
+	}
+	rep.Full.FoldF1, rep.SMS.FoldF1 = fullF1, smsF1
+	return rep, nil
 }
 
 type prediction struct {
@@ -171,9 +190,11 @@ func score(preds []prediction, labels []string) Eval {
 		correct += tp[l]
 	}
 	e.Accuracy = ratio(correct, len(preds))
-	for _, b := range bins {
+	for i, b := range bins {
 		if b.n > 0 {
 			e.ECE += b.n / float64(len(preds)) * math.Abs(b.correct/b.n-b.conf/b.n)
+			e.Reliability = append(e.Reliability, Bin{Lo: float64(i) / 10, Hi: float64(i+1) / 10,
+				N: int(b.n), Confidence: b.conf / b.n, Accuracy: b.correct / b.n})
 		}
 	}
 	return e
@@ -205,7 +226,31 @@ func (r Report) String() string {
 	fmt.Fprintf(&b, "%s %7s   %20.3f   %20.3f\n", pad("macro-F1", 14), "", r.Full.MacroF1, r.SMS.MacroF1)
 	fmt.Fprintf(&b, "%s %7s   %20.3f   %20.3f\n", pad("accuracy", 14), "", r.Full.Accuracy, r.SMS.Accuracy)
 	fmt.Fprintf(&b, "%s %7s   %20.3f   %20.3f\n", pad("calib. error", 14), "", r.Full.ECE, r.SMS.ECE)
+	fmt.Fprintf(&b, "%s %7s   %20s   %20s\n", pad("fold macro-F1", 14), "", spread(r.Full.FoldF1), spread(r.SMS.FoldF1))
+	fmt.Fprintf(&b, "\nreliability (held-out confidence → share right)\n")
+	fmt.Fprintf(&b, "%-10s   %-22s   %-22s\n", "confidence", "whole text: n  conf  acc", fmt.Sprintf("first %d: n  conf  acc", SMSChars))
+	for i := 0; i < 10; i++ {
+		lo := float64(i) / 10
+		fmt.Fprintf(&b, "%.1f–%.1f      %s   %s\n", lo, lo+0.1, binRow(r.Full.Reliability, lo), binRow(r.SMS.Reliability, lo))
+	}
 	return b.String()
+}
+
+// spread prints min–max of per-fold scores.
+func spread(f1 []float64) string {
+	if len(f1) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.3f–%.3f", slices.Min(f1), slices.Max(f1))
+}
+
+func binRow(bins []Bin, lo float64) string {
+	for _, b := range bins {
+		if math.Abs(b.Lo-lo) < 1e-9 {
+			return fmt.Sprintf("%5d %5.2f %5.2f         ", b.N, b.Confidence, b.Accuracy)
+		}
+	}
+	return fmt.Sprintf("%5d %5s %5s         ", 0, "", "")
 }
 
 // pad right-pads s with spaces to n terminal columns, counting wide (CJK)

@@ -21,7 +21,7 @@ import (
 // lets a newer binary refuse an older layout cleanly.
 const (
 	fileMagic   = "MSCLASS\x00"
-	fileVersion = 1
+	fileVersion = 2 // 2 added Sublinear and IDF; version 1 files read as before
 )
 
 // ErrBadModel is wrapped by every Read error caused by the content of the
@@ -37,6 +37,8 @@ type fileModel struct {
 	Algorithm int
 	Binary    bool
 	L2Norm    bool
+	Sublinear bool
+	IDF       []float32 // per feature; empty = none
 	Temp      float64
 	Features  string // joined with "\n"; n-grams never contain a newline
 	Bias      []float64
@@ -53,6 +55,8 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		Algorithm: int(m.algo),
 		Binary:    m.binary,
 		L2Norm:    m.l2norm,
+		Sublinear: m.sublin,
+		IDF:       m.idf,
 		Temp:      m.temp,
 		Features:  strings.Join(m.feats, "\n"),
 	}
@@ -117,7 +121,7 @@ func Read(r io.Reader) (*Model, error) {
 	if string(hdr[:len(fileMagic)]) != fileMagic {
 		return nil, fmt.Errorf("classify: read model: %w: wrong magic %q", ErrBadModel, hdr[:len(fileMagic)])
 	}
-	if v := binary.BigEndian.Uint16(hdr[len(fileMagic):]); v != fileVersion {
+	if v := binary.BigEndian.Uint16(hdr[len(fileMagic):]); v != fileVersion && v != 1 {
 		return nil, fmt.Errorf("classify: read model: %w: format version %d, this build reads %d", ErrBadModel, v, fileVersion)
 	}
 	zr, err := gzip.NewReader(r)
@@ -143,7 +147,7 @@ func (fm *fileModel) model() (*Model, error) {
 		return nil, fmt.Errorf("%d labels", k)
 	case fm.MaxN < 1 || fm.MaxN > 3:
 		return nil, fmt.Errorf("n-gram length %d", fm.MaxN)
-	case Algorithm(fm.Algorithm) != LogReg && Algorithm(fm.Algorithm) != NaiveBayes:
+	case Algorithm(fm.Algorithm) != LogReg && Algorithm(fm.Algorithm) != NaiveBayes && Algorithm(fm.Algorithm) != SVM:
 		return nil, fmt.Errorf("algorithm %d", fm.Algorithm)
 	case !(fm.Temp > 0) || math.IsInf(fm.Temp, 0):
 		return nil, fmt.Errorf("temperature %v", fm.Temp)
@@ -161,11 +165,23 @@ func (fm *fileModel) model() (*Model, error) {
 		algo:      Algorithm(fm.Algorithm),
 		binary:    fm.Binary,
 		l2norm:    fm.L2Norm,
+		sublin:    fm.Sublinear,
 		temp:      fm.Temp,
 		feats:     strings.Split(fm.Features, "\n"),
 	}
 	if len(fm.Weights) != 2*len(m.feats)*k {
 		return nil, fmt.Errorf("%d weight bytes for %d features × %d labels", len(fm.Weights), len(m.feats), k)
+	}
+	if len(fm.IDF) != 0 {
+		if len(fm.IDF) != len(m.feats) {
+			return nil, fmt.Errorf("%d idf weights for %d features", len(fm.IDF), len(m.feats))
+		}
+		for _, v := range fm.IDF {
+			if !(v > 0) || math.IsInf(float64(v), 0) {
+				return nil, errors.New("bad idf weight")
+			}
+		}
+		m.idf = fm.IDF
 	}
 	for _, b := range fm.Bias {
 		if math.IsNaN(b) || math.IsInf(b, 0) {

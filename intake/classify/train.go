@@ -89,9 +89,18 @@ func train(examples []Example, labels []string, opts Options) (*Model, error) {
 	case NaiveBayes:
 		m.binary = opts.Binary
 		m.weights, m.bias = trainNB(docs, len(feats), len(labels), opts)
-	case LogReg:
+	case LogReg, SVM:
 		m.l2norm = true
-		m.weights, m.bias = trainLogReg(docs, len(feats), len(labels), opts)
+		m.sublin = opts.Sublinear
+		if opts.IDF {
+			m.idf = idfWeights(docs[:nOrig], len(feats))
+		}
+		transform(docs, m.sublin, m.idf)
+		if opts.Algorithm == SVM {
+			m.weights, m.bias = trainSVM(docs, len(feats), len(labels), opts)
+		} else {
+			m.weights, m.bias = trainLogReg(docs, len(feats), len(labels), opts)
+		}
 	}
 	m.buildIndex()
 	return m, nil
@@ -385,6 +394,12 @@ func calibrate(examples []Example, labels []string, opts Options) float64 {
 			truth = append(truth, labelIdx[ex.Label], labelIdx[ex.Label])
 		}
 	}
+	return fitTemperature(scores, truth)
+}
+
+// fitTemperature returns the softmax temperature that minimises the
+// log-loss of the scores against the true label indices.
+func fitTemperature(scores [][]float64, truth []int) float64 {
 	nll := func(logT float64) float64 {
 		t := math.Exp(logT)
 		var sum float64
@@ -435,4 +450,38 @@ func augment(examples []Example) []Example {
 		}
 	}
 	return out
+}
+
+// idfWeights returns ln((1+N)/(1+df))+1 per feature (scikit-learn's smooth
+// idf), with df counted over docs.
+func idfWeights(docs []doc, nFeat int) []float32 {
+	df := make([]float64, nFeat)
+	for _, d := range docs {
+		for _, id := range d.ids {
+			df[id]++
+		}
+	}
+	n := float64(len(docs))
+	idf := make([]float32, nFeat)
+	for f := range idf {
+		idf[f] = float32(math.Log((1+n)/(1+df[f])) + 1)
+	}
+	return idf
+}
+
+// transform turns the docs' counts into the values the model scores with:
+// 1+ln(count) when sublinear, times the feature's idf when idf is set.
+func transform(docs []doc, sublinear bool, idf []float32) {
+	for _, d := range docs {
+		for j, id := range d.ids {
+			v := d.vals[j]
+			if sublinear {
+				v = 1 + float32(math.Log(float64(v)))
+			}
+			if idf != nil {
+				v *= idf[id]
+			}
+			d.vals[j] = v
+		}
+	}
 }

@@ -27,7 +27,7 @@ func main() {
 	var (
 		data        = flag.String("data", "", "labelled JSONL: {id,title,text,label} per line (required)")
 		out         = flag.String("out", "", "write the model trained on all the data here")
-		algo        = flag.String("algo", "logreg", "logreg | nb")
+		algo        = flag.String("algo", "logreg", "logreg | nb | svm")
 		maxN        = flag.Int("maxn", 0, "longest character n-gram, 1..3 (0 = package default)")
 		minCount    = flag.Int("mincount", 0, "drop n-grams found in fewer texts (0 = package default)")
 		maxFeatures = flag.Int("maxfeatures", 0, "keep the top N n-grams by information gain (0 = package default, -1 = all)")
@@ -37,6 +37,11 @@ func main() {
 		epochs      = flag.Int("epochs", 0, "logreg epochs (0 = package default)")
 		rate        = flag.Float64("rate", 0, "logreg AdaGrad rate (0 = package default)")
 		l2          = flag.Float64("l2", 0, "logreg L2 penalty (0 = package default)")
+		sublinear   = flag.Bool("sublinear", false, "logreg: 1+ln(count)")
+		idf         = flag.Bool("idf", false, "logreg: weight n-grams by idf")
+		cost        = flag.Float64("c", 0, "svm cost C (0 = package default)")
+		shipped     = flag.Bool("default", false, "the shipped settings (classify.DefaultOptions); tuning flags ignored")
+		noCal       = flag.Bool("nocal", false, "skip calibration (faster cross-validation)")
 		folds       = flag.Int("cv", 5, "cross-validation folds (0 = skip)")
 		seed        = flag.Int64("seed", 1, "seed for folds and shuffling")
 		noTitle     = flag.Bool("notitle", false, "drop titles (so the 70-character score is on the citizen's own words)")
@@ -55,14 +60,21 @@ func main() {
 	opts := classify.Options{
 		MaxN: *maxN, MinCount: *minCount, MaxFeatures: *maxFeatures,
 		Binary: *binary, NoAugment: *noAugment, Alpha: *alpha, Epochs: *epochs, Rate: *rate, L2: *l2, Seed: *seed,
+		Sublinear: *sublinear, IDF: *idf, NoCalibrate: *noCal, C: *cost,
 	}
 	switch *algo {
 	case "nb":
 		opts.Algorithm = classify.NaiveBayes
 	case "logreg":
 		opts.Algorithm = classify.LogReg
+	case "svm":
+		opts.Algorithm = classify.SVM
 	default:
 		log.Fatalf("unknown -algo %q", *algo)
+	}
+	if *shipped {
+		opts = classify.DefaultOptions()
+		opts.Seed, opts.NoCalibrate = *seed, *noCal
 	}
 	if *compare {
 		runCompare(examples, *folds, *seed, *only)
