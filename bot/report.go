@@ -1,0 +1,133 @@
+package bot
+
+import (
+	"time"
+
+	"github.com/minsheng/minsheng/bot/officials"
+	"github.com/minsheng/minsheng/config"
+	"github.com/minsheng/minsheng/dialog"
+	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/outbox"
+	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/report"
+)
+
+// The office's figures (intake/report) are written by the conversation
+// commit itself: what a dialog step did becomes report writes in the same
+// script as the state, so they cost no round trip and are never counted
+// without the state they describe, nor twice when a commit is redone.
+
+// NewRecorder builds the report recorder from the configuration.
+func NewRecorder(cfg *config.Config, prefix string, loc *time.Location) *report.Recorder {
+	units := map[string]string{}
+	for _, c := range cfg.Intake.Categories {
+		if c.Unit != "" {
+			units[c.Code] = c.Unit
+		}
+	}
+	return &report.Recorder{Prefix: prefix, Loc: loc, Retention: cfg.Report.Retention, Units: units}
+}
+
+// reportBatch starts a commit's report writes (nil when reports are off).
+func (p *Pipeline) reportBatch(shard int) *report.Batch {
+	if p.opt.Report == nil {
+		return nil
+	}
+	return p.opt.Report.Batch(queue.Tag(p.store.Prefix, shard))
+}
+
+// reportBefore is what the report needs of the state before a step.
+type reportBefore struct {
+	reason *dialog.ReasonWait // a rating whose reason is awaited
+	rating string             // the rating of the case a status event is about
+}
+
+func beforeStep(st *dialog.State, it item) reportBefore {
+	var b reportBefore
+	if st.Reason != nil {
+		w := *st.Reason
+		b.reason = &w
+	}
+	if it.Status != nil {
+		if c := caseOf(st, it.Status.PetitionID); c != nil {
+			b.rating = c.Rating
+		}
+	}
+	return b
+}
+
+func caseOf(st *dialog.State, id string) *dialog.Case {
+	for i := len(st.Cases) - 1; i >= 0; i-- {
+		if c := &st.Cases[i]; c.ID == id || (c.CaseID != "" && c.CaseID == id) {
+			return c
+		}
+	}
+	return nil
+}
+
+// recordStep adds to b what one dialog step did: a message received,
+// petitions, statuses, ratings, auto-replies and call-back items.
+func recordStep(b *report.Batch, st *dialog.State, it item, before reportBefore, out dialog.Output, now time.Time) {
+	if b == nil {
+		return
+	}
+	if it.Kind == dialog.KindMessage && it.In != nil {
+		b.Message(it.In.At, it.In.Channel, it.In.To)
+		for _, r := range out.Replies {
+			if dialog.IsAutoReply(r.Template) {
+				b.AutoReply(now, it.In.Channel, it.In.To)
+			}
+		}
+	}
+	if it.Delivered != nil {
+		b.Delivered(it.Delivered.PetitionID, it.Delivered.CaseID)
+	}
+	if it.Status != nil {
+		ev := it.Status.Event
+		if ev.At.IsZero() {
+			ev.At = now
+		}
+		sent := false
+		if c := caseOf(st, it.Status.PetitionID); c != nil && len(c.History) > 0 {
+			last := c.History[len(c.History)-1]
+			sent = ev.Status == intake.StatusResolved && last.Status == ev.Status && last.Sent
+		}
+		b.Status(it.Status.PetitionID, ev, before.rating, sent)
+	}
+	for _, ev := range out.Events {
+		switch {
+		case ev.Submit != nil:
+			b.Petition(ev.Submit, firstReply(ev.Submit, len(out.Replies) > 0, now))
+		case ev.Rating != nil:
+			prev := ""
+			if w := before.reason; w != nil && w.PetitionID == ev.Rating.PetitionID {
+				prev = w.Rating
+			}
+			b.Rating(ev.Rating, prev)
+		case ev.Callback != nil:
+			b.Callback(now, ev.Callback.Official, ev.Callback.Reason)
+		}
+	}
+}
+
+// firstReply is the time from the citizen's first message to the bot's
+// first answer: a bot turn of the transcript, else this step's replies
+// (the receipt); -1 when neither.
+func firstReply(p *intake.Petition, replied bool, now time.Time) time.Duration {
+	var first time.Time
+	for _, t := range p.Transcript {
+		switch {
+		case t.From == "citizen" && first.IsZero():
+			first = t.At
+		case t.From == "bot" && !first.IsZero():
+			return max(0, t.At.Sub(first))
+		}
+	}
+	if first.IsZero() || !replied {
+		return -1
+	}
+	return max(0, now.Truncate(time.Second).Sub(first))
+}
+
+// QueueNames are the durable queues, whose dead letters reports count.
+var QueueNames = []string{SendQueueName, BulkQueueName, outbox.QueueName, officials.QueueName}
