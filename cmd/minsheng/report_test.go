@@ -509,6 +509,24 @@ func TestReportOfAGeneratedMonth(t *testing.T) {
 		c, _ := mw.exp.sum(g.Key, g.Key)
 		check(g.Key, g.Figures, c)
 	}
+	// text, CSV and the chart of the same month
+	png := filepath.Join(t.TempDir(), "march.png")
+	code, out, errOut := runCmd(t, ctx, "", "report", "--config", mw.cfgPath, "--since", "2026-03-01", "--until", "2026-03-31", "--chart", png)
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("诉求 %d 件（不含重复件 %d", march.Totals.Petitions, march.Totals.WithoutDuplicates)) {
+		t.Fatalf("text report: exit %d %s\n%s", code, errOut, out)
+	}
+	if b, err := os.ReadFile(png); err != nil || len(b) < 10000 || string(b[1:4]) != "PNG" {
+		t.Fatalf("chart: %v, %d bytes", err, len(b))
+	}
+	if os.Getenv("REPORT_CHART_OUT") != "" { // the README's example
+		b, _ := os.ReadFile(png)
+		_ = os.WriteFile(os.Getenv("REPORT_CHART_OUT"), b, 0o644)
+	}
+	code, out, _ = runCmd(t, ctx, "", "report", "--config", mw.cfgPath, "--since", "2026-03-01", "--until", "2026-03-31", "--format", "csv", "--by", "channel")
+	rows := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(rows) != 3 || !strings.HasPrefix(rows[1], fmt.Sprintf("total,%d,%d,", march.Totals.Messages, march.Totals.Petitions)) || !strings.HasPrefix(rows[2], "sms,") {
+		t.Fatalf("csv: exit %d\n%s", code, out)
+	}
 	// an empty period
 	if empty := report1("--since", "2025-01-01", "--until", "2025-01-31"); empty.Totals != (report.Figures{}) {
 		t.Errorf("an empty period: %+v", empty.Totals)

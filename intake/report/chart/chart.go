@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -41,16 +42,16 @@ var FontDirs = []string{"/usr/share/fonts", "/usr/local/share/fonts", "/Library/
 
 // cjkName matches the file names of common fonts with Chinese characters;
 // TrueType outlines first (x/image reads them best).
-var cjkName = regexp.MustCompile(`(?i)(wqy|microhei|zenhei|droidsansfallback|notosanscjk|notoserifcjk|sourcehan|simhei|simsun|msyh|ukai|uming|pingfang|hiragino)`)
+var cjkName = regexp.MustCompile(`(?i)(wqy|microhei|zenhei|droidsansfallback|notosanscjk|notoserifcjk|sourcehan|simhei|simsun|msyh|ukai|uming|gbsn|gkai|pingfang|hiragino)`)
 
-// FindFont is the path of a CJK font: MINSHENG_CJK_FONT, else the first
-// match under FontDirs.
-func FindFont() (string, error) {
+// FindFonts lists the CJK fonts to try: MINSHENG_CJK_FONT, else the
+// files under FontDirs whose names say CJK, the likeliest to parse first.
+func FindFonts() ([]string, error) {
 	if p := os.Getenv("MINSHENG_CJK_FONT"); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("MINSHENG_CJK_FONT: %w", err)
+			return nil, fmt.Errorf("MINSHENG_CJK_FONT: %w", err)
 		}
-		return p, nil
+		return []string{p}, nil
 	}
 	var found []string
 	for _, dir := range FontDirs {
@@ -65,23 +66,23 @@ func FindFont() (string, error) {
 		})
 	}
 	if len(found) == 0 {
-		return "", ErrNoFont
+		return nil, ErrNoFont
 	}
 	sort.SliceStable(found, func(i, j int) bool { return rank(found[i]) < rank(found[j]) })
-	return found[0], nil
+	return found, nil
 }
 
+// rank puts single TrueType files first: golang.org/x/image cannot read
+// some collections (wqy-microhei.ttc: "invalid table offset").
 func rank(p string) int {
 	n := strings.ToLower(filepath.Base(p))
 	switch {
-	case strings.Contains(n, "microhei"):
+	case strings.HasSuffix(n, ".ttf"):
 		return 0
-	case strings.Contains(n, "wqy"):
+	case strings.HasSuffix(n, ".otf"):
 		return 1
-	case strings.HasSuffix(n, ".ttf") || strings.HasSuffix(n, ".ttc"):
-		return 2
 	}
-	return 3
+	return 2
 }
 
 var (
@@ -89,31 +90,53 @@ var (
 	fontErr  error
 )
 
-// loadFont registers the CJK font with the plot's font cache once.
+// parseFont reads a font file, or the first font of a collection.
+func parseFont(path string) (*opentype.Font, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if coll, err := opentype.ParseCollection(raw); err == nil && coll.NumFonts() > 1 {
+		return coll.Font(0)
+	}
+	return opentype.Parse(raw)
+}
+
+// hasGlyphs reports whether f draws every character of s (Droid Sans
+// Fallback, say, has no digits).
+func hasGlyphs(f *opentype.Font, s string) bool {
+	var buf sfnt.Buffer
+	for _, r := range s {
+		if i, err := f.GlyphIndex(&buf, r); err != nil || i == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// loadFont registers the first CJK font that parses with the plot's font
+// cache, once.
 func loadFont() error {
 	fontOnce.Do(func() {
-		path, err := FindFont()
+		paths, err := FindFonts()
 		if err != nil {
 			fontErr = err
 			return
 		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			fontErr = fmt.Errorf("read font %s: %w", path, err)
-			return
-		}
-		var f *opentype.Font
-		if coll, err := opentype.ParseCollection(raw); err == nil && coll.NumFonts() > 0 {
-			f, err = coll.Font(0)
-			if err != nil {
-				fontErr = fmt.Errorf("font %s: %w", path, err)
-				return
+		var problems []string
+		for _, p := range paths {
+			f, err := parseFont(p)
+			if err == nil && !hasGlyphs(f, "满意率0123456789%") {
+				err = errors.New("lacks digits or Chinese characters")
 			}
-		} else if f, err = opentype.Parse(raw); err != nil {
-			fontErr = fmt.Errorf("font %s: %w", path, err)
+			if err != nil {
+				problems = append(problems, p+": "+err.Error())
+				continue
+			}
+			font.DefaultCache.Add([]font.Face{{Font: font.Font{Typeface: "cjk"}, Face: f}})
 			return
 		}
-		font.DefaultCache.Add([]font.Face{{Font: font.Font{Typeface: "cjk"}, Face: f}})
+		fontErr = fmt.Errorf("%w (unreadable: %s)", ErrNoFont, strings.Join(problems, "; "))
 	})
 	return fontErr
 }
@@ -142,7 +165,7 @@ func Write(w io.Writer, format, title string, days []Day) error {
 		bars[i] = float64(d.Petitions)
 		top = max(top, bars[i])
 	}
-	top *= 1.1
+	top *= 1.25 // room for the legend
 	bc, err := plotter.NewBarChart(bars, vg.Points(max(2, 500/float64(max(1, len(days))))))
 	if err != nil {
 		return fmt.Errorf("chart bars: %w", err)
