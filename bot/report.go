@@ -1,8 +1,11 @@
 package bot
 
 import (
+	"context"
+	"fmt"
 	"time"
 
+	"github.com/minsheng/minsheng/bot/officepage"
 	"github.com/minsheng/minsheng/bot/officials"
 	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/dialog"
@@ -131,3 +134,51 @@ func firstReply(p *intake.Petition, replied bool, now time.Time) time.Duration {
 
 // QueueNames are the durable queues, whose dead letters reports count.
 var QueueNames = []string{SendQueueName, BulkQueueName, outbox.QueueName, officials.QueueName}
+
+// officePage builds the office's page (/office/) over the runtime.
+func (rt *Runtime) officePage(rec *report.Recorder) *officepage.Page {
+	cfg := rt.Config
+	rd := &report.Reader{Redis: rt.Store.Redis, Prefix: rt.Store.Prefix, Loc: rec.Loc, DeadQueues: QueueNames}
+	opt := officepage.Options{Reader: rd, Token: cfg.HTTP.AdminToken, Loc: rec.Loc, Now: rt.now, RankMin: cfg.Report.RankMin, Log: rt.Log,
+		Recheck: func(ctx context.Context, id, reason string) error { return rt.requestRecheck(ctx, rec, id, reason) }}
+	if rt.office != nil {
+		opt.Callbacks = func(ctx context.Context) ([]officepage.Callbacks, error) {
+			var out []officepage.Callbacks
+			for _, off := range rt.office.Officials() {
+				items, err := rt.office.Items(ctx, off.Number, true, "")
+				if err != nil {
+					return nil, err
+				}
+				l := officepage.Callbacks{Official: off.Number, Who: off.Who()}
+				for _, it := range items {
+					l.Items = append(l.Items, officepage.Callback{At: it.At.In(rec.Loc), Phone: it.Phone, PetitionID: it.PetitionID,
+						Summary: it.Summary, Reasons: it.Reasons, ContactBy: it.ContactBy.In(rec.Loc)})
+				}
+				out = append(out, l)
+			}
+			return out, nil
+		}
+	}
+	return officepage.New(opt)
+}
+
+// requestRecheck records a 复核 request and queues the reopen_requested
+// record for the backend, in one script: both or neither, and once.
+func (rt *Runtime) requestRecheck(ctx context.Context, rec *report.Recorder, petitionID, reason string) error {
+	_, shard, _, ok := intake.ParsePetitionID(petitionID)
+	if !ok {
+		return fmt.Errorf("not a petition id: %q", petitionID)
+	}
+	now := rt.now()
+	r := outbox.Record{Type: outbox.TypeReopen, Reopen: &intake.ReopenRequest{PetitionID: petitionID, Reason: reason, RequestedBy: "office", At: now.In(rec.Loc)}}
+	env, err := outbox.Envelope(r, now)
+	if err != nil {
+		return err
+	}
+	b, err := rec.BatchFor(petitionID)
+	if err != nil {
+		return err
+	}
+	b.RecheckRequested(petitionID, now, rt.Outbox.Queue().StreamKey(shard), env.Encode())
+	return b.Apply(ctx, rt.Store.Redis)
+}

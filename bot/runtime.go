@@ -174,6 +174,9 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 		rt.spooled.events, events.spool, rt.Server.spool = events, rt.spooled, rt.spooled
 	}
 	rt.Server.Handle("POST /api/v1/cases/{case_id}/events", events)
+	for pattern, h := range rt.officePage(popt.Report).Routes() { // the office's page (bot/report.go)
+		rt.Server.Handle(pattern, h)
+	}
 	if rt.office != nil {
 		copt := qopt
 		copt.Concurrency = or(qopt.Concurrency, cfg.Workers.Callbacks)

@@ -46,6 +46,8 @@ var monthCategories = []struct{ code, name, keyword, problem, unit string }{
 	{"traffic", "交通运输", "公交站", "旁边的公交站牌被撞倒了没人修", "市交通运输局"},
 }
 
+const monthAdminToken = "office0123456789"
+
 var monthOfficials = []string{"+8613800000001", "+8613800000002", "+8613800000003"}
 
 // appeal is one generated citizen and what happens to their appeal.
@@ -220,7 +222,7 @@ func surveySteps(r *rand.Rand, a *appeal, t time.Time, first bool) []step {
 func writeMonthConfig(t *testing.T, prefix string) string {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "timezone: Asia/Shanghai\nredis:\n  addr: %q\n  prefix: %q\nreport:\n  rank_min: 3\nintake:\n  categories:\n", redistest.Addr(), prefix)
+	fmt.Fprintf(&b, "timezone: Asia/Shanghai\nhttp:\n  admin_token: %q\nredis:\n  addr: %q\n  prefix: %q\nreport:\n  rank_min: 3\nintake:\n  categories:\n", monthAdminToken, redistest.Addr(), prefix)
 	for _, c := range monthCategories {
 		fmt.Fprintf(&b, "    - {code: %s, label: %s, name: %s, keywords: [%s], unit: %s}\n", c.code, c.name, c.name, c.keyword, c.unit)
 	}
@@ -241,6 +243,10 @@ type monthWorld struct {
 	open      map[string]map[string]bool  // petition id → statuses reached
 	last      time.Time
 	units     map[string]string
+	rt        *bot.Runtime
+	petitions string // the file backend
+	clk       *fakeClock
+	unsat     map[string]bool // petitions rated 不满意 at some time
 }
 
 func runMonth(t *testing.T) *monthWorld {
@@ -248,6 +254,7 @@ func runMonth(t *testing.T) *monthWorld {
 	petitions := isolate(t)
 	rdb, prefix := redistest.Client(t)
 	mw := &monthWorld{cfgPath: writeMonthConfig(t, prefix), deadlines: map[string]intake.Deadlines{}, open: map[string]map[string]bool{},
+		petitions: petitions, unsat: map[string]bool{},
 		exp: &expected{byDay: map[string]report.Counts{}, byUnit: map[string]map[string]report.Counts{}}, units: map[string]string{}}
 	cfg, err := config.Load(mw.cfgPath)
 	if err != nil {
@@ -264,6 +271,7 @@ func runMonth(t *testing.T) *monthWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(rt.Close)
+	mw.rt, mw.clk = rt, clk
 	octx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = rt.Outbox.Run(octx) }() // the petitions file: the deadlines as the backend got them
@@ -332,9 +340,13 @@ func runMonth(t *testing.T) *monthWorld {
 					r = intake.RatingUnsatisfied
 				}
 				ratingOf[a] = r
+				if r == intake.RatingUnsatisfied {
+					mw.unsat[a.id] = true
+				}
 				e.add(s.at, unitOf(a), report.Rated(r), 1)
 			case s.text == "3":
 				ratingOf[a], reasonWait[a] = intake.RatingUnsatisfied, true
+				mw.unsat[a.id] = true
 				e.add(s.at, unitOf(a), report.Rated(intake.RatingUnsatisfied), 1)
 			}
 		case "status":
@@ -385,6 +397,9 @@ func runMonth(t *testing.T) *monthWorld {
 		return strings.Count(string(b), `"type":"petition"`) >= want
 	})
 	for _, p := range readPetitions(t, petitions) {
+		if p["type"] != "petition" {
+			continue // ratings follow in the same file
+		}
 		raw, _ := json.Marshal(p)
 		var pet intake.Petition
 		if err := json.Unmarshal(raw, &pet); err != nil {

@@ -404,10 +404,13 @@ func (b *Batch) Rating(r *intake.Rating, prev string) {
 }
 
 // RecheckRequested records that the office asked for a 复核 of a case
-// rated 不满意.
-func (b *Batch) RecheckRequested(petitionID string, at time.Time) {
+// rated 不满意, and appends entry (the reopen_requested record for the
+// backend) to stream, the petition's shard's outbox: once, however often
+// the button is pressed.
+func (b *Batch) RecheckRequested(petitionID string, at time.Time, stream, entry string) {
 	rec := recordKey(b.tag, petitionID)
 	b.once(rec, "rq", at.Unix(), true)
+	b.cmd("XADD", stream, "*", "e", entry)
 	b.count(at, rec, MReopenReq, 1, dimValues{}, "", 0)
 	b.end()
 }
