@@ -33,6 +33,10 @@ import (
 // CookieName is the session cookie.
 const CookieName = "minsheng_office"
 
+// listMax is the most items a list shows (and its CSV holds): a page
+// stays fast whatever a year holds.
+const listMax = 1000
+
 // sessionLife is how long a login lasts.
 const sessionLife = 12 * time.Hour
 
@@ -223,7 +227,7 @@ func (p *Page) today(w http.ResponseWriter, r *http.Request) {
 func wantCSV(r *http.Request) bool { return r.URL.Query().Get("format") == "csv" }
 
 func (p *Page) unsatisfied(w http.ResponseWriter, r *http.Request) {
-	items, err := p.opt.Reader.Unsatisfied(r.Context(), 500)
+	items, err := p.opt.Reader.Unsatisfied(r.Context(), listMax)
 	if err != nil {
 		p.fail(w, "不满意专区", err)
 		return
@@ -263,25 +267,35 @@ func (p *Page) recheck(w http.ResponseWriter, r *http.Request) {
 
 func (p *Page) overdue(w http.ResponseWriter, r *http.Request) {
 	ctx, now := r.Context(), p.opt.Now()
+	over, err := p.opt.Reader.OverdueNow(ctx, now)
+	if err != nil {
+		p.fail(w, "overdue", err)
+		return
+	}
 	var lists []map[string]any
 	var all []report.Item
-	for _, s := range []struct{ status, title string }{
-		{intake.StatusAssigned, "逾期未交办"}, {intake.StatusContacted, "逾期未联系"}, {intake.StatusResolved, "逾期未办结"},
-		{"", "一天内到期（办结）"},
+	for _, s := range []struct {
+		status, title string
+		count         int64
+	}{
+		{intake.StatusAssigned, "逾期未交办", over.Assign}, {intake.StatusContacted, "逾期未联系", over.Contact},
+		{intake.StatusResolved, "逾期未办结", over.Resolve}, {"", "一天内到期（办结）", -1},
 	} {
 		var items []report.Item
 		var err error
 		if s.status == "" {
-			items, err = p.opt.Reader.Due(ctx, intake.StatusResolved, now.Add(24*time.Hour), 0)
-			items = notBefore(items, now)
+			items, err = p.opt.Reader.Due(ctx, intake.StatusResolved, now, now.Add(24*time.Hour), listMax)
 		} else {
-			items, err = p.opt.Reader.Due(ctx, s.status, now, 500)
+			items, err = p.opt.Reader.Due(ctx, s.status, time.Time{}, now, listMax)
 		}
 		if err != nil {
 			p.fail(w, "overdue", err)
 			return
 		}
-		lists = append(lists, map[string]any{"Title": s.title, "Items": items})
+		if s.count < 0 {
+			s.count = int64(len(items))
+		}
+		lists = append(lists, map[string]any{"Title": s.title, "Items": items, "Count": s.count})
 		all = append(all, items...)
 	}
 	if wantCSV(r) {
@@ -289,17 +303,6 @@ func (p *Page) overdue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.render(w, http.StatusOK, "overdue", map[string]any{"Lists": lists})
-}
-
-// notBefore keeps the items whose resolve deadline is at or after now.
-func notBefore(items []report.Item, now time.Time) []report.Item {
-	var out []report.Item
-	for _, it := range items {
-		if !it.ResolveBy.Before(now) {
-			out = append(out, it)
-		}
-	}
-	return out
 }
 
 func (p *Page) callbacks(w http.ResponseWriter, r *http.Request) {

@@ -89,7 +89,7 @@ img.chart{max-width:100%;height:auto}
 {{else}}<p>（暂无不满意件）</p>{{end}}</body></html>{{end}}
 
 {{define "overdue"}}{{template "head" "逾期"}}{{template "nav"}}<h1>逾期与即将到期 <small><a href="/office/overdue?format=csv">CSV</a></small></h1>
-{{range .Lists}}<h2>{{.Title}}（{{len .Items}}）</h2>{{template "items" .Items}}{{end}}</body></html>{{end}}
+{{range .Lists}}<h2>{{.Title}}（{{.Count}}）</h2>{{if lt (len .Items) .Count}}<p><small>显示最早的 {{len .Items}} 件</small></p>{{end}}{{template "items" .Items}}{{end}}</body></html>{{end}}
 
 {{define "callbacks"}}{{template "head" "回电清单"}}{{template "nav"}}<h1>回电清单 <small><a href="/office/callbacks?format=csv">CSV</a></small></h1>
 {{range .Lists}}<h2>{{.Who}}（{{len .Items}}）</h2><div class="scroll"><table><tr><th>时间</th><th>电话</th><th>诉求</th><th>原因</th><th>联系时限</th></tr>

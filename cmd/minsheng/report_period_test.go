@@ -41,3 +41,21 @@ func TestPeriodOf(t *testing.T) {
 		t.Errorf("quarter in January: %v–%v", p.Since, p.Until)
 	}
 }
+
+// FuzzPeriodOf: any flags give a period or an error, never a panic, and a
+// period runs forwards.
+//
+//	go test ./cmd/minsheng -run '^$' -fuzz FuzzPeriodOf -fuzztime 30s
+func FuzzPeriodOf(f *testing.F) {
+	f.Add("2026-03-01", "2026-03-31", "")
+	f.Add("", "", "quarter")
+	f.Add("2026-02-30", "", "")
+	f.Add("9999-12-31", "0001-01-01", "week")
+	now := time.Date(2026, 4, 15, 10, 0, 0, 0, shanghai)
+	f.Fuzz(func(t *testing.T, since, until, period string) {
+		p, err := periodOf(since, until, period, now, shanghai)
+		if err == nil && p.Until.Before(p.Since) {
+			t.Fatalf("%q %q %q: %v after %v", since, until, period, p.Since, p.Until)
+		}
+	})
+}

@@ -25,14 +25,18 @@ import (
 //	                            exists); when it set nothing, skip the
 //	                            operations up to the next end
 //	hcat key field text         append text to a field of an existing hash
-//	end                         ends what a once guards
-//	count rec base metric n o u c ch g condField condAt
-//	                            HINCRBY metric in the day (base…base+5) and
-//	                            month (base+6…base+11) hashes of each
+//	                            (its oldest ";"-ended entries dropped past 64 bytes)
+//	ifx key                     skip the operations up to the next end
+//	                            unless key exists
+//	end                         ends what a once or an ifx guards
+//	count rec day month metric n o u c ch g condField condAt mask
+//	                            HINCRBY metric in the day (day…day+5) and
+//	                            month (month…month+5) hashes of each
 //	                            dimension; a dimension's value is the one
 //	                            given, else the record's (rec ≠ 0), else it
 //	                            is skipped. condField ≠ "": only when the
 //	                            record's field (a deadline, unix s) ≥ condAt.
+//	                            mask: "1" at a dimension's place to count it.
 const Lua = `
 local function report_apply(kb, a)
   local n = tonumber(ARGV[a]); a = a + 1
@@ -58,34 +62,42 @@ local function report_apply(kb, a)
       size = 4
       local key = KEYS[kb + tonumber(ARGV[a + 1])]
       if not skipping and redis.call('EXISTS', key) == 1 then
-        redis.call('HSET', key, ARGV[a + 2], (redis.call('HGET', key, ARGV[a + 2]) or '') .. ARGV[a + 3])
+        local v = (redis.call('HGET', key, ARGV[a + 2]) or '') .. ARGV[a + 3]
+        -- at most 64 bytes, the oldest entries dropped: a longer value
+        -- would turn the whole record from a listpack into a hash table
+        while #v > 64 and string.find(v, ';') do v = string.sub(v, string.find(v, ';') + 1) end
+        redis.call('HSET', key, ARGV[a + 2], v)
       end
+    elseif op == 'ifx' then
+      size = 2
+      if not skipping and redis.call('EXISTS', KEYS[kb + tonumber(ARGV[a + 1])]) == 0 then skipping = true end
     elseif op == 'end' then
       size = 1
       skipping = false
     else -- count
-      size = 12
+      size = 14
+      local mask = ARGV[a + 13]
       local ri = tonumber(ARGV[a + 1])
       local rec = ri > 0 and KEYS[kb + ri] or nil
-      local base = kb + tonumber(ARGV[a + 2])
+      local day, month = kb + tonumber(ARGV[a + 2]), kb + tonumber(ARGV[a + 3])
       local ok = not skipping
-      local cond = ARGV[a + 10]
+      local cond = ARGV[a + 11]
       if ok and cond ~= '' then
         local dl = rec and tonumber(redis.call('HGET', rec, cond) or '') or nil
-        ok = dl ~= nil and dl >= tonumber(ARGV[a + 11])
+        ok = dl ~= nil and dl >= tonumber(ARGV[a + 12])
       end
       if ok then
         for d, name in ipairs(dims) do
           local v = ''
           if d > 1 then
-            v = ARGV[a + 4 + d - 1]
+            v = ARGV[a + 5 + d - 1]
             if v == '' and rec then v = redis.call('HGET', rec, name) or '' end
           end
-          if d == 1 or v ~= '' then
-            local f = ARGV[a + 3]
+          if (d == 1 or v ~= '') and string.sub(mask, d, d) == '1' then
+            local f = ARGV[a + 4]
             if d > 1 then f = v .. '|' .. f end
-            redis.call('HINCRBY', KEYS[base + d - 1], f, ARGV[a + 4])
-            redis.call('HINCRBY', KEYS[base + 6 + d - 1], f, ARGV[a + 4])
+            redis.call('HINCRBY', KEYS[day + d - 1], f, ARGV[a + 5])
+            redis.call('HINCRBY', KEYS[month + d - 1], f, ARGV[a + 5])
           end
         end
       end
@@ -209,23 +221,26 @@ func (b *Batch) count(at time.Time, rec string, metric string, n int64, v dimVal
 	day, month := local.Format("20060102"), local.Format("200601")
 	dayEnd := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, b.loc())
 	monthEnd := time.Date(local.Year(), local.Month()+1, 1, 0, 0, 0, 0, b.loc())
-	base := 0
+	// a day's (a month's) six hashes are always added together, so they
+	// are consecutive keys
+	dayBase, monthBase := 0, 0
 	for i, d := range Dims {
-		k := b.key(dayKey(b.tag, day, d))
-		if i == 0 {
-			base = k
+		if k := b.key(dayKey(b.tag, day, d)); i == 0 {
+			dayBase = k
 		}
 		b.expire[dayKey(b.tag, day, d)] = dayEnd.Add(b.r.retention()).Unix()
 	}
-	for _, d := range Dims {
-		b.key(monthKey(b.tag, month, d))
+	for i, d := range Dims {
+		if k := b.key(monthKey(b.tag, month, d)); i == 0 {
+			monthBase = k
+		}
 		b.expire[monthKey(b.tag, month, d)] = monthEnd.Add(b.r.retention()).Unix()
 	}
 	ri := 0
 	if rec != "" {
 		ri = b.key(rec)
 	}
-	b.args = append(b.args, "count", ri, base, metric, n, v.o, v.u, v.c, v.ch, v.g, condField, condAt)
+	b.args = append(b.args, "count", ri, dayBase, monthBase, metric, n, v.o, v.u, v.c, v.ch, v.g, condField, condAt, dimMask(metric))
 	b.n++
 }
 
@@ -277,7 +292,7 @@ func (b *Batch) Petition(p *intake.Petition, firstReply time.Duration) {
 	fields := []any{
 		"r", received.Unix(), "o", p.AddressedTo.Number, "c", p.Category.Code, "cn", p.Category.Name,
 		"ch", p.Channel, "g", p.Urgency, "f", strings.Join(p.Flags, ","), "d", p.DuplicateOf,
-		"m", MaskPhone(phone), "s", summary(p.Description, 24), "st", "submitted",
+		"m", MaskPhone(phone), "s", summary(p.Description, 19), "st", "submitted",
 	}
 	if unit != "" {
 		fields = append(fields, "u", unit)
@@ -347,7 +362,7 @@ func (b *Batch) Status(petitionID string, ev intake.StatusEvent, lastRating stri
 		fields = append(fields, "u", ev.Unit)
 	}
 	b.cmdx("HSET", rec, fields...)
-	b.args = append(b.args, "hcat", b.key(rec), "h", ev.Status+"@"+strconv.FormatInt(at.Unix(), 10)+";")
+	b.args = append(b.args, "hcat", b.key(rec), "h", statusCode(ev.Status)+strconv.FormatInt(at.Unix(), 10)+";")
 	b.n++
 	switch ev.Status {
 	case intake.StatusReopened:
@@ -384,10 +399,14 @@ func (b *Batch) Status(petitionID string, ev intake.StatusEvent, lastRating stri
 func (b *Batch) Rating(r *intake.Rating, prev string) {
 	rec := recordKey(b.tag, r.PetitionID)
 	fields := []any{"ra", r.At.Unix(), "rt", orNone(r.Rating)}
-	if r.Comment != "" && r.Rating != "" {
-		fields = append(fields, "rc", summary(r.Comment, 60))
-	}
 	b.cmdx("HSET", rec, fields...)
+	if r.Comment != "" && r.Rating != "" {
+		// the reason apart: long text would make the record a hash table
+		b.args = append(b.args, "ifx", b.key(rec)) // not for a record past retention
+		b.n++
+		b.cmd("SET", reasonKey(rec), summary(r.Comment, 120), "EXAT", r.At.Add(b.r.retention()).Unix())
+		b.end()
+	}
 	if r.Rating == intake.RatingUnsatisfied {
 		b.cmd("ZADD", unsatIndex(b.tag), r.At.UnixMilli(), r.PetitionID)
 	}
@@ -413,6 +432,21 @@ func (b *Batch) RecheckRequested(petitionID string, at time.Time, stream, entry 
 	b.cmd("XADD", stream, "*", "e", entry)
 	b.count(at, rec, MReopenReq, 1, dimValues{}, "", 0)
 	b.end()
+}
+
+func reasonKey(rec string) string { return rec + ":rc" }
+
+// statusCodes are the one-letter codes of a record's history.
+var statusCodes = map[string]string{
+	intake.StatusAccepted: "e", intake.StatusAssigned: "a", intake.StatusContacted: "c", intake.StatusInProgress: "p",
+	intake.StatusResolved: "r", intake.StatusReopened: "o", intake.StatusClosed: "x",
+}
+
+func statusCode(s string) string {
+	if c, ok := statusCodes[s]; ok {
+		return c
+	}
+	return "?"
 }
 
 func orNone(rating string) string {

@@ -56,32 +56,45 @@ func itemOf(id string, h map[string]string, loc *time.Location) Item {
 	it := Item{ID: id, CaseID: h["k"], Received: unix("r"), Official: h["o"], Unit: h["u"], Category: h["c"], CategoryNm: h["cn"],
 		Channel: h["ch"], Urgency: h["g"], DuplicateOf: h["d"], Citizen: h["m"], Summary: h["s"], Status: h["st"],
 		AssignBy: unix("da"), ContactBy: unix("dc"), ResolveBy: unix("dr"), Rating: h["rt"], RatedAt: unix("ra"),
-		Reason: h["rc"], RecheckAt: unix("rq")}
+		RecheckAt: unix("rq")}
 	it.FirstReplyS, _ = strconv.ParseInt(h["ftr"], 10, 64)
 	if h["f"] != "" {
 		it.Flags = strings.Split(h["f"], ",")
 	}
 	for _, e := range strings.Split(h["h"], ";") {
-		s, at, ok := strings.Cut(e, "@")
-		if !ok {
+		if len(e) < 2 {
 			continue
 		}
-		n, _ := strconv.ParseInt(at, 10, 64)
-		it.History = append(it.History, Event{Status: s, At: time.Unix(n, 0).In(loc)})
+		n, err := strconv.ParseInt(e[1:], 10, 64)
+		if err != nil {
+			continue
+		}
+		it.History = append(it.History, Event{Status: statusOf[e[:1]], At: time.Unix(n, 0).In(loc)})
 	}
 	return it
 }
+
+// statusOf reads the history's one-letter codes.
+var statusOf = func() map[string]string {
+	m := map[string]string{}
+	for s, c := range statusCodes {
+		m[c] = s
+	}
+	return m
+}()
 
 // Items reads the records of petitions (those past retention are left out).
 func (r *Reader) Items(ctx context.Context, ids []string) ([]Item, error) {
 	pipe := r.Redis.Pipeline()
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	reasons := make([]*redis.StringCmd, len(ids))
 	for i, id := range ids {
 		b, err := (&Recorder{Prefix: r.Prefix}).BatchFor(id)
 		if err != nil {
 			return nil, err
 		}
 		cmds[i] = pipe.HGetAll(ctx, recordKey(b.tag, id))
+		reasons[i] = pipe.Get(ctx, reasonKey(recordKey(b.tag, id)))
 	}
 	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
 		return nil, fmt.Errorf("read petition records: %w", err)
@@ -91,7 +104,9 @@ func (r *Reader) Items(ctx context.Context, ids []string) ([]Item, error) {
 		if len(c.Val()) == 0 {
 			continue
 		}
-		out = append(out, itemOf(ids[i], c.Val(), r.loc()))
+		it := itemOf(ids[i], c.Val(), r.loc())
+		it.Reason = reasons[i].Val()
+		out = append(out, it)
 	}
 	return out, nil
 }
@@ -172,22 +187,56 @@ func (r *Reader) Unsatisfied(ctx context.Context, limit int) ([]Item, error) {
 }
 
 // Due is the open petitions whose deadline for status (assigned,
-// contacted, resolved) is before until, the most overdue first.
-func (r *Reader) Due(ctx context.Context, status string, until time.Time, limit int) ([]Item, error) {
+// contacted, resolved) falls in [from, until) (from zero: any time before
+// until), the earliest deadline first, at most limit (0 = all).
+func (r *Reader) Due(ctx context.Context, status string, from, until time.Time, limit int) ([]Item, error) {
 	idx, ok := dueIndex[status]
 	if !ok {
 		return nil, fmt.Errorf("no deadline for status %q", status)
 	}
-	ids, err := r.fromIndex(ctx, idx, "-inf", "("+strconv.FormatInt(until.Unix(), 10), 0)
+	min := "-inf"
+	if !from.IsZero() {
+		min = strconv.FormatInt(from.Unix(), 10)
+	}
+	ids, err := r.fromIndexAsc(ctx, idx, min, "("+strconv.FormatInt(until.Unix(), 10), limit)
 	if err != nil {
 		return nil, err
 	}
-	// most overdue (earliest deadline) first
-	for i, j := 0, len(ids)-1; i < j; i, j = i+1, j-1 {
-		ids[i], ids[j] = ids[j], ids[i]
-	}
-	if limit > 0 && len(ids) > limit {
-		ids = ids[:limit]
-	}
 	return r.Items(ctx, ids)
+}
+
+// fromIndexAsc is fromIndex, lowest score first.
+func (r *Reader) fromIndexAsc(ctx context.Context, index, min, max string, limit int) ([]string, error) {
+	pipe := r.Redis.Pipeline()
+	cmds := make([]*redis.ZSliceCmd, Shards)
+	for s := 0; s < Shards; s++ {
+		by := &redis.ZRangeBy{Min: min, Max: max}
+		if limit > 0 {
+			by.Count = int64(limit)
+		}
+		cmds[s] = pipe.ZRangeByScoreWithScores(ctx, r.tag(s)+index, by)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		return nil, fmt.Errorf("read %s: %w", index, err)
+	}
+	var all []scored
+	for _, c := range cmds {
+		for _, z := range c.Val() {
+			all = append(all, scored{z.Member.(string), z.Score})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].score != all[j].score {
+			return all[i].score < all[j].score
+		}
+		return all[i].id < all[j].id
+	})
+	if limit > 0 && len(all) > limit {
+		all = all[:limit]
+	}
+	ids := make([]string, len(all))
+	for i, s := range all {
+		ids[i] = s.id
+	}
+	return ids, nil
 }

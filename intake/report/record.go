@@ -70,6 +70,35 @@ func Rated(rating string) string {
 	return mRated + rating
 }
 
+// dimsOf says which dimensions keep a metric beyond "a" (all): the
+// breakdowns the offices read. Counters are most of a year's memory (each
+// dimension value × metric × shard × day), so no more than these.
+var dimsOf = map[string]string{
+	MMessages: "o ch", MPetitions: "o u c ch g", MDuplicates: "o u c ch", MIncomplete: "o u c ch", MCallbackReq: "o u c ch",
+	MBusy: "o", MAutoReplies: "o", MCallbacks: "o", MCallbacksDone: "o",
+	MReopened: "u c", MReopenUnsat: "u c", MSurveys: "o u c", MReopenReq: "o u c",
+}
+
+// dimMask is the Lua's mask of the dimensions metric is kept by ("1" =
+// kept, in Dims order).
+func dimMask(metric string) string {
+	dims, ok := dimsOf[metric]
+	switch {
+	case ok:
+	case strings.HasPrefix(metric, mReached), strings.HasPrefix(metric, mOnTime), strings.HasPrefix(metric, mRated):
+		dims = "o u c ch g"
+	default:
+		dims = "" // the time to first reply: all only
+	}
+	mask := []byte("100000")
+	for i, d := range Dims[1:] {
+		if strings.Contains(" "+dims+" ", " "+d+" ") {
+			mask[i+1] = '1'
+		}
+	}
+	return string(mask)
+}
+
 // FirstReplyBounds are the upper bounds (seconds) of the time-to-first-reply
 // buckets; the last bucket is everything above. Medians and p90 are read as
 // the bound of the bucket they fall in.

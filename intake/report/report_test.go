@@ -215,3 +215,28 @@ func TestMaskPhone(t *testing.T) {
 		}
 	}
 }
+
+// One batch may count on several days of one month and on the next month
+// (a commit that handles a backlog): each lands on its own day and month.
+func TestOneBatchAcrossDaysAndMonths(t *testing.T) {
+	f := newFixture(t)
+	id := intake.PetitionID(at("2026-03-30 09:00"), 4, 1)
+	f.apply(id, func(b *Batch) {
+		b.Message(at("2026-03-30 09:00"), "sms", "+8613800000001")
+		b.Message(at("2026-03-31 09:00"), "sms", "+8613800000001")
+		b.Message(at("2026-04-01 09:00"), "sms", "+8613800000002")
+		b.Message(at("2026-03-31 10:00"), "telegram", "+8613800000001")
+	})
+	for _, c := range []struct {
+		since, until string
+		want         int64
+	}{{"2026-03-30", "2026-03-30", 1}, {"2026-03-31", "2026-03-31", 2}, {"2026-04-01", "2026-04-01", 1}, {"2026-03-01", "2026-03-31", 3}, {"2026-04-01", "2026-04-30", 1}} {
+		if got := f.totals(c.since, c.until).Messages; got != c.want {
+			t.Errorf("%s…%s: %d messages, want %d", c.since, c.until, got, c.want)
+		}
+	}
+	ch, _ := f.rd.Sum(context.Background(), Period{at("2026-03-01 00:00"), at("2026-03-31 00:00")}, "ch")
+	if ch["sms"][MMessages] != 2 || ch["telegram"][MMessages] != 1 {
+		t.Errorf("by channel: %v", ch)
+	}
+}
