@@ -182,3 +182,11 @@ func (rt *Runtime) requestRecheck(ctx context.Context, rec *report.Recorder, pet
 	b.RecheckRequested(petitionID, now, rt.Outbox.Queue().StreamKey(shard), env.Encode())
 	return b.Apply(ctx, rt.Store.Redis)
 }
+
+// countCallbackDone counts a call-back item marked done (report.MCallbacksDone).
+func (rt *Runtime) countCallbackDone(ctx context.Context, number string, at time.Time) error {
+	rec := NewRecorder(rt.Config, rt.Store.Prefix, rt.Config.Location())
+	b := rec.Batch(queue.Tag(rt.Store.Prefix, queue.ShardOf(number)))
+	b.CallbackDone(at, number)
+	return b.Apply(ctx, rt.Store.Redis)
+}

@@ -240,3 +240,25 @@ func TestOneBatchAcrossDaysAndMonths(t *testing.T) {
 		t.Errorf("by channel: %v", ch)
 	}
 }
+
+// 会后联系: auto-replies, call-back items and those done count by official.
+func TestCallbackCountsByOfficial(t *testing.T) {
+	f := newFixture(t)
+	t0 := at("2026-03-10 09:00")
+	b := f.rec.Batch(f.rec.Prefix + "{s1}:")
+	b.AutoReply(t0, "sms", "+8613800000001")
+	b.Callback(t0, "+8613800000001", intake.CallbackBusy)
+	b.Callback(t0, "+8613800000002", intake.CallbackIncomplete)
+	b.CallbackDone(t0.Add(time.Hour), "+8613800000001")
+	if err := b.Apply(context.Background(), f.rdb); err != nil {
+		t.Fatal(err)
+	}
+	all := f.totals("2026-03-10", "2026-03-10")
+	if all.AutoReplies != 1 || all.Callbacks != 2 || all.CallbacksDone != 1 {
+		t.Fatalf("%+v", all)
+	}
+	by, _ := f.rd.Sum(context.Background(), Period{t0, t0}, "o")
+	if got := FiguresOf(by["+8613800000001"]); got.Callbacks != 1 || got.CallbacksDone != 1 || got.AutoReplies != 1 {
+		t.Fatalf("by official %+v", got)
+	}
+}
