@@ -42,6 +42,11 @@ func (c *CasePoller) lastKey() string { return c.prefix + "poll:last" }
 func (c *CasePoller) lockKey() string { return c.prefix + "poll:lock" }
 
 // Track adds a case to the polled set (called when the backend took it).
+// TrackIn is Track as a command of pipe.
+func (c *CasePoller) TrackIn(ctx context.Context, pipe redis.Pipeliner, caseID string) {
+	pipe.SAdd(ctx, c.openKey(), caseID)
+}
+
 func (c *CasePoller) Track(ctx context.Context, caseID string) error {
 	if err := c.rdb.SAdd(ctx, c.openKey(), caseID).Err(); err != nil {
 		return fmt.Errorf("track case %s: %w", caseID, err)

@@ -157,18 +157,42 @@ return {0}
 `)
 
 // dueScript hands out conversations whose timer is due, pushing each timer
-// a lease into the future so that a worker dying on it does not lose it.
-// It returns {when the next timer is due (ms, 0 = none), conv…}.
-// KEYS: timers  ARGV: nowMs, leaseMs, limit
+// a lease into the future so that a worker dying on it does not lose it. It
+// appends a tick to each one's inbox and takes its lock where free, as
+// ingest does, returning its state and inbox in the same round trip: a
+// scheduled tick costs the read it shares with the shard's other due
+// conversations, and its commit. It returns {when the next timer is due
+// (ms, 0 = none), then per conversation: conv, token (” = the lock is
+// held: its holder takes the tick), state, #items, items…}.
+//
+// The keys of each conversation are named from the shard's tag (ARGV[4]),
+// as Store.conv names them: they share KEYS[1]'s hash slot.
+//
+// KEYS: timers  ARGV: nowMs, leaseMs, limit, tag, token, lockTTLms, tick item
 var dueScript = redis.NewScript(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-for _, c in ipairs(due) do
+local out = {'0'}
+for i, c in ipairs(due) do
   redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), c)
+  local inbox = ARGV[4] .. 'inbox:' .. c
+  redis.call('RPUSH', inbox, ARGV[7])
+  local token = ARGV[5] .. ':' .. i
+  if redis.call('SET', ARGV[4] .. 'lock:' .. c, token, 'NX', 'PX', ARGV[6]) then
+    local items = redis.call('LRANGE', inbox, 0, -1)
+    out[#out+1] = c
+    out[#out+1] = token
+    out[#out+1] = redis.call('GET', ARGV[4] .. 'conv:' .. c) or ''
+    out[#out+1] = tostring(#items)
+    for _, it in ipairs(items) do out[#out+1] = it end
+  else
+    out[#out+1] = c
+    out[#out+1] = ''
+    out[#out+1] = ''
+    out[#out+1] = '0'
+  end
 end
 local next = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local out = {'0'}
 if #next == 2 then out[1] = next[2] end
-for _, c in ipairs(due) do out[#out+1] = c end
 return out
 `)
 
@@ -298,16 +322,37 @@ func (s *Store) commit(ctx context.Context, a commitArgs, streams streamKeys) ([
 	return nil, nil
 }
 
-// dueConversations returns conversations of a shard whose timer is due,
-// and when the shard's next timer is due (unix ms, 0 = none).
-func (s *Store) dueConversations(ctx context.Context, shard int, now time.Time, lease time.Duration, limit int) ([]string, int64, error) {
-	key := queue.Tag(s.Prefix, shard) + "timers"
-	res, err := dueScript.Run(ctx, s.Redis, []string{key}, now.UnixMilli(), lease.Milliseconds(), limit).StringSlice()
+// dueConv is a conversation whose timer fell due, with its lock taken
+// (token) and its state and inbox read; token "" when another worker holds
+// the lock (it takes the tick that was appended to the inbox).
+type dueConv struct {
+	conv, token, state string
+	items              []string
+}
+
+// dueConversations hands out conversations of a shard whose timer is due
+// (see dueScript), and says when the shard's next timer is due (unix ms, 0
+// = none).
+func (s *Store) dueConversations(ctx context.Context, shard int, now time.Time, lease, lockTTL time.Duration, limit int, tick []byte) ([]dueConv, int64, error) {
+	tag := queue.Tag(s.Prefix, shard)
+	res, err := dueScript.Run(ctx, s.Redis, []string{tag + "timers"}, now.UnixMilli(), lease.Milliseconds(), limit,
+		tag, newToken(), lockTTL.Milliseconds(), tick).StringSlice()
 	if err != nil || len(res) == 0 {
 		return nil, 0, err
 	}
 	next, _ := strconv.ParseFloat(res[0], 64)
-	return res[1:], int64(next), nil
+	var due []dueConv
+	for i := 1; i+3 < len(res); {
+		d := dueConv{conv: res[i], token: res[i+1], state: res[i+2]}
+		n, err := strconv.Atoi(res[i+3])
+		if err != nil || i+4+n > len(res) {
+			return due, int64(next), fmt.Errorf("due timers of shard %d: malformed answer", shard)
+		}
+		d.items = res[i+4 : i+4+n]
+		due = append(due, d)
+		i += 4 + n
+	}
+	return due, int64(next), nil
 }
 
 // splitItem separates what the ingest script learned (the reserved petition

@@ -216,11 +216,35 @@ func (p *Pipeline) Status(ctx context.Context, d outbox.Delivered, ev intake.Sta
 		Status: &dialog.StatusInput{PetitionID: d.PetitionID, Event: ev}}, key, false, 0)
 }
 
-// Delivered tells the conversation the backend's case id of a petition.
+// Delivered tells the conversation the backend's case id of a petition
+// (NoteDelivered in a round trip of its own).
 func (p *Pipeline) Delivered(ctx context.Context, conv, petitionID, caseID string) error {
-	_, err := p.deliver(ctx, conv, item{Kind: dialog.KindDelivered, At: p.opt.Now(),
-		Delivered: &dialog.DeliveredInput{PetitionID: petitionID, CaseID: caseID}}, "", false, 0)
+	var err error
+	if _, perr := p.store.Redis.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		err = p.NoteDelivered(ctx, pipe, conv, petitionID, caseID)
+		return err
+	}); perr != nil {
+		return fmt.Errorf("note case %s in the conversation: %w", caseID, perr)
+	}
 	return err
+}
+
+// NoteDelivered adds to pipe the writes that tell the conversation the
+// backend's case id of a petition: an item appended to its inbox, taken in
+// by its next step (the citizen's next message, a status event, a timer),
+// before anything that step does. The case id matters only to such a
+// step, so it costs no step of its own; the inbox lives as long as a
+// state would.
+func (p *Pipeline) NoteDelivered(ctx context.Context, pipe redis.Pipeliner, conv, petitionID, caseID string) error {
+	raw, err := json.Marshal(item{Kind: dialog.KindDelivered, At: p.opt.Now(),
+		Delivered: &dialog.DeliveredInput{PetitionID: petitionID, CaseID: caseID}})
+	if err != nil {
+		return fmt.Errorf("encode input: %w", err)
+	}
+	inbox := p.store.conv(conv).inbox
+	pipe.RPush(ctx, inbox, raw)
+	pipe.Expire(ctx, inbox, p.opt.StateTTL)
+	return nil
 }
 
 // OptOut records that the citizen must get no more status or survey
@@ -521,7 +545,12 @@ func (p *Pipeline) runDue(ctx context.Context, all bool) int {
 			continue
 		}
 		p.shardWake[s].Store(0) // a commit meanwhile notes its timer again
-		due, next, err := p.store.dueConversations(ctx, s, now, 2*p.opt.LockTTL, 100)
+		tick, err := json.Marshal(item{Kind: dialog.KindTick, At: now})
+		if err != nil {
+			p.log.Error("encode tick", "err", err)
+			continue
+		}
+		due, next, err := p.store.dueConversations(ctx, s, now, 2*p.opt.LockTTL, p.opt.LockTTL, 100, tick)
 		if err != nil {
 			p.log.Warn("scheduler could not read timers", "shard", s, "err", err)
 			p.noteWake(s, now.Add(time.Second).UnixMilli()) // try again soon
@@ -530,13 +559,17 @@ func (p *Pipeline) runDue(ctx context.Context, all bool) int {
 		if next > 0 {
 			p.noteWake(s, next)
 		}
-		for _, conv := range due {
+		for _, d := range due {
+			if d.token == "" {
+				n.Add(1) // its lock holder takes the tick
+				continue
+			}
 			slots <- struct{}{}
 			wg.Add(1)
 			go func() {
 				defer func() { <-slots; wg.Done() }()
-				if _, err := p.Tick(ctx, conv); err != nil {
-					p.log.Warn("scheduled tick failed", "conv", conv, "err", err)
+				if _, err := p.process(ctx, d.conv, d.token, d.state, d.items); err != nil {
+					p.log.Warn("scheduled tick failed", "conv", d.conv, "err", err)
 				}
 				n.Add(1)
 			}()
@@ -557,19 +590,29 @@ func (p *Pipeline) SeedIDs(ids []string) {
 	}
 }
 
-// State reads a conversation's dialog state (for staff tools and tests);
-// a conversation never seen has the zero state.
+// State reads a conversation's dialog state (for staff tools and tests),
+// with the case ids noted since its last step (NoteDelivered); a
+// conversation never seen has the zero state.
 func (p *Pipeline) State(ctx context.Context, conv string) (dialog.State, error) {
-	raw, err := p.store.Redis.Get(ctx, p.store.conv(conv).state).Result()
-	if errors.Is(err, redis.Nil) {
-		return dialog.State{}, nil
-	}
-	if err != nil {
+	k := p.store.conv(conv)
+	pipe := p.store.Redis.Pipeline()
+	st := pipe.Get(ctx, k.state)
+	inbox := pipe.LRange(ctx, k.inbox, 0, -1)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return dialog.State{}, fmt.Errorf("state of %s: %w", redactConv(conv), err)
 	}
 	var rec record
-	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
-		return dialog.State{}, fmt.Errorf("state of %s: %w", redactConv(conv), err)
+	if raw := st.Val(); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &rec); err != nil {
+			return dialog.State{}, fmt.Errorf("state of %s: %w", redactConv(conv), err)
+		}
+	}
+	for _, raw := range inbox.Val() {
+		_, _, _, body := splitItem(raw)
+		var it item
+		if json.Unmarshal(body, &it) == nil && it.Kind == dialog.KindDelivered && it.Delivered != nil {
+			p.machine.Step(&rec.Dialog, dialog.Input{Kind: dialog.KindDelivered, Delivered: it.Delivered, Now: it.At})
+		}
 	}
 	return rec.Dialog, nil
 }

@@ -87,15 +87,33 @@ func (l *RateLimiter) keys(sender string) []string {
 	return []string{base, base + ":waiting"}
 }
 
+// TakeIn is Take as one command of pipe (a round trip shared with other
+// work); the returned function reads the answer after pipe ran. On a
+// fresh Redis the script may be missing (NOSCRIPT): Load it and run the
+// pipeline again.
+func (l *RateLimiter) TakeIn(ctx context.Context, pipe redis.Pipeliner, sender string, bulk bool, member string) func() (time.Duration, error) {
+	cmd := rateScript.EvalSha(ctx, pipe, l.keys(sender), l.interval.Microseconds(), kindOf(bulk), member, l.hold.Microseconds())
+	return func() (time.Duration, error) { return l.answer(cmd.Int64Slice()) }
+}
+
+// Load puts the limiter's script into Redis's script cache.
+func (l *RateLimiter) Load(ctx context.Context) error { return rateScript.Load(ctx, l.rdb).Err() }
+
+func kindOf(bulk bool) string {
+	if bulk {
+		return "bulk"
+	}
+	return "reply"
+}
+
 // Take asks for the token to send one message of sender now. member names
 // the message (the same on every attempt). It returns 0 when the message
 // may go, or how long to wait.
 func (l *RateLimiter) Take(ctx context.Context, sender string, bulk bool, member string) (time.Duration, error) {
-	kind := "reply"
-	if bulk {
-		kind = "bulk"
-	}
-	res, err := rateScript.Run(ctx, l.rdb, l.keys(sender), l.interval.Microseconds(), kind, member, l.hold.Microseconds()).Int64Slice()
+	return l.answer(rateScript.Run(ctx, l.rdb, l.keys(sender), l.interval.Microseconds(), kindOf(bulk), member, l.hold.Microseconds()).Int64Slice())
+}
+
+func (l *RateLimiter) answer(res []int64, err error) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("rate limit: %w", err)
 	}

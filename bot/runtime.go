@@ -22,6 +22,7 @@ import (
 	"github.com/minsheng/minsheng/intake/spool"
 	"github.com/minsheng/minsheng/intake/understand"
 	"github.com/minsheng/minsheng/intake/workday"
+	"github.com/redis/go-redis/v9"
 )
 
 // Runtime is minsheng wired together from a configuration: the store, the
@@ -115,6 +116,10 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	if err != nil {
 		return nil, err
 	}
+	if y := opt.Now().In(cfg.Location()).Year(); !set.Calendar.Covers(y) {
+		log.Warn("no public holidays known for this year: deadlines skip weekends only; list them under intake.holidays and intake.workdays",
+			"year", y)
+	}
 	rt.Metrics = NewMetrics()
 	popt := opt.Pipeline
 	popt.Flood, popt.Now = cfg.Flood, opt.Now
@@ -197,17 +202,14 @@ func or(a, b int) int {
 	return b
 }
 
-// delivered is what follows the backend taking a petition: the
-// conversation learns the case id (so 查询 and status events use it), and
-// Open311 cases start being polled.
-func (rt *Runtime) delivered(ctx context.Context, d outbox.Delivered) {
-	// Polled first: once the conversation knows the case, so does the poller.
+// delivered is what follows the backend taking a petition, written with
+// the outbox's record of it: Open311 cases start being polled, and the
+// conversation learns the case id (so 查询 and status events use it).
+func (rt *Runtime) delivered(ctx context.Context, pipe redis.Pipeliner, d outbox.Delivered) {
 	if rt.poller != nil {
-		if err := rt.poller.Track(ctx, d.CaseID); err != nil {
-			rt.Log.Warn("could not start polling a case", "case", d.CaseID, "err", err)
-		}
+		rt.poller.TrackIn(ctx, pipe, d.CaseID)
 	}
-	if err := rt.Pipeline.Delivered(ctx, d.Conversation, d.PetitionID, d.CaseID); err != nil {
+	if err := rt.Pipeline.NoteDelivered(ctx, pipe, d.Conversation, d.PetitionID, d.CaseID); err != nil {
 		rt.Log.Warn("could not note the case id in the conversation", "petition", d.PetitionID, "err", err)
 	}
 }
@@ -369,7 +371,7 @@ func NewBackend(cfg *config.Config, log *slog.Logger) (intake.Backend, error) {
 // DialogSettings maps the configuration onto the dialog's knobs; coalesce,
 // when set, overrides dialog.coalesce_window.
 func DialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Settings, error) {
-	cal, err := workday.New(cfg.Location(), cfg.Intake.Holidays, cfg.Intake.Workdays)
+	cal, err := workday.NewOfficial(cfg.Location(), cfg.Intake.Holidays, cfg.Intake.Workdays)
 	if err != nil {
 		return dialog.Settings{}, fmt.Errorf("working-day calendar: %w", err)
 	}
@@ -405,6 +407,7 @@ func DialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Setting
 	for _, p := range cfg.Intake.Places {
 		set.Places = append(set.Places, understand.KnownPlace{County: p.County, Town: p.Town, Aliases: p.Aliases})
 	}
+	set.UrgentWords = cfg.Intake.UrgentWords
 	var defs []classify.CategoryDef
 	for _, c := range cfg.Intake.Categories {
 		set.Categories = append(set.Categories, dialog.CategoryInfo{Code: c.Code, Name: c.Name, Urgent: c.Urgent})

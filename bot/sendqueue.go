@@ -37,6 +37,7 @@ type SendQueue struct {
 	mu      sync.RWMutex
 	senders map[string]Sender
 	optOut  func(ctx context.Context, conversation string) error
+	order   sentOrder
 	metrics *Metrics
 	log     *slog.Logger
 }
@@ -118,25 +119,80 @@ func (sq *SendQueue) Run(ctx context.Context) error {
 	return errors.Join(<-errs, <-errs)
 }
 
+// sentKey holds the Seq of the last message to a citizen that needs no
+// waiting for, as the score of one member of a sorted set: ZADD GT keeps
+// the highest without a script, so recording it can ride in the
+// acknowledgement's pipeline.
 func (sq *SendQueue) sentKey(conv string) string {
-	return queue.Tag(sq.prefix, queue.ShardOf(conv)) + "sent:" + conv
+	return queue.Tag(sq.prefix, queue.ShardOf(conv)) + "sento:" + conv
 }
 
-// markSent records that seq (and all before it) need not be waited for.
-var markSentScript = redis.NewScript(`
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > cur then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-else
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
-end
-return 1`)
+// sentOrderTTL is how long a citizen's send order is kept.
+const sentOrderTTL = 30 * 24 * time.Hour
 
-func (sq *SendQueue) markSent(ctx context.Context, m Outbound) error {
+// markSent records, with e's acknowledgement, that m.Seq (and all before
+// it) need not be waited for.
+func (sq *SendQueue) markSent(ctx context.Context, e queue.Entry, m Outbound) error {
 	if m.Seq <= 0 || m.Conversation == "" {
 		return nil
 	}
-	return markSentScript.Run(ctx, sq.rdb, []string{sq.sentKey(m.Conversation)}, m.Seq, int64((30 * 24 * time.Hour).Seconds())).Err()
+	key := sq.sentKey(m.Conversation)
+	err := e.OnAck(ctx, sq.rdb, func(p redis.Pipeliner) {
+		p.ZAddGT(ctx, key, redis.Z{Score: float64(m.Seq), Member: "s"})
+		p.Expire(ctx, key, sentOrderTTL)
+	})
+	sq.order.sent(m.Conversation, m.Seq)
+	return err
+}
+
+// sentOrder remembers, per conversation, the last Seq this process sent,
+// so that the next message to the same citizen (Seq one more, first
+// delivery) goes without reading the order from Redis. Bounded: when full
+// it starts afresh, which only costs reads.
+type sentOrder struct {
+	mu   sync.Mutex
+	last map[string]int64
+}
+
+const sentOrderMax = 100_000
+
+func (o *sentOrder) sent(conv string, seq int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.last == nil || len(o.last) >= sentOrderMax {
+		o.last = make(map[string]int64)
+	}
+	o.last[conv] = seq // the latest: after Redis lost its data, Seq starts again
+}
+
+// next reports whether m is known, without Redis, to be the next message
+// to its citizen: the first (Seq 1) of a conversation this process has
+// not sent to, or the one after the last it sent. Only for a first
+// delivery: a takeover or a retry may find its message sent by another
+// replica. Never "sent already" from memory: after Redis lost its data a
+// conversation's Seq starts again at 1.
+func (o *sentOrder) next(e queue.Entry, m Outbound) bool {
+	if e.Attempt > 1 {
+		return false
+	}
+	o.mu.Lock()
+	last, ok := o.last[m.Conversation]
+	o.mu.Unlock()
+	if ok {
+		return last == m.Seq-1
+	}
+	return m.Seq == 1
+}
+
+type entryKey struct{}
+
+// OnSent registers writes that record a message as sent: the send queue
+// runs them in the round trip that acknowledges the message (see
+// queue.Entry.OnAck), so a sender's bookkeeping after a send costs no
+// round trip of its own. Outside the send queue they run at once.
+func OnSent(ctx context.Context, rdb redis.Cmdable, f func(redis.Pipeliner)) error {
+	e, _ := ctx.Value(entryKey{}).(queue.Entry)
+	return e.OnAck(ctx, rdb, f)
 }
 
 func (sq *SendQueue) handle(ctx context.Context, e queue.Entry) error {
@@ -149,14 +205,15 @@ func (sq *SendQueue) handle(ctx context.Context, e queue.Entry) error {
 	sq.mu.RUnlock()
 	if !ok {
 		// A channel switched off since the reply was queued: keep it visible.
-		_ = sq.markSent(ctx, m)
+		_ = sq.markSent(ctx, queue.Entry{}, m)
 		return fmt.Errorf("%w: no sender for channel %q", queue.ErrPermanent, m.Channel)
 	}
-	if m.Seq > 0 && m.Conversation != "" {
-		done, err := sq.rdb.Get(ctx, sq.sentKey(m.Conversation)).Int64()
+	if m.Seq > 0 && m.Conversation != "" && !sq.order.next(e, m) {
+		score, err := sq.rdb.ZScore(ctx, sq.sentKey(m.Conversation), "s").Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("read send order: %w", err)
 		}
+		done := int64(score)
 		switch {
 		case m.Seq <= done:
 			return nil // already sent: a takeover after the send was recorded
@@ -164,7 +221,7 @@ func (sq *SendQueue) handle(ctx context.Context, e queue.Entry) error {
 			return queue.Defer(250 * time.Millisecond) // an earlier message to this citizen goes first
 		}
 	}
-	err := s.Send(ctx, m)
+	err := s.Send(context.WithValue(ctx, entryKey{}, e), m)
 	if errors.Is(err, ErrOptedOut) {
 		// The provider says the citizen does not want our messages: no
 		// more status or survey messages, and this one stays visible as
@@ -178,8 +235,12 @@ func (sq *SendQueue) handle(ctx context.Context, e queue.Entry) error {
 		err = fmt.Errorf("%w: %w", queue.ErrPermanent, err)
 	}
 	if err == nil || errors.Is(err, ErrDropped) || errors.Is(err, queue.ErrPermanent) {
-		// Recorded before the acknowledgement: a crash in between does not send twice.
-		if merr := sq.markSent(ctx, m); merr != nil {
+		// Recorded with the acknowledgement (at once for a dead letter).
+		ack := e
+		if err != nil && !errors.Is(err, ErrDropped) {
+			ack = queue.Entry{}
+		}
+		if merr := sq.markSent(ctx, ack, m); merr != nil {
 			sq.log.Warn("could not record send order", "conv", m.Conversation, "err", merr)
 		}
 	}

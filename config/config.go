@@ -157,9 +157,12 @@ type Intake struct {
 	Classifier  Classifier    `mapstructure:"classifier" yaml:"classifier"`
 	Categories  []Category    `mapstructure:"categories" yaml:"categories"`
 	Places      []Place       `mapstructure:"places" yaml:"places"`
-	Holidays    []string      `mapstructure:"holidays" yaml:"holidays"`
-	Workdays    []string      `mapstructure:"workdays" yaml:"workdays"`
-	SLA         SLA           `mapstructure:"sla" yaml:"sla"`
+	// UrgentWords are the deployment's own danger words, added to the
+	// built-in ones (understand.NewUrgencyRules).
+	UrgentWords []string `mapstructure:"urgent_words" yaml:"urgent_words"`
+	Holidays    []string `mapstructure:"holidays" yaml:"holidays"`
+	Workdays    []string `mapstructure:"workdays" yaml:"workdays"`
+	SLA         SLA      `mapstructure:"sla" yaml:"sla"`
 }
 
 // Classifier selects the category model.

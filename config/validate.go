@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var (
@@ -207,6 +208,11 @@ func (c *Config) validateIntake(p *problemList) {
 			p.add(key+".code", fmt.Sprintf("%q is listed twice", cat.Code))
 		}
 		codes[cat.Code] = true
+	}
+	for i, w := range c.Intake.UrgentWords {
+		if utf8.RuneCountInString(strings.TrimSpace(w)) < 2 {
+			p.add(fmt.Sprintf("intake.urgent_words[%d]", i), fmt.Sprintf("%q: at least two characters (one would match almost every appeal)", w))
+		}
 	}
 	for _, d := range c.Intake.Holidays {
 		p.date("intake.holidays", d)

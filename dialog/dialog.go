@@ -149,6 +149,9 @@ type Settings struct {
 	FloodMax    int
 	FloodWindow time.Duration
 	Places      []understand.KnownPlace
+	// UrgentWords are danger words added to the built-in ones; a petition
+	// that says one is urgent (understand.NewUrgencyRules).
+	UrgentWords []string
 	Categories  []CategoryInfo
 	// Categorize suggests a category for a description (nil: none).
 	Categorize func(text string) intake.Category
@@ -165,8 +168,9 @@ type Settings struct {
 
 // Machine runs the dialog. It is immutable and safe for concurrent use.
 type Machine struct {
-	set Settings
-	tpl *Templates
+	set     Settings
+	tpl     *Templates
+	urgency *understand.UrgencyRules
 }
 
 // New builds a machine.
@@ -180,7 +184,7 @@ func New(set Settings, tpl *Templates) *Machine {
 	if tpl == nil {
 		tpl, _ = NewTemplates(nil)
 	}
-	return &Machine{set: set, tpl: tpl}
+	return &Machine{set: set, tpl: tpl, urgency: understand.NewUrgencyRules(set.UrgentWords)}
 }
 
 // Step applies one input to the state.

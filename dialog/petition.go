@@ -64,7 +64,7 @@ func (m *Machine) petition(d *Draft, s slots) *intake.Petition {
 		AddressedTo:   intake.Addressee{Number: d.Who.Official.Number, Name: d.Who.Official.Name, Title: d.Who.Official.Title},
 		Description:   s.text,
 		Location:      intake.Location{Text: s.place.Text, County: s.place.County, Town: s.place.Town},
-		Urgency:       understand.Urgency(s.text),
+		Urgency:       m.urgency.Urgency(s.text),
 		Contacts:      []string{},
 		Attachments:   append([]intake.Attachment{}, d.Attachments...),
 		Flags:         append([]string{}, d.Flags...),

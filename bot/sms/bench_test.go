@@ -2,16 +2,24 @@ package sms_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/minsheng/minsheng/bot/sms"
 	"github.com/minsheng/minsheng/bot/sms/smstest"
+	"github.com/minsheng/minsheng/intake/backend/webhook/webhooktest"
+	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/minsheng/minsheng/internal/testwait"
+	"github.com/redis/go-redis/v9"
 )
 
 // BenchmarkInboundWebhook measures one signed inbound SMS through the
@@ -68,6 +76,134 @@ func BenchmarkSendThroughQueue(b *testing.B) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "sends/s")
+}
+
+// BenchmarkCompleteAppeal measures the work after intake: b.N citizens
+// each text a complete appeal (signed webhooks through the server's
+// handler, 8 at a time), and the clock runs until every one has its
+// receipt at the fake Twilio and its petition at the fake webhook
+// backend. The coalescing window is 100 ms, so each receipt and petition
+// comes from a scheduled tick, as in production (15 s there). It reports
+// appeals/s and the Redis round trips per appeal over its whole life
+// (commands and pipelines of the runtime's client; blocking reads that
+// found nothing are not counted).
+func BenchmarkCompleteAppeal(b *testing.B) {
+	_, prefix := redistest.Client(b) // the keys, cleaned after
+	trips := &tripCounter{}
+	rdb := redis.NewClient(redistest.Options())
+	rdb.AddHook(trips)
+	b.Cleanup(func() { _ = rdb.Close() })
+	office := webhooktest.NewFake(b, "hooksecret")
+	h := newHarness(b, harnessOptions{rdb: rdb, redisPrefix: prefix, backendURL: office.URL, backendSecret: "hooksecret",
+		coalesce: 100 * time.Millisecond, rate: 1e6, productionQueues: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := h.rt.Run(ctx, time.Minute)
+	b.Cleanup(func() { cancel(); wait() })
+	post := func(i int) {
+		form := smstest.InboundForm(accountSID, fmt.Sprintf("+86139%08d", i), official, complaint, fmt.Sprintf("SMappeal%d", i))
+		r := httptest.NewRequest(http.MethodPost, sms.InboundPath, strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("X-Twilio-Signature", smstest.Sign(authToken, publicURL+sms.InboundPath, form))
+		w := httptest.NewRecorder()
+		h.handler.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Errorf("answer %d: %s", w.Code, w.Body)
+		}
+	}
+	done := func(n int) bool { return office.Taken() >= n && len(h.fake.Messages()) >= n }
+	post(0) // warm: scripts loaded, connections open
+	testwait.For(b, "the first appeal carried", func() bool { return done(1) })
+	trips.reset()
+	b.ResetTimer()
+	start := time.Now()
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				post(i)
+			}
+		}()
+	}
+	for i := 1; i <= b.N; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for !done(b.N + 1) {
+		if time.Since(start) > 10*time.Minute {
+			b.Fatalf("after 10 min: %d petitions, %d SMS of %d", office.Taken(), len(h.fake.Messages()), b.N+1)
+		}
+		time.Sleep(5 * time.Millisecond) // a benchmark's clock, not a test's wait
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "appeals/s")
+	b.ReportMetric(float64(trips.n.Load())/float64(b.N), "trips/appeal")
+	var lines []string
+	for k, v := range trips.byName {
+		lines = append(lines, fmt.Sprintf("%8.3f %s", float64(v)/float64(b.N), k))
+	}
+	slices.Sort(lines)
+	slices.Reverse(lines)
+	if path := os.Getenv("BENCH_TRIPS"); path != "" { // where the trips go, per appeal
+		_ = os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	}
+}
+
+// tripCounter counts a client's round trips: one per command, one per
+// pipeline; a blocking read that timed out empty is idle, not counted.
+type tripCounter struct {
+	n      atomic.Int64
+	mu     sync.Mutex
+	byName map[string]int
+}
+
+func (c *tripCounter) note(name string) {
+	c.mu.Lock()
+	if c.byName == nil {
+		c.byName = map[string]int{}
+	}
+	c.byName[name]++
+	c.mu.Unlock()
+}
+
+func (c *tripCounter) reset() { c.n.Store(0) }
+
+func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if !(errors.Is(err, redis.Nil) && cmd.Name() == "xreadgroup") {
+			c.n.Add(1)
+			c.note(tripName(cmd))
+		}
+		return err
+	}
+}
+
+func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.n.Add(1)
+		names := make([]string, len(cmds))
+		for i, x := range cmds {
+			names[i] = tripName(x)
+		}
+		c.note("pipeline: " + strings.Join(names, ", "))
+		return next(ctx, cmds)
+	}
+}
+
+// tripName names a command for the breakdown: a script by its hash.
+func tripName(cmd redis.Cmder) string {
+	args := cmd.Args()
+	if cmd.Name() == "evalsha" && len(args) > 1 {
+		return fmt.Sprintf("evalsha %.8s", args[1])
+	}
+	return cmd.Name()
 }
 
 // percentile of durations, in microseconds.

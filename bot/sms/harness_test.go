@@ -51,6 +51,7 @@ type harness struct {
 	fake     *smstest.Fake
 	local    string       // where the server listens
 	handler  http.Handler // the server's handler (benchmarks call it directly)
+	rt       *bot.Runtime
 	log      *slog.Logger
 }
 
@@ -72,15 +73,29 @@ type harnessOptions struct {
 	// fake Twilio (a child process of a crash test).
 	redisPrefix string
 	apiBase     string
+	// backendURL, when set, is a webhook backend (webhooktest) instead of
+	// the file backend; coalesce is dialog.coalesce_window (default 0:
+	// every message answered at once).
+	backendURL, backendSecret string
+	coalesce                  time.Duration
+	// productionQueues: the queues' default timings (a benchmark's),
+	// not the fast polling tests use.
+	productionQueues bool
+	// rdb, when set, is the client the runtime uses (a benchmark's,
+	// counting round trips); prefix then names its keys.
+	rdb redis.UniversalClient
 }
 
 func newHarness(tb testing.TB, o harnessOptions) *harness {
 	tb.Helper()
 	var rdb redis.UniversalClient
 	var prefix string
-	if o.redisPrefix != "" {
+	switch {
+	case o.rdb != nil:
+		rdb, prefix = o.rdb, o.redisPrefix
+	case o.redisPrefix != "":
 		rdb, prefix = redis.NewClient(redistest.Options()), o.redisPrefix
-	} else {
+	default:
 		rdb, prefix = redistest.Client(tb)
 	}
 	fake := smstest.NewFake(tb, accountSID, authToken)
@@ -108,11 +123,17 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	dir := tb.TempDir()
 	cfg.Backend.File.Path, cfg.Backend.Journal = dir+"/petitions.jsonl", dir+"/cases.jsonl"
 	cfg.Redis.Spool = dir + "/spool"
-	answerEach := time.Duration(0)
+	if o.backendURL != "" {
+		cfg.Backend.Kind, cfg.Backend.Webhook.URL, cfg.Backend.Webhook.Secret = "webhook", o.backendURL, o.backendSecret
+	}
+	answerEach := o.coalesce
+	qopt := queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond, ClaimIdle: o.claimIdle,
+		Backoff: func(int) time.Duration { return 50 * time.Millisecond }}
+	if o.productionQueues {
+		qopt = queue.Options{}
+	}
 	rt, err := bot.NewRuntime(context.Background(), &cfg, log, bot.RuntimeOptions{
-		Store: bot.NewStore(rdb, prefix), Coalesce: &answerEach,
-		Queue: queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond, ClaimIdle: o.claimIdle,
-			Backoff: func(int) time.Duration { return 50 * time.Millisecond }},
+		Store: bot.NewStore(rdb, prefix), Coalesce: &answerEach, Queue: qopt,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -131,7 +152,7 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	hs := httptest.NewServer(rt.Server.Handler())
 	tb.Cleanup(hs.Close)
 	return &harness{tb: tb, rdb: rdb, prefix: prefix, store: rt.Store, cfg: &cfg, metrics: rt.Metrics, pipeline: rt.Pipeline,
-		sendq: rt.SendQueue, channel: ch, fake: fake, local: hs.URL, handler: rt.Server.Handler(), log: log}
+		sendq: rt.SendQueue, channel: ch, fake: fake, local: hs.URL, handler: rt.Server.Handler(), log: log, rt: rt}
 }
 
 // start runs the send queue until the test ends.

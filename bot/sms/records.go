@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -76,18 +77,46 @@ type progress struct {
 	// outcome being recorded (a timeout, a crash): zero when it was not.
 	pending        time.Time
 	lookupFailures int // failed lookups of that attempt
+	// marked: begin recorded the attempt of part partsSent at its now
+	// (nothing pending, nothing to wait for, parts left).
+	marked bool
+	// wait is how long the rate limit asks the next part to wait (0: it
+	// may go now; the token was taken).
+	wait time.Duration
 }
 
-// begin passes a message through the loop guard and reads its progress, in
-// one round trip.
-func (s *records) begin(ctx context.Context, m bot.Outbound, now time.Time) (progress, error) {
+// beginScript reads a message's progress and, when its next part may go
+// now, marks that part attempted at now: the mark is written before the
+// part is handed to Twilio, in the same round trip as the read. It
+// returns {parts, nb, ap, at, lf, marked}.
+//
+// KEYS: out hash. ARGV: now ms, parts in all, ttl ms.
+var beginScript = redis.NewScript(`
+local v = redis.call('HMGET', KEYS[1], 'parts', 'nb', 'ap', 'at', 'lf')
+local parts = tonumber(v[1] or '0')
+local nb = tonumber(v[2] or '0')
+local pending = v[3] and tonumber(v[3]) == parts
+local marked = 0
+if not pending and nb <= tonumber(ARGV[1]) and parts < tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'ap', parts, 'at', ARGV[1], 'lf', 0)
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  marked = 1
+end
+return {parts, nb, v[3] or '', v[4] or '', v[5] or '', marked}
+`)
+
+// begin passes a message through the loop guard, reads its progress, marks
+// its next part attempted when it may go, and takes that part's token
+// from limiter: one round trip.
+func (s *records) begin(ctx context.Context, m bot.Outbound, parts int, now time.Time, limiter *bot.RateLimiter, from string) (progress, error) {
 	for try := 0; ; try++ {
-		p, err := s.tryBegin(ctx, m, now)
+		p, err := s.tryBegin(ctx, m, parts, now, limiter, from)
 		// EVALSHA in a pipeline cannot fall back to EVAL by itself: load
-		// the script (a fresh or flushed Redis) and try once more.
+		// the scripts (a fresh or flushed Redis) and try once more.
 		if try == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			if lerr := loopScript.Load(ctx, s.rdb).Err(); lerr != nil {
-				return progress{}, fmt.Errorf("load loop guard: %w", lerr)
+			lerr := errors.Join(loopScript.Load(ctx, s.rdb).Err(), beginScript.Load(ctx, s.rdb).Err(), limiter.Load(ctx))
+			if lerr != nil {
+				return progress{}, fmt.Errorf("load send scripts: %w", lerr)
 			}
 			continue
 		}
@@ -95,38 +124,47 @@ func (s *records) begin(ctx context.Context, m bot.Outbound, now time.Time) (pro
 	}
 }
 
-func (s *records) tryBegin(ctx context.Context, m bot.Outbound, now time.Time) (progress, error) {
+func (s *records) tryBegin(ctx context.Context, m bot.Outbound, parts int, now time.Time, limiter *bot.RateLimiter, from string) (progress, error) {
 	pipe := s.rdb.Pipeline()
 	loop := loopScript.EvalSha(ctx, pipe, []string{s.loopKey(m.To, m.Text)}, now.UnixMilli(), loopWindow.Milliseconds(), m.Key, loopMax)
-	st := pipe.HMGet(ctx, s.outKey(m.Key), "parts", "nb", "ap", "at", "lf")
+	st := beginScript.EvalSha(ctx, pipe, []string{s.outKey(m.Key)}, now.UnixMilli(), parts, recordTTL.Milliseconds())
+	// The token of the next part, taken in the same trip. Wasted when the
+	// part turns out not to go now (a loop, a pending attempt, a re-send
+	// waiting): rare, and it costs one interval of the number's rate.
+	take := limiter.TakeIn(ctx, pipe, from, m.Bulk, m.Key+"#next")
 	if _, err := pipe.Exec(ctx); err != nil {
-		if redis.HasErrorPrefix(loop.Err(), "NOSCRIPT") {
-			return progress{}, loop.Err()
+		for _, c := range []redis.Cmder{loop, st} {
+			if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+				return progress{}, c.Err()
+			}
+		}
+		if _, terr := take(); redis.HasErrorPrefix(errors.Unwrap(terr), "NOSCRIPT") {
+			return progress{}, errors.Unwrap(terr)
 		}
 		return progress{}, fmt.Errorf("read send progress: %w", err)
 	}
 	var p progress
 	ok, _ := loop.Int()
 	p.looping = ok == 0
-	vals := st.Val()
-	if s, ok := vals[0].(string); ok {
-		p.partsSent, _ = strconv.Atoi(s)
+	vals, err := st.Slice()
+	if err != nil || len(vals) != 6 {
+		return progress{}, fmt.Errorf("read send progress: unexpected answer %v: %w", vals, err)
 	}
-	if s, ok := vals[1].(string); ok {
-		if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-			p.notBefore = time.UnixMilli(ms)
-		}
+	n, _ := vals[0].(int64)
+	p.partsSent = int(n)
+	if nb, _ := vals[1].(int64); nb > 0 {
+		p.notBefore = time.UnixMilli(nb)
 	}
 	// An attempt of an earlier part is settled by that part's "sent".
-	if ap, ok := vals[2].(string); ok && ap == strconv.Itoa(p.partsSent) {
-		if s, ok := vals[3].(string); ok {
-			if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-				p.pending = time.UnixMilli(ms)
-			}
+	if ap, _ := vals[2].(string); ap == strconv.Itoa(p.partsSent) {
+		if at, err := strconv.ParseInt(vals[3].(string), 10, 64); err == nil {
+			p.pending = time.UnixMilli(at)
 		}
-		if s, ok := vals[4].(string); ok {
-			p.lookupFailures, _ = strconv.Atoi(s)
-		}
+		p.lookupFailures, _ = strconv.Atoi(vals[4].(string))
+	}
+	p.marked = vals[5] == int64(1)
+	if p.wait, err = take(); err != nil {
+		return progress{}, err
 	}
 	return p, nil
 }
@@ -217,22 +255,30 @@ type sentRecord struct {
 	Part     string // the text sent under this sid
 }
 
-// sent records that part n of m went out as sid, in one round trip.
-func (s *records) sent(ctx context.Context, m bot.Outbound, n int, sid, part string) error {
+// sent records that part n of m went out as sid: with the send queue's
+// acknowledgement when it is the last part (bot.OnSent), else at once (a
+// later part may fail, and the retry must start after this one).
+func (s *records) sent(ctx context.Context, m bot.Outbound, n int, last bool, sid, part string) error {
 	ob, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("encode outbound: %w", err)
 	}
-	pipe := s.rdb.Pipeline()
-	out := s.outKey(m.Key)
-	pipe.HSet(ctx, out, "parts", n+1)
-	pipe.Expire(ctx, out, recordTTL)
-	if sid != "" {
-		msg := s.msgKey(sid)
-		pipe.HSet(ctx, msg, "ob", ob, "part", part, "n", n)
-		pipe.Expire(ctx, msg, recordTTL)
+	write := func(pipe redis.Pipeliner) {
+		out := s.outKey(m.Key)
+		pipe.HSet(ctx, out, "parts", n+1)
+		pipe.Expire(ctx, out, recordTTL)
+		if sid != "" {
+			msg := s.msgKey(sid)
+			pipe.HSet(ctx, msg, "ob", ob, "part", part, "n", n)
+			pipe.Expire(ctx, msg, recordTTL)
+		}
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	if last {
+		err = bot.OnSent(ctx, s.rdb, write)
+	} else {
+		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error { write(p); return nil })
+	}
+	if err != nil {
 		return fmt.Errorf("record sent message: %w", err)
 	}
 	return nil

@@ -58,7 +58,7 @@ func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 		return fmt.Errorf("sms %s: empty message: %w", bot.MaskPhones(m.Key), queue.ErrPermanent)
 	}
 	now := s.now()
-	prog, err := s.records.begin(ctx, m, now)
+	prog, err := s.records.begin(ctx, m, len(parts), now, s.limiter, from)
 	if err != nil {
 		return err
 	}
@@ -71,6 +71,14 @@ func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 	if wait := prog.notBefore.Sub(now); wait > 0 {
 		return queue.Defer(wait) // a re-send after a transient failure
 	}
+	if prog.marked && prog.wait > 0 {
+		// No token: the part was not handed over after all.
+		if err := s.records.unattempt(ctx, m, prog.partsSent, now); err != nil {
+			return fmt.Errorf("sms %s: clear the attempt of a part that waits its turn: %w", bot.MaskPhones(m.Key), err)
+		}
+		s.metrics.rateLimited.WithLabelValues(kind).Inc()
+		return queue.Defer(prog.wait)
+	}
 	for n := prog.partsSent; n < len(parts); n++ {
 		if n == prog.partsSent && !prog.pending.IsZero() {
 			taken, err := s.settle(ctx, m, n, len(parts), parts[n], prog.pending, prog.lookupFailures)
@@ -82,15 +90,19 @@ func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 				continue
 			}
 		}
-		wait, err := s.limiter.Take(ctx, from, m.Bulk, fmt.Sprintf("%s#%d", m.Key, n))
-		if err != nil {
-			return err
+		// The first part begin marked has its token; any other takes one.
+		marked := n == prog.partsSent && prog.marked
+		if !marked {
+			wait, err := s.limiter.Take(ctx, from, m.Bulk, fmt.Sprintf("%s#%d", m.Key, n))
+			if err != nil {
+				return err
+			}
+			if wait > 0 {
+				s.metrics.rateLimited.WithLabelValues(kind).Inc()
+				return queue.Defer(wait)
+			}
 		}
-		if wait > 0 {
-			s.metrics.rateLimited.WithLabelValues(kind).Inc()
-			return queue.Defer(wait)
-		}
-		if err := s.sendPart(ctx, m, n, len(parts), parts[n]); err != nil {
+		if err := s.sendPart(ctx, m, n, len(parts), parts[n], marked, now); err != nil {
 			return err
 		}
 		s.metrics.segments.WithLabelValues(kind).Add(float64(dialog.Segments(parts[n])))
@@ -99,12 +111,16 @@ func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 }
 
 // sendPart sends part n (of total) of m and records it: the attempt
-// before the call, so that a retry after a timeout or a crash looks the
-// part up before sending it again, and its sid after.
-func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, part string) error {
-	at := s.now()
-	if err := s.records.attempt(ctx, m, n, at); err != nil {
-		return err // nothing sent
+// before the call (unless begin marked it at markedAt), so that a retry
+// after a timeout or a crash looks the part up before sending it again,
+// and its sid after.
+func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, part string, marked bool, markedAt time.Time) error {
+	at := markedAt
+	if !marked {
+		at = s.now()
+		if err := s.records.attempt(ctx, m, n, at); err != nil {
+			return err // nothing sent
+		}
 	}
 	p := &openapi.CreateMessageParams{}
 	p.SetTo(m.To)
@@ -129,7 +145,7 @@ func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, par
 	if err != nil {
 		return s.failed(ctx, m, n, at, err, ans)
 	}
-	if rerr := s.records.sent(ctx, m, n, sid, part); rerr != nil {
+	if rerr := s.records.sent(ctx, m, n, n == total-1, sid, part); rerr != nil {
 		// Twilio has it; the retry finds it there through the attempt.
 		return fmt.Errorf("sms %s part %d/%d sent as %s but not recorded: %w", bot.MaskPhones(m.Key), n+1, total, sid, rerr)
 	}

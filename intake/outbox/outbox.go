@@ -101,8 +101,10 @@ type Outbox struct {
 	q       *queue.Queue
 	opt     Options
 	epochs  epochs
-	// OnDelivered is called after a petition was taken and its case id stored.
-	OnDelivered func(ctx context.Context, d Delivered)
+	// OnDelivered is called when a petition was taken, with the pipeline
+	// that stores its case id and acknowledges it: what it adds there is
+	// written in that round trip, ahead of the acknowledgement.
+	OnDelivered func(ctx context.Context, pipe redis.Pipeliner, d Delivered)
 }
 
 // Options of an outbox beyond its queue's.
@@ -254,31 +256,16 @@ func (o *Outbox) handle(ctx context.Context, e queue.Entry) error {
 	if pid == "" {
 		return fmt.Errorf("%w: record of type %q without a petition", queue.ErrPermanent, r.Type)
 	}
-	state, err := o.rdb.HMGet(ctx, o.petitionKey(pid), "case_id", "dead", "sum").Result()
+	if r.Type == TypePetition {
+		return o.deliverPetition(ctx, e, r)
+	}
+	state, err := o.rdb.HMGet(ctx, o.petitionKey(pid), "case_id", "dead").Result()
 	if err != nil {
 		return fmt.Errorf("petition %s state: %w", pid, err)
 	}
 	caseID, _ := state[0].(string)
 	dead, _ := state[1].(string)
 	switch r.Type {
-	case TypePetition:
-		sum, err := contentSum(r.Petition)
-		if err != nil {
-			return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
-		}
-		if had, _ := state[2].(string); caseID != "" && had != "" && had != sum {
-			return fmt.Errorf("%w: petition id %s was already delivered with other content (case %s): ids repeated after the store lost its data; this petition did not reach the backend",
-				queue.ErrPermanent, pid, caseID)
-		}
-		if caseID == "" {
-			if caseID, err = o.backend.Submit(ctx, r.Petition, e.Key); err != nil {
-				return o.classify(err)
-			}
-			if caseID == "" {
-				caseID = pid
-			}
-		}
-		return o.recordDelivered(ctx, Delivered{PetitionID: pid, CaseID: caseID, Conversation: r.Conversation, Reply: r.Reply}, sum)
 	case TypeSupplement, TypeRating, TypeReopen:
 		if caseID == "" {
 			if dead != "" {
@@ -311,42 +298,85 @@ func (o *Outbox) handle(ctx context.Context, e queue.Entry) error {
 	return fmt.Errorf("%w: unknown record type %q", queue.ErrPermanent, r.Type)
 }
 
-func (o *Outbox) recordDelivered(ctx context.Context, d Delivered, sum string) error {
-	// The case map first, and never over another petition's: a backend that
-	// answers with a case id already ours took this petition for an earlier
-	// one with the same id (ids repeated after the store lost its data).
-	// Keys in two slots: written in order, each idempotent, so a crash
-	// between them is mended by the retry.
-	set, err := o.rdb.SetNX(ctx, o.caseKey(d.CaseID), d.PetitionID, 0).Result()
+// deliverPetition submits a petition and records its case: two round trips
+// on a first delivery (the checks below, then the record with the
+// acknowledgement); a retry first looks whether an earlier attempt got
+// through, so that it is not submitted again.
+func (o *Outbox) deliverPetition(ctx context.Context, e queue.Entry, r Record) error {
+	pid := r.PetitionID()
+	sum, err := contentSum(r.Petition)
 	if err != nil {
+		return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
+	}
+	caseID := ""
+	if e.Attempt > 1 {
+		state, err := o.rdb.HMGet(ctx, o.petitionKey(pid), "case_id", "sum").Result()
+		if err != nil {
+			return fmt.Errorf("petition %s state: %w", pid, err)
+		}
+		caseID, _ = state[0].(string)
+		if had, _ := state[1].(string); caseID != "" && had != "" && had != sum {
+			return errRepeatedID(pid, caseID)
+		}
+	}
+	if caseID == "" {
+		if caseID, err = o.backend.Submit(ctx, r.Petition, e.Key); err != nil {
+			return o.classify(err)
+		}
+		if caseID == "" {
+			caseID = pid
+		}
+	}
+	return o.recordDelivered(ctx, e, Delivered{PetitionID: pid, CaseID: caseID, Conversation: r.Conversation, Reply: r.Reply}, sum)
+}
+
+func errRepeatedID(pid, caseID string) error {
+	return fmt.Errorf("%w: petition id %s was already delivered with other content (case %s): ids repeated after the store lost its data; this petition was not recorded under it",
+		queue.ErrPermanent, pid, caseID)
+}
+
+// recordDelivered checks, in one round trip, that the petition's id was
+// not delivered before with other content and that the case id is not
+// another petition's (ids repeated after the store lost its data); then
+// stores the case with the entry's acknowledgement (queue.Entry.OnAck).
+func (o *Outbox) recordDelivered(ctx context.Context, e queue.Entry, d Delivered, sum string) error {
+	// The case map is set only where free: never over another petition's.
+	pipe := o.rdb.Pipeline()
+	before := pipe.HMGet(ctx, o.petitionKey(d.PetitionID), "case_id", "sum")
+	set := pipe.SetNX(ctx, o.caseKey(d.CaseID), d.PetitionID, 0)
+	had := pipe.Get(ctx, o.caseKey(d.CaseID))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("store case %s: %w", d.CaseID, err)
 	}
-	if !set {
-		had, err := o.rdb.Get(ctx, o.caseKey(d.CaseID)).Result()
-		if err != nil {
-			return fmt.Errorf("store case %s: %w", d.CaseID, err)
-		}
-		if had != d.PetitionID {
-			return fmt.Errorf("%w: the backend answered case %s for petition %s, but that case is petition %s: it took this petition for an earlier one with the same id",
-				queue.ErrPermanent, d.CaseID, d.PetitionID, had)
+	if v := before.Val(); len(v) == 2 {
+		prevCase, _ := v[0].(string)
+		if prevSum, _ := v[1].(string); prevCase != "" && prevSum != "" && prevSum != sum {
+			if set.Val() {
+				// Ours only for this moment: the case is the backend's answer to a petition it must not map to.
+				_ = o.rdb.Del(ctx, o.caseKey(d.CaseID)).Err()
+			}
+			return errRepeatedID(d.PetitionID, prevCase)
 		}
 	}
-	fields := []any{"case_id", d.CaseID, "cv", d.Conversation, "sum", sum}
-	if len(d.Reply) > 0 {
-		fields = append(fields, "reply", string(d.Reply))
-	}
-	if err := o.rdb.HSet(ctx, o.petitionKey(d.PetitionID), fields...).Err(); err != nil {
-		return fmt.Errorf("store case id of %s: %w", d.PetitionID, err)
+	if owner := had.Val(); owner != d.PetitionID {
+		return fmt.Errorf("%w: the backend answered case %s for petition %s, but that case is petition %s: it took this petition for an earlier one with the same id",
+			queue.ErrPermanent, d.CaseID, d.PetitionID, owner)
 	}
 	if j := o.opt.Journal; j != nil {
 		if err := j.Append(d); err != nil {
 			return fmt.Errorf("journal case %s: %w", d.CaseID, err)
 		}
 	}
-	if o.OnDelivered != nil {
-		o.OnDelivered(ctx, d)
+	fields := []any{"case_id", d.CaseID, "cv", d.Conversation, "sum", sum}
+	if len(d.Reply) > 0 {
+		fields = append(fields, "reply", string(d.Reply))
 	}
-	return nil
+	return e.OnAck(ctx, o.rdb, func(p redis.Pipeliner) {
+		p.HSet(ctx, o.petitionKey(d.PetitionID), fields...)
+		if o.OnDelivered != nil {
+			o.OnDelivered(ctx, p, d)
+		}
+	})
 }
 
 // contentSum identifies a petition's content, to tell a repeat of it from

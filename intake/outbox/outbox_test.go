@@ -19,6 +19,7 @@ import (
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/redis/go-redis/v9"
 )
 
 // recordingBackend remembers calls in order and fails petitions a number of times.
@@ -94,7 +95,11 @@ func TestSupplementAndRatingWaitForTheirPetition(t *testing.T) {
 	o := outbox.New(rdb, prefix, be, fast())
 	var delivered []outbox.Delivered
 	var mu sync.Mutex
-	o.OnDelivered = func(_ context.Context, d outbox.Delivered) { mu.Lock(); delivered = append(delivered, d); mu.Unlock() }
+	o.OnDelivered = func(_ context.Context, _ redis.Pipeliner, d outbox.Delivered) {
+		mu.Lock()
+		delivered = append(delivered, d)
+		mu.Unlock()
+	}
 	at := time.Now()
 	enqueue(t, o, outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613912345678", Petition: petition("MS-20260311-AAAAA")})
 	enqueue(t, o, outbox.Record{Type: outbox.TypeSupplement, Conversation: "sms:+8613912345678",

@@ -15,6 +15,7 @@
 package queue
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Shards is the number of shards of every queue and of the conversation
@@ -77,6 +80,23 @@ type Entry struct {
 	Body    json.RawMessage
 	Attempt int // 1 on the first delivery
 	At      time.Time
+
+	acks *[]func(redis.Pipeliner) // see OnAck
+}
+
+// OnAck adds writes to the round trip that acknowledges the entry, ahead of
+// the acknowledgement: what a handler records about the work it did (a
+// message sent, a petition delivered) costs no round trip of its own, and
+// a crash before that trip leaves the entry pending, to be redone. The
+// writes run only when the handler returns nil. Outside a queue's handler
+// (an Entry built by hand) they run at once, on rdb.
+func (e Entry) OnAck(ctx context.Context, rdb redis.Cmdable, f func(redis.Pipeliner)) error {
+	if e.acks != nil {
+		*e.acks = append(*e.acks, f)
+		return nil
+	}
+	_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error { f(p); return nil })
+	return err
 }
 
 // Decode unmarshals the body into v.

@@ -345,7 +345,8 @@ func (q *Queue) handle(j job) {
 		return
 	}
 	env := j.env
-	e := Entry{ID: j.id, Shard: j.shard, Key: env.Key, Body: env.Body, Attempt: env.Attempt + 1 + j.extra, At: time.UnixMilli(env.At)}
+	var acks []func(redis.Pipeliner)
+	e := Entry{ID: j.id, Shard: j.shard, Key: env.Key, Body: env.Body, Attempt: env.Attempt + 1 + j.extra, At: time.UnixMilli(env.At), acks: &acks}
 	// The handler outlives a shutdown by HandleTimeout: finishing the work
 	// beats doing it twice.
 	hctx, cancel := context.WithTimeout(context.Background(), q.opt.HandleTimeout)
@@ -364,11 +365,6 @@ func (q *Queue) safeHandle(ctx context.Context, e Entry) (err error) {
 }
 
 var (
-	// ack removes a handled entry.
-	ackScript = redis.NewScript(`
-redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-redis.call('XDEL', KEYS[1], ARGV[2])
-return 1`)
 	// later moves an entry to the retry set (acknowledged in the stream).
 	laterScript = redis.NewScript(`
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
@@ -408,7 +404,7 @@ func (q *Queue) finish(shard int, id string, env Envelope, e Entry, herr error) 
 	switch {
 	case herr == nil:
 		outcome = Delivered
-		err = ackScript.Run(ctx, q.rdb, []string{stream}, q.group, id).Err()
+		err = q.ack(ctx, stream, id, *e.acks)
 	case errors.As(herr, &d):
 		outcome = Deferred
 		env.Nonce = id
@@ -443,6 +439,34 @@ func (q *Queue) finish(shard int, id string, env Envelope, e Entry, herr error) 
 	if q.opt.Done != nil {
 		q.opt.Done(e, outcome, herr)
 	}
+}
+
+// ack removes a handled entry, after the handler's writes (Entry.OnAck),
+// in one round trip: a pipeline runs in order on one server. A cluster
+// client would split it by node and run the parts concurrently, so there
+// the handler's writes go first, in a round trip of their own.
+func (q *Queue) ack(ctx context.Context, stream, id string, writes []func(redis.Pipeliner)) error {
+	_, cluster := q.rdb.(*redis.ClusterClient)
+	if cluster && len(writes) > 0 {
+		if _, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, w := range writes {
+				w(p)
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("handler's writes: %w", err)
+		}
+		writes = nil
+	}
+	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, w := range writes {
+			w(p)
+		}
+		p.XAck(ctx, stream, q.group, id)
+		p.XDel(ctx, stream, id)
+		return nil
+	})
+	return err
 }
 
 // maintain moves due retries back and takes over entries of dead workers.
@@ -515,7 +539,7 @@ func (q *Queue) claimStale(ctx context.Context, ls *lanes) {
 		}
 		for _, m := range msgs {
 			if m.Values == nil { // deleted while pending
-				_ = ackScript.Run(ctx, q.rdb, []string{q.StreamKey(s)}, q.group, m.ID).Err()
+				_ = q.ack(ctx, q.StreamKey(s), m.ID, nil)
 				continue
 			}
 			q.opt.Logger.Warn("queue took over an entry from a stopped worker", "queue", q.name, "id", m.ID)

@@ -19,6 +19,7 @@ var fuzzSeeds = []string{
 	"13912345678 13812345678", "+1 415 555 2671", "0086 139-1234-5678", "滿意，謝謝",
 	"路灯坏了", "我们这停水两天了", "今年养老金什么时候调整？", "奥新燃气公司乱收开户费",
 	"新城国际花都的电梯天天坏", "我组的路灯坏了", "ＫＴＶ天天唱到半夜", "城北供电局长",
+	"2017年9月1日晚发生火灾，至今，现在又停电了", "万一没有发生火灾", "停水了，不急", "快过年了还拖欠工资",
 }
 
 var (
@@ -117,8 +118,10 @@ func FuzzPlace(f *testing.F) {
 				t.Fatalf("Place(%q) = %+v: not a known place", s, loc)
 			}
 		}
-		if u := Urgency(s); u != Urgent && u != Normal {
-			t.Fatalf("Urgency(%q) = %q", s, u)
+		if u, w := defaultUrgency.Judge(s); u != Urgent && u != Normal || (u == Urgent) != (w != "") {
+			t.Fatalf("Judge(%q) = %q, %q", s, u, w)
+		} else if !strings.Contains(textnorm.Compact(s), w) {
+			t.Fatalf("Judge(%q) decided on %q, which is not in the text", s, w)
 		}
 	})
 }

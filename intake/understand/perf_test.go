@@ -47,3 +47,10 @@ func BenchmarkNeedsPlace(b *testing.B) {
 		NeedsPlace(smsAppeal)
 	}
 }
+
+func BenchmarkUrgency(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		Urgency(smsAppeal)
+	}
+}

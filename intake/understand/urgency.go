@@ -3,101 +3,290 @@ package understand
 import "github.com/minsheng/minsheng/intake/textnorm"
 
 // Words for Urgency, all matched on compact folded clauses, longest first.
-// A neutral word swallows a danger word inside it: "火灾隐患" (a hazard
-// to inspect, not a fire), "消防通道", "轮胎漏气", "跳楼价".
+// A neutral word swallows a term inside it: "火灾隐患" (a hazard to
+// inspect, not a fire), "消防通道", "轮胎漏气", "跳楼价", "贫困人口".
 var (
 	dangerWords = []string{"火灾", "着火", "著火", // 著 stays 著 in OpenCC
-		"失火", "起火", "大火", "火情", "冒烟", "浓烟",
+		"失火", "起火", "大火", "火情",
 		"燃气泄漏", "煤气泄漏", "天然气泄漏", "燃气泄露", "煤气泄露", "天然气泄露", "漏气",
-		"煤气味", "燃气味", "液化气味", "触电", "漏电", "电线掉", "电线断", "电线落地",
-		"电线垂", "高压线断", "高压线掉", "塌陷", "坍塌", "塌方", "倒塌", "塌了", "溺水",
-		"落水", "掉进", "掉到河", "救命", "爆炸", "被困", "困人", "困在电梯", "井盖丢失",
-		"井盖丢了", "井盖没了", "没有井盖", "井盖被偷", "井盖不见", "中毒", "一氧化碳",
-		"决堤", "溃坝", "泥石流", "山体滑坡", "滑坡", "昏迷", "晕倒", "持刀", "砍人",
-		"跳楼", "跳河"}
+		"煤气味", "燃气味", "液化气味", "燃气管道破裂", "燃气管破", "触电", "漏电", "电线掉",
+		"电线断了", "电线断落", "电线断裂", "电线落地", "电线垂", "高压线断", "高压线掉",
+		"塌陷", "坍塌", "塌方", "倒塌", "塌了", "摇摇欲坠", "房屋倾斜", "楼房倾斜", "楼体倾斜",
+		"墙体倾斜", "溺水", "落水", "掉进", "掉到河", "救命", "爆炸", "被困", "困人",
+		"困在电梯", "关在电梯", "电梯下坠", "下坠", "溜梯", "掉层", "井盖丢失", "井盖丢了",
+		"井盖没了", "没有井盖", "井盖被偷", "井盖不见", "中毒", "一氧化碳", "被淹", "淹了",
+		"水淹", "洪水", "决堤", "溃坝", "泥石流", "山体滑坡", "滑坡", "持刀", "砍人",
+		"跳楼", "跳河", "自杀", "轻生"}
+	// A person collapsed: urgent, but in a clause about a hospital it is
+	// the history of a medical dispute.
+	collapseWords = []string{"昏迷", "晕倒"}
+	medicalWords  = newLexicon("医院", "医生", "手术", "术后", "住院", "抢救", "治疗", "病情",
+		"患者", "病人", "icu", "病房")
 	neutralWords = []string{"火灾隐患", "爆炸隐患", "触电隐患", "坍塌隐患", "安全隐患",
-		"防火", "消防", "防溺水", "轮胎漏气", "车胎漏气", "跳楼价", "跳楼机", "中毒隐患"}
-	outageWords = []string{"停水", "断水", "没水", "停电", "断电", "没电", "停气", "断气",
-		"停暖", "没暖气"}
-	vulnerableWords = newLexicon("老人", "病人", "孕妇", "婴儿", "小孩", "孩子", "瘫痪",
-		"卧床", "透析", "呼吸机", "制氧机", "吸氧", "高温", "酷暑", "严寒", "寒冬", "冰冻",
-		"残疾")
-	// "危险" alone is most often a complaint about a hazard; with one of
-	// these it is happening now.
-	riskWord  = "危险"
+		"防火", "消防", "防溺水", "轮胎漏气", "车胎漏气", "跳楼价", "跳楼机", "中毒隐患",
+		"贫困人", "危险期", "自杀身亡", "计划停电", "停电通知", "计划停水", "停水通知", "手机没电",
+		"车没电", "电瓶没电", "电池没电", "没有电子", "防洪", "防汛", "落水管",
+		"知识爆炸", "信息爆炸", "人口爆炸", "爆炸性", "救命稻草", "中毒性"}
+	// Basic needs cut off now: water, power, gas, heating.
+	outageWords = []string{"停水", "断水", "没水", "没有水", "停电", "断电", "没电",
+		"没有电", "停气", "断气", "停暖", "没暖气", "没有暖气", "停止供水", "停止供电",
+		"停止供气", "停止供暖"}
+	// Unpaid wages: urgent before a holiday or when money for living is gone.
+	wageWords = []string{"拖欠工资", "欠薪", "讨薪", "欠发工资", "工资未发", "未发工资",
+		"没发工资", "不发工资", "拿不到工资", "欠工资", "拖欠工钱", "欠工钱", "工资拖欠"}
+	wageNeedWords = newLexicon("年关将至", "年关将近", "临近春节", "春节将至", "春节临近",
+		"快过年", "马上过年", "就要过年", "春节前", "节前", "过年前", "年底前", "中秋前",
+		"国庆前", "回家过年", "过不了年", "无钱过年", "没钱过年", "过个好年", "生活费都没有",
+		"没有生活费", "连生活费", "揭不开锅", "吃饭都成问题", "没钱吃饭", "无米下锅")
+	// "危险" alone is most often a complaint about a hazard, smoke most
+	// often a factory's; with one of nowWords in the clause or the one
+	// before, it is happening now.
+	riskWords = []string{"危险", "冒烟", "浓烟"}
 	nowWords  = newLexicon("随时", "马上", "正在", "现在", "紧急", "快来", "赶紧", "立刻", "救")
+)
+
+// Context that takes a clause, or a term in it, out of the present.
+var (
+	// A clause that says it is over.
 	doneWords = newLexicon("已经解决", "已解决", "解决了", "修好了", "已修好", "已经修好",
-		"已处理", "处理好了", "恢复了", "已恢复", "扑灭", "灭了", "上次", "去年", "以前",
-		"之前", "过去", "曾经", "当年", "谢谢", "感谢")
+		"已处理", "处理好了", "恢复了", "已恢复", "扑灭", "灭了", "谢谢", "感谢")
+	// Anywhere in the text: the outage is over.
+	restoredWords = newLexicon("恢复供电", "恢复供水", "来电了", "才来电", "已来电", "来水了",
+		"才来水", "已来水", "已经来电", "已经来水")
+	// From one of these, like from a year, the rest of the sentence is the past.
+	pastWords = newLexicon("上次", "去年", "以前", "之前", "过去", "曾经", "曾有过", "当年",
+		"当时", "差点", "险些")
+	// A clause with a year or a past word that runs to the present.
+	ongoingWords = newLexicon("以来", "至今", "到现在", "到目前", "截止", "截至", "为止", "日止")
+	// A later clause with one of these is back in the present: "以前…，现在…".
+	presentWords = newLexicon("现在", "目前", "如今", "今天", "刚才", "此刻", "眼下")
+	// Before the term in its clause: it may happen, it has not.
+	maybeWords = newLexicon("万一", "一旦", "如果", "假如", "要是", "若是", "倘若", "如遇",
+		"担心", "害怕", "生怕", "恐怕", "防止", "预防", "避免", "以免", "难道", "防范", "威胁",
+		"以为", "欠费")
+	// Right after the term: a hazard, not the event ("塌陷隐患", "触电的危险").
+	hazardWords = newLexicon("隐患", "的隐患", "风险", "的风险", "危险", "的危险")
+	// Right before the term, maybe with a filler between: it did not happen.
+	negationWords = newLexicon("没", "没有", "不", "无", "未", "并未", "从未", "不是", "并非", "并不", "别")
+	negationFill  = newLexicon("有", "是", "会", "再", "曾", "发生", "出现", "存在", "任何", "什么")
+	// The citizen says it can wait: that settles an outage or unpaid
+	// wages, never a danger to life.
+	calmWords = newLexicon("不急", "不着急", "不是很急", "不太急", "不紧急", "不用急", "不是急事", "不赶时间")
 )
 
 type urgencyTerm int
 
 const (
-	termNeutral urgencyTerm = iota
-	termDanger
-	termOutage
-	termRisk
+	termNeutral  urgencyTerm = iota
+	termDanger               // urgent wherever it is current
+	termCollapse             // urgent unless the clause is about a hospital
+	termRisk                 // urgent with a "now" word in its clause or the one before
+	termOutage               // a basic need cut off: urgent unless the citizen says it can wait
+	termWages                // unpaid wages: urgent before a holiday or without money to live on
 )
 
-var urgencyLex, urgencyKind = func() (lexicon, map[string]urgencyTerm) {
-	l := newLexicon()
-	kind := map[string]urgencyTerm{}
+// UrgencyRules is the vocabulary Urgency reads: the built-in words and a
+// deployment's own (config intake.urgent_words). It is immutable and safe
+// for concurrent use.
+type UrgencyRules struct {
+	lex  lexicon
+	kind map[string]urgencyTerm
+}
+
+// NewUrgencyRules returns the built-in rules plus extra danger words, which
+// count like "火灾": urgent when current, not negated, not hypothetical. An
+// extra word that is also a built-in word keeps its built-in meaning.
+func NewUrgencyRules(extra []string) *UrgencyRules {
+	r := &UrgencyRules{lex: newLexicon(), kind: map[string]urgencyTerm{}}
 	add := func(k urgencyTerm, words []string) {
 		for _, w := range words {
-			l.add(w)
-			kind[textnorm.Compact(w)] = k
+			c := textnorm.Compact(w)
+			if c == "" {
+				continue
+			}
+			if _, ok := r.kind[c]; ok {
+				continue
+			}
+			r.lex.add(w)
+			r.kind[c] = k
 		}
 	}
-	add(termDanger, dangerWords)
 	add(termNeutral, neutralWords)
+	add(termDanger, dangerWords)
+	add(termCollapse, collapseWords)
+	add(termRisk, riskWords)
 	add(termOutage, outageWords)
-	add(termRisk, []string{riskWord})
-	return l, kind
-}()
+	add(termWages, wageWords)
+	add(termDanger, extra)
+	return r
+}
 
-// Urgency returns Urgent for immediate danger to people and Normal
-// otherwise. It is conservative: a false alarm costs the urgent queue.
+var defaultUrgency = NewUrgencyRules(nil)
+
+// Urgency returns Urgent or Normal by the built-in rules; see
+// UrgencyRules.Judge.
+func Urgency(text string) string {
+	u, _ := defaultUrgency.Judge(text)
+	return u
+}
+
+// Urgency returns Urgent or Normal; see Judge.
+func (r *UrgencyRules) Urgency(text string) string {
+	u, _ := r.Judge(text)
+	return u
+}
+
+// Judge returns Urgent for danger to people or a basic need cut off now,
+// with the word that decided it, and Normal otherwise ("" as the word).
 //
 // Urgent: a fire, a gas leak or gas smell, electrocution or fallen live
-// wires, a collapse, drowning, "救命", an explosion, someone trapped, a
-// missing manhole cover, poisoning, floods and landslides; a water, power
-// or gas cut together with someone vulnerable or extreme weather (老人,
-// 病人, 婴儿, 透析, 高温…); "危险" together with "now" words (随时, 正在,
-// 马上…).
+// wires, a collapse or a building about to fall, drowning, floods and
+// landslides, "救命", an explosion, someone trapped (a lift that traps or
+// drops), a missing manhole cover, poisoning, someone collapsed or about
+// to take their life; "危险" with a "now" word in its clause (随时,
+// 正在…); water, power, gas or heating cut off; unpaid wages with a
+// holiday coming or no money left to live on (春节前, 连生活费都没有).
 //
-// Not urgent: the same words in a clause that says it is over or in the
-// past ("上次停水的事已经解决了，谢谢", "去年着火以后…"), and hazards to
-// inspect rather than emergencies ("火灾隐患", "消防通道被占").
-func Urgency(text string) string {
-	f := textnorm.Fold(text)
-	vulnerable := vulnerableWords.containsAny(compactRunes(f))
-	now := nowWords.containsAny(compactRunes(f))
-	for _, cl := range clauses(f) {
-		if doneWords.containsAny(cl) {
-			continue
-		}
+// Not urgent: a word in a clause that is over or tells the past
+// ("上次停水的事已经解决了", "去年着火", "2017年9月发生火灾"), that
+// supposes it ("万一发生火灾", "担心坍塌") or names a hazard ("塌陷隐患"),
+// that denies it ("没有危险", "没停电"); an outage or unpaid wages when the
+// citizen says it can wait ("不急"). The citizen's own hurry ("急",
+// "着急", "紧急", "急需") is not a safety matter and counts for nothing:
+// every appeal is urgent to the one who sends it.
+func (r *UrgencyRules) Judge(text string) (string, string) {
+	cls := presentClauses(textnorm.Fold(text))
+	calm, restored, wageNeed := false, false, false
+	for _, cl := range cls {
+		calm = calm || calmWords.containsAny(cl)
+		restored = restored || restoredWords.containsAny(cl)
+		wageNeed = wageNeed || wageNeedWords.containsAny(cl)
+	}
+	need := "" // an outage or unpaid wages, urgent unless calm
+	for c, cl := range cls {
 		rs := []rune(cl)
 		for i := 0; i < len(rs); {
-			n := urgencyLex.longestAt(rs, i)
+			n := r.lex.longestAt(rs, i)
 			if n == 0 {
 				i++
 				continue
 			}
-			switch urgencyKind[string(rs[i:i+n])] {
-			case termDanger:
-				return Urgent
-			case termOutage:
-				if vulnerable {
-					return Urgent
-				}
-			case termRisk:
-				if now {
-					return Urgent
+			w := string(rs[i : i+n])
+			k := r.kind[w]
+			if k != termNeutral && !supposed(rs, i, n) {
+				switch {
+				case k == termDanger,
+					k == termCollapse && !medicalWords.containsAny(cl),
+					k == termRisk && (nowWords.containsAny(cl) || c > 0 && nowWords.containsAny(cls[c-1])):
+					return Urgent, w
+				case k == termOutage && !restored, k == termWages && wageNeed:
+					if need == "" {
+						need = w
+					}
 				}
 			}
 			i += n
 		}
 	}
-	return Normal
+	if need != "" && !calm {
+		return Urgent, need
+	}
+	return Normal, ""
+}
+
+// presentClauses splits a folded text into compact clauses (see clauses)
+// and blanks those that are over or tell the past: a clause with a done
+// word, and from a year or a past word on the rest of its sentence
+// ("2017年6月12日晚上，工厂排污，导致自来水厂停止供水22小时") unless that
+// clause runs to the present ("2019年以来") or a later one comes back to
+// it ("现在"). Blanked clauses stay in place, so a neighbour is still the
+// clause next to it.
+func presentClauses(folded string) []string {
+	var out []string
+	for _, sentence := range sentences(folded) {
+		past := false
+		for _, cl := range clauses(sentence) {
+			switch {
+			case hasYear(cl) || pastWords.containsAny(cl):
+				past = !ongoingWords.containsAny(cl)
+			case presentWords.containsAny(cl):
+				past = false
+			}
+			if past || doneWords.containsAny(cl) {
+				cl = ""
+			}
+			out = append(out, cl)
+		}
+	}
+	return out
+}
+
+// sentences splits a folded text at 。！？ (folded to ASCII) and line
+// breaks; a point between digits ("22.8倍") does not end a sentence.
+func sentences(folded string) []string {
+	rs := []rune(folded)
+	var out []string
+	start := 0
+	for i, r := range rs {
+		switch r {
+		case '.':
+			if i > 0 && i+1 < len(rs) && isDigit(rs[i-1]) && isDigit(rs[i+1]) {
+				continue
+			}
+		case '!', '?', '。', '！', '？', '\n':
+		default:
+			continue
+		}
+		out = append(out, string(rs[start:i]))
+		start = i + 1
+	}
+	return append(out, string(rs[start:]))
+}
+
+// hasYear reports whether a compact clause names a year: four digits
+// starting 19 or 20 followed by 年. A reporter of an emergency says 今天 or
+// 刚才; a year dates an event told as background.
+func hasYear(cl string) bool {
+	rs := []rune(cl)
+	for i := 0; i+4 < len(rs); i++ {
+		if rs[i+4] == '年' && (rs[i] == '1' && rs[i+1] == '9' || rs[i] == '2' && rs[i+1] == '0') &&
+			isDigit(rs[i+2]) && isDigit(rs[i+3]) {
+			return true
+		}
+	}
+	return false
+}
+
+// supposed reports whether the term rs[i:i+n] is supposed, a hazard or
+// denied rather than happening: a maybe-word before it in the clause, a
+// hazard word right after it, or a negation right before it (fillers
+// allowed between: "没有发生火灾"). "不断停电" is not a negation: the rune
+// before 停电 is 断.
+func supposed(rs []rune, i, n int) bool {
+	for j := 0; j < i; j++ {
+		if maybeWords.longestAt(rs[:i], j) > 0 {
+			return true
+		}
+	}
+	if hazardWords.longestAt(rs, i+n) > 0 {
+		return true
+	}
+	j := i
+	for k := 0; k < 2; k++ { // at most two fillers: "没有发生过"
+		if m := endingAt(negationFill, rs, j); m > 0 {
+			j -= m
+		}
+	}
+	return endingAt(negationWords, rs, j) > 0
+}
+
+// endingAt is the length of the longest word of l that ends right before
+// rs[j], or 0.
+func endingAt(l lexicon, rs []rune, j int) int {
+	for n := min(l.max, j); n > 0; n-- {
+		if l.has(rs[j-n : j]) {
+			return n
+		}
+	}
+	return 0
 }

@@ -1,6 +1,8 @@
 // Package workday computes the handling deadlines of a petition in working
-// days, in the office's time zone, with a configurable holiday calendar that
-// knows China's make-up working days (调休).
+// days, in the office's time zone, with a holiday calendar that knows
+// China's make-up working days (调休): the State Council's published
+// calendar is built in (holidays.txt, NewOfficial) and the configuration
+// adds to it.
 //
 // Everything here is pure: no clock, no I/O. Times go in, times come out.
 //
