@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/report"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -160,11 +161,11 @@ return {2, reserved, flood}
 // redo the items: nothing was written), {0} when done (lock released), or
 // {1, items…} when more arrived meanwhile (lock kept, process those).
 //
-// KEYS: lock, hash, inbox, timers, sendq, outbox, bulk, callbacks, legacy state
+// KEYS: lock, hash, inbox, timers, sendq, outbox, bulk, callbacks, legacy state, report…
 // ARGV: token, n, state, stateTTLs, wakeMs (0 = none), conv, lockTTLms, nowMs,
 //
-//	nSend, send…, nOut, out…, nBulk, bulk…, nCallback, callback…
-var commitScript = redis.NewScript(`
+//	nSend, send…, nOut, out…, nBulk, bulk…, nCallback, callback…, report…
+var commitScript = redis.NewScript(report.Lua + `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
 redis.call('HSET', KEYS[2], 's', ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
@@ -182,6 +183,7 @@ for j = 1, nb do redis.call('XADD', KEYS[7], '*', 'e', ARGV[i + j]) end
 i = i + nb + 1
 local nc = tonumber(ARGV[i])
 for j = 1, nc do redis.call('XADD', KEYS[8], '*', 'e', ARGV[i + j]) end
+report_apply(9, i + nc + 1) -- the office's figures (intake/report)
 local rest = redis.call('LRANGE', KEYS[3], 0, -1)
 if #rest > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
@@ -311,6 +313,7 @@ type commitArgs struct {
 	outbox   []string // petitions and what follows them
 	bulk     []string // status and survey messages (sent after replies)
 	calls    []string // call-back items (officials' lists)
+	report   *report.Batch
 }
 
 // errLockLost means another worker took the conversation over; it redoes the work.
@@ -343,8 +346,10 @@ func (s *Store) commit(ctx context.Context, a commitArgs, streams streamKeys) ([
 	for _, e := range a.calls {
 		args = append(args, e)
 	}
+	repKeys, repArgs := a.report.Encode()
+	args = append(args, repArgs...)
 	res, err := commitScript.Run(ctx, s.Redis,
-		[]string{k.lock, k.hash, k.inbox, k.timers, streams.sendq(k.shard), streams.outbox(k.shard), streams.bulk(k.shard), streams.calls(k.shard), k.legacyState}, args...).Slice()
+		append([]string{k.lock, k.hash, k.inbox, k.timers, streams.sendq(k.shard), streams.outbox(k.shard), streams.bulk(k.shard), streams.calls(k.shard), k.legacyState}, repKeys...), args...).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", redactConv(a.conv), err)
 	}

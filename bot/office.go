@@ -31,6 +31,7 @@ func newOffice(rt *Runtime, cal *workday.Calendar) *officials.Office {
 	}
 	return officials.New(rt.Store.Redis, rt.Store.Prefix, officials.Options{
 		Officials: list, Calendar: cal, RemindAfter: cfg.Callbacks.RemindAfter, Notifier: officeNotifier{rt}, Now: rt.now, Logger: rt.Log,
+		Done: rt.countCallbackDone, // the office's figures (bot/report.go)
 	})
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/minsheng/minsheng/intake"
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/report"
 	"github.com/minsheng/minsheng/intake/textnorm"
 	"github.com/redis/go-redis/v9"
 )
@@ -60,6 +61,8 @@ type PipelineOptions struct {
 	// from their busy period as the ingest script read it (nil: always
 	// available).
 	Away func(number string, busy []byte, now time.Time) *dialog.Away
+	// Report records the office's figures in each commit (nil: none).
+	Report *report.Recorder
 }
 
 // NewPipeline wires a pipeline. The dialog machine decides; the pipeline
@@ -304,6 +307,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 		now := p.opt.Now()
 		var sends, bulk, boxes, calls []string
 		submitted := 0
+		rep := p.reportBatch(shard) // office figures: written by the commit (bot/report.go)
 		for _, raw := range items {
 			reserved, flood, busy, body := splitItem(raw)
 			var it item
@@ -313,7 +317,9 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 			}
 			in := p.input(&rec, it, reserved, busy, shard, now)
 			in.Flood = flood
+			before := beforeStep(&rec.Dialog, it)
 			out := p.machine.Step(&rec.Dialog, in)
+			recordStep(rep, &rec.Dialog, it, before, out, now)
 			for _, r := range out.Replies {
 				rec.Seq++
 				to := rec.Reply
@@ -372,7 +378,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 		more, err := p.store.commit(cctx, commitArgs{
 			conv: conv, token: token, n: len(items), state: state, stateTTL: p.opt.StateTTL,
 			wake: wake, lockTTL: p.opt.LockTTL, now: now,
-			sends: sends, outbox: boxes, bulk: bulk, calls: calls,
+			sends: sends, outbox: boxes, bulk: bulk, calls: calls, report: rep,
 		}, p.streams)
 		cancel()
 		if errors.Is(err, errLockLost) {

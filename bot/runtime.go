@@ -125,6 +125,7 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	popt := opt.Pipeline
 	popt.Flood, popt.Now = cfg.Flood, opt.Now
 	popt.Concurrency = or(popt.Concurrency, cfg.Workers.Scheduler)
+	popt.Report = NewRecorder(cfg, rt.Store.Prefix, set.Location) // the office's figures
 	if rt.office = newOffice(rt, set.Calendar); rt.office != nil {
 		popt.Away = awayOf(rt.office)
 	}
@@ -179,6 +180,9 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 		rt.spooled.events, events.spool, rt.Server.spool = events, rt.spooled, rt.spooled
 	}
 	rt.Server.Handle("POST /api/v1/cases/{case_id}/events", events)
+	for pattern, h := range rt.officePage(popt.Report).Routes() { // the office's page (bot/report.go)
+		rt.Server.Handle(pattern, h)
+	}
 	if rt.office != nil {
 		copt := qopt
 		copt.Concurrency = or(qopt.Concurrency, cfg.Workers.Callbacks)

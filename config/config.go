@@ -30,6 +30,7 @@ type Config struct {
 	Backend    Backend    `mapstructure:"backend" yaml:"backend"`
 	Survey     Survey     `mapstructure:"survey" yaml:"survey"`
 	Workers    Workers    `mapstructure:"workers" yaml:"workers"`
+	Report     Report     `mapstructure:"report" yaml:"report"`
 }
 
 // Log selects log verbosity and format.
@@ -251,6 +252,12 @@ type Workers struct {
 	Callbacks int `mapstructure:"callbacks" yaml:"callbacks"` // call-back items written
 }
 
+// Report is what the office's figures keep and how units are ranked.
+type Report struct {
+	Retention time.Duration `mapstructure:"retention" yaml:"retention"` // counters and petition records kept
+	RankMin   int           `mapstructure:"rank_min" yaml:"rank_min"`   // answers (resolved cases) a unit needs to be ranked
+}
+
 // Default is the embedded configuration: it runs with no file, no Redis and
 // no accounts.
 func Default() Config {
@@ -293,6 +300,7 @@ func Default() Config {
 			Words:       map[string]string{"基本满意": "understood"},
 		},
 		Workers: Workers{Send: 32, Outbox: 64, Scheduler: 16, Callbacks: 4},
+		Report:  Report{Retention: 400 * 24 * time.Hour, RankMin: 10},
 	}
 }
 

@@ -44,6 +44,10 @@ func (c *Config) Validate() Problems {
 	c.validateTelegram(&p)
 	c.validateOfficials(&p)
 	p.positive("callbacks.remind_after", c.Callbacks.RemindAfter)
+	p.positive("report.retention", c.Report.Retention)
+	if c.Report.RankMin < 1 {
+		p.add("report.rank_min", "must be at least 1")
+	}
 	p.nonNegative("dialog.coalesce_window", c.Dialog.CoalesceWindow)
 	p.positive("dialog.supplement_window", c.Dialog.SupplementWindow)
 	p.positive("dialog.idle_submit_after", c.Dialog.IdleSubmitAfter)

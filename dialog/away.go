@@ -114,3 +114,14 @@ func strings20(texts []string) string {
 	}
 	return all
 }
+
+// IsAutoReply reports whether a reply template is a 会后联系 auto-reply (or
+// the receipt that carries one), for the office's counts.
+func IsAutoReply(template string) bool {
+	for _, names := range awayTemplates {
+		if template == names[0] || template == names[1] {
+			return true
+		}
+	}
+	return false
+}

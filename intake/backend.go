@@ -34,3 +34,10 @@ func (e *PermanentError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrPermanent) true.
 func (e *PermanentError) Unwrap() error { return ErrPermanent }
+
+// ReopenRequester is a backend that takes the office's 复核 requests
+// (reopen_requested records). A backend without it refuses them for good,
+// so the office sees a dead letter rather than a request lost.
+type ReopenRequester interface {
+	RequestReopen(ctx context.Context, r *ReopenRequest, key string) error
+}

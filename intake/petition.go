@@ -210,3 +210,14 @@ type StatusEvent struct {
 	Note    string    `json:"note"`
 	At      time.Time `json:"at"`
 }
+
+// ReopenRequest is the office asking the backend to re-check (复核) a case
+// the citizen rated 不满意 (the office page's 不满意专区).
+type ReopenRequest struct {
+	Type        string    `json:"type,omitempty"` // "reopen_requested" in the file backend
+	PetitionID  string    `json:"petition_id"`
+	CaseID      string    `json:"case_id"`
+	Reason      string    `json:"reason"` // the citizen's words with the rating
+	RequestedBy string    `json:"requested_by"`
+	At          time.Time `json:"at"`
+}

@@ -153,15 +153,25 @@ func (o *Office) MarkDone(ctx context.Context, number, id, by string) (Item, err
 		return Item{}, ErrUnknown
 	}
 	now := o.now()
-	return o.update(ctx, number, id, func(it *Item, exists bool) error {
+	changed := false
+	it, err := o.update(ctx, number, id, func(it *Item, exists bool) error {
 		if !exists {
 			return ErrNoItem
 		}
-		if it.State != Done {
+		changed = it.State != Done
+		if changed {
 			it.State, it.DoneBy, it.DoneAt = Done, by, now
 		}
 		return nil
 	})
+	if err == nil && changed && o.done != nil {
+		// counted after the mark: a failure here costs the count, loudly,
+		// not the call back
+		if cerr := o.done(ctx, number, now); cerr != nil {
+			o.log.Error("call-back done not counted in the report", "official", number, "err", cerr)
+		}
+	}
+	return it, err
 }
 
 // keepDone is how long items called back stay on the list.

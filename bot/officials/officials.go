@@ -77,6 +77,9 @@ type Options struct {
 	Notifier    Notifier      // where lists and reminders go
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// Done is told each item marked done (the office's figures count it);
+	// nil: nobody.
+	Done func(ctx context.Context, number string, at time.Time) error
 }
 
 // Office is the officials' state and lists. Safe for concurrent use, also
@@ -91,6 +94,7 @@ type Office struct {
 	notify   Notifier
 	now      func() time.Time
 	log      *slog.Logger
+	done     func(ctx context.Context, number string, at time.Time) error
 	listed   sync.Map // number → the off-hours period this process listed
 	slowMu   sync.Mutex
 	slowAt   time.Time // when mornings and reminders were last looked at
@@ -99,7 +103,7 @@ type Office struct {
 // New builds an Office on Redis under prefix ("ms:").
 func New(rdb redis.UniversalClient, prefix string, opt Options) *Office {
 	o := &Office{rdb: rdb, prefix: prefix, byNumber: map[string]*Official{}, cal: opt.Calendar,
-		remind: opt.RemindAfter, notify: opt.Notifier, now: opt.Now, log: opt.Logger}
+		remind: opt.RemindAfter, notify: opt.Notifier, now: opt.Now, log: opt.Logger, done: opt.Done}
 	if o.remind <= 0 {
 		o.remind = 24 * time.Hour
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,6 +56,7 @@ type env struct {
 	clk    *clock
 	notes  *notes
 	office *officials.Office
+	done   atomic.Int64 // items told done (the office's figures)
 }
 
 // newEnv is an office with one official on a real Redis, at Monday
@@ -74,6 +76,7 @@ func (e *env) replica() *officials.Office {
 		Officials: []officials.Official{{Number: mayor, Name: "张三", Title: "市长", ForwardTo: "+8613900000009",
 			TelegramUser: 111, StaffChat: -222, Hours: workday.DefaultHours}},
 		Calendar: cal, RemindAfter: 24 * time.Hour, Notifier: e.notes, Now: e.clk.Now,
+		Done: func(context.Context, string, time.Time) error { e.done.Add(1); return nil },
 	})
 }
 
@@ -186,6 +189,9 @@ func TestCallBackItems(t *testing.T) {
 	done, err := e.office.MarkDone(ctx, mayor, items[0].ID, "王秘书")
 	if err != nil || done.State != officials.Done || done.DoneBy != "王秘书" || done.DoneAt.IsZero() {
 		t.Fatalf("done %+v %v", done, err)
+	}
+	if _, err := e.office.MarkDone(ctx, mayor, items[0].ID, "李秘书"); err != nil || e.done.Load() != 1 {
+		t.Fatalf("done twice: counted %d times, %v", e.done.Load(), err)
 	}
 	if _, err := e.office.Add(ctx, later, "sms:+8613912345678"); err != nil {
 		t.Fatal(err)

@@ -234,3 +234,8 @@ func BaseURL(what, raw string) (string, error) {
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
+
+// ReopenKey is the idempotency key of a reopen request.
+func ReopenKey(r *intake.ReopenRequest) string {
+	return "reopen:" + r.PetitionID + ":" + r.At.UTC().Format(time.RFC3339Nano) + ":" + digest(r.Reason, r.RequestedBy)
+}

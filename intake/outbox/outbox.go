@@ -38,6 +38,7 @@ const (
 	TypePetition   = "petition"
 	TypeSupplement = "supplement"
 	TypeRating     = "rating"
+	TypeReopen     = "reopen_requested" // the office asks for a 复核 (intake/report, office page)
 )
 
 // Record is one delivery to the backend.
@@ -45,10 +46,11 @@ type Record struct {
 	Type string `json:"type"`
 	// Conversation is where the citizen is reached ("sms:+86…"): status
 	// events for the case go there.
-	Conversation string             `json:"cv"`
-	Petition     *intake.Petition   `json:"petition,omitempty"`
-	Supplement   *intake.Supplement `json:"supplement,omitempty"`
-	Rating       *intake.Rating     `json:"rating,omitempty"`
+	Conversation string                `json:"cv"`
+	Petition     *intake.Petition      `json:"petition,omitempty"`
+	Supplement   *intake.Supplement    `json:"supplement,omitempty"`
+	Rating       *intake.Rating        `json:"rating,omitempty"`
+	Reopen       *intake.ReopenRequest `json:"reopen,omitempty"`
 	// Reply is how the runtime reaches the citizen (its own JSON, opaque
 	// here): kept with the case so that status events find them even when
 	// the conversation's state is gone.
@@ -64,6 +66,8 @@ func (r Record) PetitionID() string {
 		return r.Supplement.PetitionID
 	case r.Rating != nil:
 		return r.Rating.PetitionID
+	case r.Reopen != nil:
+		return r.Reopen.PetitionID
 	}
 	return ""
 }
@@ -75,6 +79,8 @@ func (r Record) Key() string {
 		return r.PetitionID() + "/supplement/" + strconv.FormatInt(r.Supplement.At.UnixNano(), 36)
 	case TypeRating:
 		return r.PetitionID() + "/rating/" + strconv.FormatInt(r.Rating.At.UnixNano(), 36)
+	case TypeReopen:
+		return r.PetitionID() + "/reopen/" + strconv.FormatInt(r.Reopen.At.UnixNano(), 36)
 	}
 	return r.PetitionID()
 }
@@ -260,14 +266,22 @@ func (o *Outbox) handle(ctx context.Context, e queue.Entry) error {
 	caseID, _ := state[0].(string)
 	dead, _ := state[1].(string)
 	switch r.Type {
-	case TypeSupplement, TypeRating:
+	case TypeSupplement, TypeRating, TypeReopen:
 		if caseID == "" {
 			if dead != "" {
 				return fmt.Errorf("%w: petition %s was never delivered", queue.ErrPermanent, pid)
 			}
 			return queue.Defer(o.opt.WaitForPetition) // the petition goes first
 		}
-		if r.Type == TypeSupplement {
+		if r.Type == TypeReopen { // office page (intake/report): a 复核 request
+			rr, ok := o.backend.(intake.ReopenRequester)
+			if !ok {
+				return fmt.Errorf("%w: this backend takes no reopen_requested records (复核 of %s)", queue.ErrPermanent, pid)
+			}
+			req := *r.Reopen
+			req.CaseID = caseID
+			err = rr.RequestReopen(ctx, &req, e.Key)
+		} else if r.Type == TypeSupplement {
 			s := *r.Supplement
 			s.CaseID = caseID
 			err = o.backend.Supplement(ctx, &s, e.Key)

@@ -223,6 +223,23 @@ func (b *Backend) Rate(ctx context.Context, r *intake.Rating, _ string) error {
 	return nil
 }
 
+// RequestReopen appends {"type":"reopen_requested",…} (a 复核 asked from
+// the office page).
+func (b *Backend) RequestReopen(ctx context.Context, r *intake.ReopenRequest, _ string) error {
+	if r == nil || r.PetitionID == "" {
+		return fmt.Errorf("file backend: %w", &intake.PermanentError{Body: "reopen request without petition id"})
+	}
+	rec := *r
+	rec.Type = "reopen_requested"
+	if rec.CaseID == "" {
+		rec.CaseID = r.PetitionID
+	}
+	if err := b.append(ctx, rec); err != nil {
+		return fmt.Errorf("file backend: reopen request of %s: %w", r.PetitionID, err)
+	}
+	return nil
+}
+
 func (b *Backend) append(ctx context.Context, rec any) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -333,6 +350,8 @@ type scanned struct {
 	Attachments []intake.Attachment `json:"attachments"`
 	Rating      string              `json:"rating"`
 	Comment     string              `json:"comment"`
+	Reason      string              `json:"reason"`
+	RequestedBy string              `json:"requested_by"`
 	At          time.Time           `json:"at"`
 }
 
@@ -440,6 +459,8 @@ func recordKey(line []byte) (string, error) {
 		return backend.SupplementKey(&intake.Supplement{PetitionID: s.PetitionID, Text: s.Text, Attachments: s.Attachments, At: s.At}), nil
 	case "rating":
 		return backend.RatingKey(&intake.Rating{PetitionID: s.PetitionID, Rating: s.Rating, Comment: s.Comment, At: s.At}), nil
+	case "reopen_requested":
+		return backend.ReopenKey(&intake.ReopenRequest{PetitionID: s.PetitionID, Reason: s.Reason, RequestedBy: s.RequestedBy, At: s.At}), nil
 	default:
 		return "", fmt.Errorf("unknown record type %q", s.Type)
 	}

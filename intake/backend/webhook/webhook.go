@@ -146,6 +146,24 @@ func (c *Client) Rate(ctx context.Context, r *intake.Rating, key string) error {
 	return err
 }
 
+// RequestReopen posts {"reason","requested_by","at"} to
+// {url}/petitions/{id}/reopen_requests: the office asks for a 复核.
+func (c *Client) RequestReopen(ctx context.Context, r *intake.ReopenRequest, key string) error {
+	if r == nil || r.PetitionID == "" {
+		return fmt.Errorf("webhook: %w", &intake.PermanentError{Body: "reopen request without petition id"})
+	}
+	if key == "" {
+		key = backend.ReopenKey(r)
+	}
+	body := struct {
+		Reason      string    `json:"reason"`
+		RequestedBy string    `json:"requested_by"`
+		At          time.Time `json:"at"`
+	}{r.Reason, r.RequestedBy, r.At}
+	_, err := c.post(ctx, "reopen request of "+r.PetitionID, "/petitions/"+url.PathEscape(r.PetitionID)+"/reopen_requests", key, body)
+	return err
+}
+
 // post sends one signed request and returns the answer of a 2xx.
 func (c *Client) post(ctx context.Context, op, path, key string, v any) ([]byte, error) {
 	var buf bytes.Buffer

@@ -1,0 +1,192 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/minsheng/minsheng/bot/officepage"
+	"github.com/minsheng/minsheng/bot/officials"
+	"github.com/minsheng/minsheng/config"
+	"github.com/minsheng/minsheng/dialog"
+	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/outbox"
+	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/intake/report"
+)
+
+// The office's figures (intake/report) are written by the conversation
+// commit itself: what a dialog step did becomes report writes in the same
+// script as the state, so they cost no round trip and are never counted
+// without the state they describe, nor twice when a commit is redone.
+
+// NewRecorder builds the report recorder from the configuration.
+func NewRecorder(cfg *config.Config, prefix string, loc *time.Location) *report.Recorder {
+	units := map[string]string{}
+	for _, c := range cfg.Intake.Categories {
+		if c.Unit != "" {
+			units[c.Code] = c.Unit
+		}
+	}
+	return &report.Recorder{Prefix: prefix, Loc: loc, Retention: cfg.Report.Retention, Units: units}
+}
+
+// reportBatch starts a commit's report writes (nil when reports are off).
+func (p *Pipeline) reportBatch(shard int) *report.Batch {
+	if p.opt.Report == nil {
+		return nil
+	}
+	return p.opt.Report.Batch(queue.Tag(p.store.Prefix, shard))
+}
+
+// reportBefore is what the report needs of the state before a step.
+type reportBefore struct {
+	reason *dialog.ReasonWait // a rating whose reason is awaited
+	rating string             // the rating of the case a status event is about
+}
+
+func beforeStep(st *dialog.State, it item) reportBefore {
+	var b reportBefore
+	if st.Reason != nil {
+		w := *st.Reason
+		b.reason = &w
+	}
+	if it.Status != nil {
+		if c := caseOf(st, it.Status.PetitionID); c != nil {
+			b.rating = c.Rating
+		}
+	}
+	return b
+}
+
+func caseOf(st *dialog.State, id string) *dialog.Case {
+	for i := len(st.Cases) - 1; i >= 0; i-- {
+		if c := &st.Cases[i]; c.ID == id || (c.CaseID != "" && c.CaseID == id) {
+			return c
+		}
+	}
+	return nil
+}
+
+// recordStep adds to b what one dialog step did: a message received,
+// petitions, statuses, ratings, auto-replies and call-back items.
+func recordStep(b *report.Batch, st *dialog.State, it item, before reportBefore, out dialog.Output, now time.Time) {
+	if b == nil {
+		return
+	}
+	if it.Kind == dialog.KindMessage && it.In != nil {
+		b.Message(it.In.At, it.In.Channel, it.In.To)
+		for _, r := range out.Replies {
+			if dialog.IsAutoReply(r.Template) {
+				b.AutoReply(now, it.In.Channel, it.In.To)
+			}
+		}
+	}
+	if it.Delivered != nil {
+		b.Delivered(it.Delivered.PetitionID, it.Delivered.CaseID)
+	}
+	if it.Status != nil {
+		ev := it.Status.Event
+		if ev.At.IsZero() {
+			ev.At = now
+		}
+		sent := false
+		if c := caseOf(st, it.Status.PetitionID); c != nil && len(c.History) > 0 {
+			last := c.History[len(c.History)-1]
+			sent = ev.Status == intake.StatusResolved && last.Status == ev.Status && last.Sent
+		}
+		b.Status(it.Status.PetitionID, ev, before.rating, sent)
+	}
+	for _, ev := range out.Events {
+		switch {
+		case ev.Submit != nil:
+			b.Petition(ev.Submit, firstReply(ev.Submit, len(out.Replies) > 0, now))
+		case ev.Rating != nil:
+			prev := ""
+			if w := before.reason; w != nil && w.PetitionID == ev.Rating.PetitionID {
+				prev = w.Rating
+			}
+			b.Rating(ev.Rating, prev)
+		case ev.Callback != nil:
+			b.Callback(now, ev.Callback.Official, ev.Callback.Reason)
+		}
+	}
+}
+
+// firstReply is the time from the citizen's first message to the bot's
+// first answer: a bot turn of the transcript, else this step's replies
+// (the receipt); -1 when neither.
+func firstReply(p *intake.Petition, replied bool, now time.Time) time.Duration {
+	var first time.Time
+	for _, t := range p.Transcript {
+		switch {
+		case t.From == "citizen" && first.IsZero():
+			first = t.At
+		case t.From == "bot" && !first.IsZero():
+			return max(0, t.At.Sub(first))
+		}
+	}
+	if first.IsZero() || !replied {
+		return -1
+	}
+	return max(0, now.Truncate(time.Second).Sub(first))
+}
+
+// QueueNames are the durable queues, whose dead letters reports count.
+var QueueNames = []string{SendQueueName, BulkQueueName, outbox.QueueName, officials.QueueName}
+
+// officePage builds the office's page (/office/) over the runtime.
+func (rt *Runtime) officePage(rec *report.Recorder) *officepage.Page {
+	cfg := rt.Config
+	rd := &report.Reader{Redis: rt.Store.Redis, Prefix: rt.Store.Prefix, Loc: rec.Loc, DeadQueues: QueueNames}
+	opt := officepage.Options{Reader: rd, Token: cfg.HTTP.AdminToken, Loc: rec.Loc, Now: rt.now, RankMin: cfg.Report.RankMin, Log: rt.Log,
+		Recheck: func(ctx context.Context, id, reason string) error { return rt.requestRecheck(ctx, rec, id, reason) }}
+	if rt.office != nil {
+		opt.Callbacks = func(ctx context.Context) ([]officepage.Callbacks, error) {
+			var out []officepage.Callbacks
+			for _, off := range rt.office.Officials() {
+				items, err := rt.office.Items(ctx, off.Number, true, "")
+				if err != nil {
+					return nil, err
+				}
+				l := officepage.Callbacks{Official: off.Number, Who: off.Who()}
+				for _, it := range items {
+					l.Items = append(l.Items, officepage.Callback{At: it.At.In(rec.Loc), Phone: it.Phone, PetitionID: it.PetitionID,
+						Summary: it.Summary, Reasons: it.Reasons, ContactBy: it.ContactBy.In(rec.Loc)})
+				}
+				out = append(out, l)
+			}
+			return out, nil
+		}
+	}
+	return officepage.New(opt)
+}
+
+// requestRecheck records a 复核 request and queues the reopen_requested
+// record for the backend, in one script: both or neither, and once.
+func (rt *Runtime) requestRecheck(ctx context.Context, rec *report.Recorder, petitionID, reason string) error {
+	_, shard, _, ok := intake.ParsePetitionID(petitionID)
+	if !ok {
+		return fmt.Errorf("not a petition id: %q", petitionID)
+	}
+	now := rt.now()
+	r := outbox.Record{Type: outbox.TypeReopen, Reopen: &intake.ReopenRequest{PetitionID: petitionID, Reason: reason, RequestedBy: "office", At: now.In(rec.Loc)}}
+	env, err := outbox.Envelope(r, now)
+	if err != nil {
+		return err
+	}
+	b, err := rec.BatchFor(petitionID)
+	if err != nil {
+		return err
+	}
+	b.RecheckRequested(petitionID, now, rt.Outbox.Queue().StreamKey(shard), env.Encode())
+	return b.Apply(ctx, rt.Store.Redis)
+}
+
+// countCallbackDone counts a call-back item marked done (report.MCallbacksDone).
+func (rt *Runtime) countCallbackDone(ctx context.Context, number string, at time.Time) error {
+	rec := NewRecorder(rt.Config, rt.Store.Prefix, rt.Config.Location())
+	b := rec.Batch(queue.Tag(rt.Store.Prefix, queue.ShardOf(number)))
+	b.CallbackDone(at, number)
+	return b.Apply(ctx, rt.Store.Redis)
+}
