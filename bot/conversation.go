@@ -89,6 +89,41 @@ func (k convKeys) busy(number string) string {
 }
 func (k convKeys) counter(day string) string { return k.tag + "pid:" + day }
 
+// stateLua keeps a conversation's record in its hash as chunks of at most
+// stateChunk bytes (fields s1…sN, N in field sn): Redis keeps a hash whose
+// values are all 64 bytes or less in its compact encoding (listpack, by
+// default), and a single 300-byte value would cost the hash about 200
+// bytes more. Field s holds a record written whole by an earlier version,
+// the legacy key one written before the hash.
+const stateLua = `
+local function read_state(h, legacy)
+  local n = tonumber(redis.call('HGET', h, 'sn') or '0')
+  if n > 0 then
+    local f = {}
+    for j = 1, n do f[j] = 's' .. j end
+    local parts = redis.call('HMGET', h, unpack(f))
+    for j = 1, n do parts[j] = parts[j] or '' end
+    return table.concat(parts)
+  end
+  return redis.call('HGET', h, 's') or redis.call('GET', legacy) or ''
+end
+local function write_state(h, st)
+  local n = 0
+  for p = 1, #st, 60 do
+    n = n + 1
+    redis.call('HSET', h, 's' .. n, string.sub(st, p, p + 59))
+  end
+  local old = tonumber(redis.call('HGET', h, 'sn') or '0')
+  for j = n + 1, old do redis.call('HDEL', h, 's' .. j) end
+  redis.call('HSET', h, 'sn', n)
+  redis.call('HDEL', h, 's')
+end
+`
+
+// readStateScript reads a conversation's stored record (staff tools, tests).
+// KEYS: hash, legacy state.
+var readStateScript = redis.NewScript(stateLua + `return read_state(KEYS[1], KEYS[2])`)
+
 // ingestScript records one input. It returns {status, reserved, flood,
 // state, items…}: status 0 = a duplicate (nothing done), 1 = recorded and the
 // lock taken (state and the whole inbox follow), 2 = recorded for the lock
@@ -99,7 +134,7 @@ func (k convKeys) counter(day string) string { return k.tag + "pid:" + day }
 // ARGV: item, seen id (” = no deduplication), stateTTLms, reserve(0/1),
 //
 //	day, token, lockTTLms, nowMs, conv, floodWindowMs, idFloor, maxSeen
-var ingestScript = redis.NewScript(`
+var ingestScript = redis.NewScript(stateLua + `
 local now = tonumber(ARGV[8])
 if ARGV[2] ~= '' then
   local seen = redis.call('HGET', KEYS[1], 'i') or ''
@@ -148,7 +183,7 @@ if not cur or tonumber(cur) > rescue then
   redis.call('ZADD', KEYS[5], rescue, ARGV[9])
 end
 if redis.call('SET', KEYS[3], ARGV[6], 'NX', 'PX', ARGV[7]) then
-  local st = redis.call('HGET', KEYS[1], 's') or redis.call('GET', KEYS[7]) or ''
+  local st = read_state(KEYS[1], KEYS[7])
   local out = {1, reserved, flood, st}
   for _, it in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do out[#out+1] = it end
   return out
@@ -165,9 +200,9 @@ return {2, reserved, flood}
 // ARGV: token, n, state, stateTTLs, wakeMs (0 = none), conv, lockTTLms, nowMs,
 //
 //	nSend, send…, nOut, out…, nBulk, bulk…, nCallback, callback…, report…
-var commitScript = redis.NewScript(report.Lua + `
+var commitScript = redis.NewScript(report.Lua + stateLua + `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
-redis.call('HSET', KEYS[2], 's', ARGV[3])
+write_state(KEYS[2], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('DEL', KEYS[9])
 redis.call('LTRIM', KEYS[3], tonumber(ARGV[2]), -1)
@@ -214,7 +249,7 @@ return {0}
 // as Store.conv names them: they share KEYS[1]'s hash slot.
 //
 // KEYS: timers  ARGV: nowMs, leaseMs, limit, tag, token, lockTTLms, tick item
-var dueScript = redis.NewScript(`
+var dueScript = redis.NewScript(stateLua + `
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {'0'}
 for i, c in ipairs(due) do
@@ -226,7 +261,7 @@ for i, c in ipairs(due) do
     local items = redis.call('LRANGE', inbox, 0, -1)
     out[#out+1] = c
     out[#out+1] = token
-    out[#out+1] = redis.call('HGET', ARGV[4] .. 'c:' .. c, 's') or redis.call('GET', ARGV[4] .. 'conv:' .. c) or ''
+    out[#out+1] = read_state(ARGV[4] .. 'c:' .. c, ARGV[4] .. 'conv:' .. c)
     out[#out+1] = tostring(#items)
     for _, it in ipairs(items) do out[#out+1] = it end
   else

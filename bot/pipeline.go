@@ -592,17 +592,13 @@ func (p *Pipeline) SeedIDs(ids []string) {
 func (p *Pipeline) State(ctx context.Context, conv string) (dialog.State, error) {
 	k := p.store.conv(conv)
 	pipe := p.store.Redis.Pipeline()
-	st := pipe.HGet(ctx, k.hash, "s")
-	legacy := pipe.Get(ctx, k.legacyState)
+	st := readStateScript.Eval(ctx, pipe, []string{k.hash, k.legacyState}) // EVAL: a pipeline cannot load a missing script
 	inbox := pipe.LRange(ctx, k.inbox, 0, -1)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return dialog.State{}, fmt.Errorf("state of %s: %w", redactConv(conv), err)
 	}
 	var rec record
-	stored := st.Val()
-	if stored == "" {
-		stored = legacy.Val()
-	}
+	stored, _ := st.Text()
 	if err := decodeRecord(stored, &rec); err != nil {
 		return dialog.State{}, fmt.Errorf("state of %s: %w", redactConv(conv), err)
 	}

@@ -72,7 +72,8 @@ func streamRecords[T any](t *testing.T, s *Store, name string) []T {
 
 func loadRecord(t *testing.T, s *Store, conv string) record {
 	t.Helper()
-	raw, err := s.Redis.HGet(context.Background(), s.conv(conv).hash, "s").Result()
+	k := s.conv(conv)
+	raw, err := readStateScript.Run(context.Background(), s.Redis, []string{k.hash, k.legacyState}).Text()
 	if err != nil {
 		t.Fatalf("state of %s: %v", conv, err)
 	}

@@ -70,7 +70,7 @@ func (s *Sender) settle(ctx context.Context, m bot.Outbound, n, total int, part 
 		return false, nil
 	case sid != "":
 		s.metrics.dedup.WithLabelValues("found").Inc()
-		if err := s.records.sent(ctx, m, n, n == total-1, sid, part); err != nil {
+		if err := s.records.sent(ctx, m, n, n == total-1, sid); err != nil {
 			// The next retry finds it again.
 			return false, fmt.Errorf("sms %s part %d/%d found at Twilio as %s but not recorded: %w", bot.MaskPhones(m.Key), n+1, total, sid, err)
 		}

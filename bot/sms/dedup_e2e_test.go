@@ -2,7 +2,6 @@ package sms_test
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/sms/smstest"
 	"github.com/minsheng/minsheng/internal/testwait"
 )
@@ -29,18 +27,13 @@ func (h *harness) partsSent(key string) string {
 // sidRecord is the message key and part number a sid was recorded under.
 func (h *harness) sidRecord(sid string) (key, part string) {
 	h.tb.Helper()
-	vals, err := h.rdb.HMGet(context.Background(), h.prefix+"sms:msg:"+sid, "ob", "n").Result()
+	vals, err := h.rdb.HMGet(context.Background(), h.prefix+"sms:msg:"+sid, "k", "n").Result()
 	if err != nil {
 		h.tb.Fatal(err)
 	}
-	var ob bot.Outbound
-	if raw, ok := vals[0].(string); ok {
-		if err := json.Unmarshal([]byte(raw), &ob); err != nil {
-			h.tb.Fatal(err)
-		}
-	}
+	key, _ = vals[0].(string)
 	part, _ = vals[1].(string)
-	return ob.Key, part
+	return key, part
 }
 
 func (h *harness) dedup(result string) float64 {

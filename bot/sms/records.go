@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
@@ -18,13 +19,18 @@ import (
 // with a TTL:
 //
 //	sms:out:{key}        hash: parts (parts of the message already sent),
-//	                     nb (not before, unix ms: a re-send waits),
-//	                     ap, at (part ap was handed to Twilio at at, unix
-//	                     ms: unresolved while ap = parts), lf (failed
-//	                     lookups of that attempt)                          1 day
-//	sms:msg:{sid}        hash: the Outbound, the part sent as Twilio's
-//	                     MessageSid and its number n, for status callbacks
-//	                     (state, resent) and lookups                       1 day
+//	                     nb (not before, unix ms: a re-send waits), ap, at
+//	                     (part ap was handed to Twilio at at, unix ms:
+//	                     unresolved while ap = parts), lf (failed lookups
+//	                     of that attempt)                                  1 day
+//	sms:ob:{key}         string: the Outbound, once a part went, for a
+//	                     re-send after a failure callback (apart from the
+//	                     hashes: a value over 64 bytes would make Redis
+//	                     store a hash in its large encoding)               1 day
+//	sms:msg:{sid}        hash: k, n (the message key and part number sent
+//	                     as Twilio's MessageSid), for status callbacks
+//	                     (state, resent) and lookups; records of earlier
+//	                     versions hold ob and part instead of k            1 day
 //	sms:loop:{to}:{hash} zset: messages with this text to this number      10 min
 //	sms:rate:{from}      the number's send schedule (see bot.RateLimiter)
 //
@@ -47,6 +53,7 @@ const (
 
 func (s *records) outKey(key string) string { return s.prefix + "sms:out:" + key }
 func (s *records) msgKey(sid string) string { return s.prefix + "sms:msg:" + sid }
+func (s *records) obKey(key string) string  { return s.prefix + "sms:ob:" + key }
 
 func (s *records) loopKey(to, text string) string {
 	sum := sha256.Sum256([]byte(text))
@@ -224,7 +231,7 @@ func (s *records) owners(ctx context.Context, sids []string) (map[string]partRef
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(sids))
 	for i, sid := range sids {
-		cmds[i] = pipe.HMGet(ctx, s.msgKey(sid), "ob", "n")
+		cmds[i] = pipe.HMGet(ctx, s.msgKey(sid), "k", "n", "ob")
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("read sent message records: %w", err)
@@ -232,15 +239,17 @@ func (s *records) owners(ctx context.Context, sids []string) (map[string]partRef
 	out := make(map[string]partRef, len(sids))
 	for i, sid := range sids {
 		vals := cmds[i].Val()
-		raw, ok := vals[0].(string)
-		if !ok {
+		key, _ := vals[0].(string)
+		if raw, ok := vals[2].(string); ok && key == "" { // an earlier version's record
+			var ob struct{ Key string }
+			if json.Unmarshal([]byte(raw), &ob) == nil {
+				key = ob.Key
+			}
+		}
+		if key == "" {
 			continue // not ours, or forgotten
 		}
-		var ob struct{ Key string }
-		if err := json.Unmarshal([]byte(raw), &ob); err != nil {
-			continue
-		}
-		ref := partRef{key: ob.Key, n: -1} // recorded before part numbers were
+		ref := partRef{key: key, n: -1} // recorded before part numbers were
 		if v, ok := vals[1].(string); ok {
 			ref.n, _ = strconv.Atoi(v)
 		}
@@ -264,7 +273,7 @@ type sentRecord struct {
 // sent records that part n of m went out as sid: with the send queue's
 // acknowledgement when it is the last part (bot.OnSent), else at once (a
 // later part may fail, and the retry must start after this one).
-func (s *records) sent(ctx context.Context, m bot.Outbound, n int, last bool, sid, part string) error {
+func (s *records) sent(ctx context.Context, m bot.Outbound, n int, last bool, sid string) error {
 	ob, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("encode outbound: %w", err)
@@ -273,9 +282,11 @@ func (s *records) sent(ctx context.Context, m bot.Outbound, n int, last bool, si
 		out := s.outKey(m.Key)
 		pipe.HSet(ctx, out, "parts", n+1)
 		pipe.Expire(ctx, out, recordTTL)
+		pipe.Set(ctx, s.obKey(m.Key), ob, recordTTL)
 		if sid != "" {
+			// The part's text is the Outbound's, split: kept once, in out.
 			msg := s.msgKey(sid)
-			pipe.HSet(ctx, msg, "ob", ob, "part", part, "n", n)
+			pipe.HSet(ctx, msg, "k", m.Key, "n", n)
 			pipe.Expire(ctx, msg, recordTTL)
 		}
 	}
@@ -293,7 +304,8 @@ func (s *records) sent(ctx context.Context, m bot.Outbound, n int, last bool, si
 // statusScript records a delivery status of a sent message. It returns
 // {0} for an unknown sid, else {1, first (this status not seen before for
 // this sid), claimed (1 if ARGV[3] asked to claim the re-send and nobody had),
-// outbound, part}.
+// message key, part number, and, for records of earlier versions, outbound
+// and part text}.
 //
 // KEYS: msg hash. ARGV: state, twilio status, claim re-send (0/1), state rank.
 var statusScript = redis.NewScript(`
@@ -305,7 +317,8 @@ if tonumber(ARGV[4]) >= rank then
 end
 local claimed = 0
 if ARGV[3] == '1' then claimed = redis.call('HSETNX', KEYS[1], 'resent', '1') end
-return {1, first, claimed, redis.call('HGET', KEYS[1], 'ob') or '', redis.call('HGET', KEYS[1], 'part') or ''}
+local v = redis.call('HMGET', KEYS[1], 'k', 'n', 'ob', 'part')
+return {1, first, claimed, v[1] or '', v[2] or '', v[3] or '', v[4] or ''}
 `)
 
 // statusUpdate is what recording a status found.
@@ -313,7 +326,41 @@ type statusUpdate struct {
 	known   bool // we sent this sid (within recordTTL)
 	first   bool // the first callback with this status for this sid
 	claimed bool // this callback owns the re-send
-	record  sentRecord
+	key     string
+	n       int
+	record  sentRecord // filled by records of earlier versions; see message
+}
+
+// conversation is the citizen's conversation the sid was sent to.
+func (u statusUpdate) conversation() string {
+	if u.record.Outbound.Conversation != "" {
+		return u.record.Outbound.Conversation
+	}
+	key, _ := resendOf(u.key)
+	if i := strings.LastIndexByte(key, ':'); i > 0 {
+		return key[:i]
+	}
+	return ""
+}
+
+// message reads what a sid stands for: the Outbound and the part's text
+// (one round trip, for a re-send; records of earlier versions carry it).
+func (s *records) message(ctx context.Context, u statusUpdate) (sentRecord, error) {
+	if u.record.Outbound.Key != "" {
+		return u.record, nil
+	}
+	raw, err := s.rdb.Get(ctx, s.obKey(u.key)).Result()
+	if err != nil {
+		return sentRecord{}, fmt.Errorf("sent message %s: %w", bot.MaskPhones(u.key), err)
+	}
+	var rec sentRecord
+	if err := json.Unmarshal([]byte(raw), &rec.Outbound); err != nil {
+		return sentRecord{}, fmt.Errorf("sent message %s unreadable: %w", bot.MaskPhones(u.key), err)
+	}
+	if parts := Split(rec.Outbound.Text); u.n >= 0 && u.n < len(parts) {
+		rec.Part = parts[u.n]
+	}
+	return rec, nil
 }
 
 func (s *records) status(ctx context.Context, sid string, st deliveryState, twilioStatus string, claimResend bool) (statusUpdate, error) {
@@ -326,17 +373,24 @@ func (s *records) status(ctx context.Context, sid string, st deliveryState, twil
 		return statusUpdate{}, fmt.Errorf("record delivery status: %w", err)
 	}
 	var u statusUpdate
-	if n, _ := res[0].(int64); n == 0 || len(res) < 5 {
+	if n, _ := res[0].(int64); n == 0 || len(res) < 7 {
 		return u, nil
 	}
 	u.known = true
 	u.first = res[1] == int64(1)
 	u.claimed = res[2] == int64(1)
-	raw, _ := res[3].(string)
-	if err := json.Unmarshal([]byte(raw), &u.record.Outbound); err != nil {
-		return u, fmt.Errorf("sent message record of %s unreadable: %w", sid, err)
+	u.key, _ = res[3].(string)
+	n, _ := res[4].(string)
+	if u.n, err = strconv.Atoi(n); err != nil {
+		u.n = -1
 	}
-	u.record.Part, _ = res[4].(string)
+	if raw, _ := res[5].(string); raw != "" { // an earlier version's record
+		if err := json.Unmarshal([]byte(raw), &u.record.Outbound); err != nil {
+			return u, fmt.Errorf("sent message record of %s unreadable: %w", sid, err)
+		}
+		u.record.Part, _ = res[6].(string)
+		u.key = u.record.Outbound.Key
+	}
 	return u, nil
 }
 

@@ -145,7 +145,7 @@ func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, par
 	if err != nil {
 		return s.failed(ctx, m, n, at, err, ans)
 	}
-	if rerr := s.records.sent(ctx, m, n, n == total-1, sid, part); rerr != nil {
+	if rerr := s.records.sent(ctx, m, n, n == total-1, sid); rerr != nil {
 		// Twilio has it; the retry finds it there through the attempt.
 		return fmt.Errorf("sms %s part %d/%d sent as %s but not recorded: %w", bot.MaskPhones(m.Key), n+1, total, sid, rerr)
 	}

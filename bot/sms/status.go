@@ -121,7 +121,7 @@ func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case state == stateFailed && code == codeUnsubscribed:
-		conv := u.record.Outbound.Conversation
+		conv := u.conversation()
 		if conv == "" && f.Get("To") != "" {
 			conv = bot.ConversationKey(bot.ChannelSMS, f.Get("To"))
 		}
@@ -139,7 +139,11 @@ func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.log.Info("citizen opted out: the carrier reports the recipient unsubscribed (21610)", "conv", bot.MaskPhones(conv))
 	case retry && u.claimed:
-		if err := h.resend(ctx, sid, u.record); err != nil {
+		rec, err := h.records.message(ctx, u)
+		if err == nil {
+			err = h.resend(ctx, sid, rec)
+		}
+		if err != nil {
 			h.log.Error("re-send after a delivery failure not queued", "sid", sid, "err", bot.MaskPhones(err.Error()))
 			if uerr := h.records.unclaimResend(context.WithoutCancel(ctx), sid); uerr != nil {
 				h.log.Error("re-send claim not released; this message will not be re-sent", "sid", sid, "err", uerr)

@@ -2,6 +2,7 @@ package sms_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
@@ -132,5 +133,30 @@ func TestStatusCallbacksAreCountedByDeliveryState(t *testing.T) {
 	}
 	if resp := h.post(sms.StatusPath, url.Values{"AccountSid": {accountSID}}); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("no sid: %d", resp.StatusCode)
+	}
+}
+
+// A message sent by an earlier version recorded its whole Outbound and part
+// text under its sid; a failure callback for it is still re-sent, and a
+// 21610 for it still finds the conversation.
+func TestStatusCallbackForARecordOfAnEarlierVersion(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.start()
+	ctx := context.Background()
+	ob := outbound(citizen, 3, "已收到您的诉求，编号MS-20261130-KSTG2。", false)
+	raw, _ := json.Marshal(ob)
+	if err := h.rdb.HSet(ctx, h.prefix+"sms:msg:SMold0001", "ob", raw, "part", ob.Text, "n", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{
+		"AccountSid": {accountSID}, "ApiVersion": {"2010-04-01"}, "From": {official}, "To": {citizen},
+		"MessageSid": {"SMold0001"}, "SmsSid": {"SMold0001"}, "MessageStatus": {"failed"}, "SmsStatus": {"failed"}, "ErrorCode": {"30003"},
+	}
+	if resp := h.post("/sms/twilio/status", form); resp.StatusCode != http.StatusOK {
+		t.Fatalf("callback: %d", resp.StatusCode)
+	}
+	msgs := h.fake.WaitForMessages(t, 1, 10*time.Second)
+	if msgs[0].Body != ob.Text || msgs[0].To != citizen {
+		t.Errorf("re-sent %+v", msgs[0])
 	}
 }

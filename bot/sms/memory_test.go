@@ -1,0 +1,55 @@
+package sms_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minsheng/minsheng/intake/queue/redistest"
+)
+
+// What one open draft costs Redis: a citizen's incomplete appeal, asked a
+// question, leaves its conversation hash, the question's send records and
+// the loop guard. Shared keys (streams, timers, counters, the office's
+// figures) are not the draft's. The ceiling holds what was measured
+// (≈1,340 bytes with Redis 7's default encodings); the load harness's
+// figure adds the shared keys' growth.
+func TestADraftIsSmall(t *testing.T) {
+	if redistest.Embedded() {
+		t.Skip("the embedded store has no MEMORY USAGE")
+	}
+	h := newHarness(t, harnessOptions{})
+	h.start()
+	h.inbound("+8613912340000", "你好，我要反映一个问题", "SMmem1")
+	h.fake.WaitForMessages(t, 1, 10*time.Second)
+	h.drained()
+	ctx := context.Background()
+	var total int64
+	seen := map[string]bool{}
+	for _, k := range h.keys() {
+		name := strings.TrimPrefix(k, h.prefix)
+		if !strings.Contains(name, "+8613912340000") && !strings.HasPrefix(name, "sms:msg:") {
+			continue // shared
+		}
+		n, err := h.rdb.MemoryUsage(ctx, k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range []string{":c:sms:", "sms:out:", "sms:ob:", "sms:msg:", "sms:loop:"} {
+			if strings.Contains(name, kind) {
+				seen[kind] = true
+			}
+		}
+		total += n
+		t.Logf("%5d B  %s", n, name)
+	}
+	if total > 1600 {
+		t.Errorf("one open draft costs %d bytes of Redis, want at most 1600", total)
+	}
+	for _, want := range []string{":c:sms:", "sms:out:", "sms:ob:", "sms:msg:", "sms:loop:"} {
+		if !seen[want] {
+			t.Errorf("no %s key: %v", want, seen)
+		}
+	}
+}
