@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"os"
 	"strconv"
@@ -224,6 +223,7 @@ type job struct {
 	env   Envelope
 	bad   error // the entry could not be decoded: it goes to the dead letters
 	extra int   // deliveries not counted in the envelope (a takeover)
+	group string
 }
 
 // newJob decodes a stream entry.
@@ -237,59 +237,86 @@ func newJob(shard int, m redis.XMessage, extra int) job {
 	return j
 }
 
-// lanes hand entries to Concurrency goroutines; an entry's group picks its
-// lane, so a citizen's replies or a petition's records keep their order
-// while other keys go on in parallel. A full lane makes the reader wait:
-// the backlog stays in Redis, not in memory.
+// lanes hand entries to Concurrency workers, one group at a time: an
+// entry whose group (a citizen's replies, a petition's records) has one in
+// hand waits behind it and goes on, in stream order, when it is done;
+// any other entry goes to the next free worker. So a citizen's replies or
+// a petition's records keep their order while every worker stays busy (a
+// fixed lane per group would leave the busiest lane the bottleneck). At
+// most 16 entries per worker are in hand: a full hand makes the reader
+// wait, so a backlog stays in Redis, not in memory.
 type lanes struct {
-	q  *Queue
-	ch []chan job
-	wg sync.WaitGroup
+	q     *Queue
+	ctx   context.Context
+	work  chan job
+	slots chan struct{}
+	mu    sync.Mutex
+	// waiting holds, per group with an entry in hand, the entries behind it.
+	waiting map[string][]job
+	wg      sync.WaitGroup
 }
 
 func newLanes(ctx context.Context, q *Queue, n int) *lanes {
-	ls := &lanes{q: q, ch: make([]chan job, n)}
-	for i := range ls.ch {
-		ls.ch[i] = make(chan job, 16)
+	ls := &lanes{q: q, ctx: ctx, work: make(chan job, 16*n), slots: make(chan struct{}, 16*n), waiting: map[string][]job{}}
+	for range n {
 		ls.wg.Add(1)
-		go func(c chan job) {
+		go func() {
 			defer ls.wg.Done()
-			for j := range c {
+			for j := range ls.work {
 				// After a stop, entries not begun stay pending in Redis
 				// (taken over after ClaimIdle): a stop waits for the
-				// entries in hand only, not for a lane's backlog.
+				// entries in hand only, not for the backlog.
 				if ctx.Err() == nil {
 					q.handle(j)
 				}
+				ls.done(j)
 			}
-		}(ls.ch[i])
+		}()
 	}
 	return ls
 }
 
-// put queues an entry on its key's lane.
+// put hands an entry on: to a worker, or behind its group's entry in hand.
 func (ls *lanes) put(shard int, m redis.XMessage, extra int) {
 	j := newJob(shard, m, extra)
-	i := 0
-	if len(ls.ch) > 1 {
-		i = int(laneHash(ls.q.opt.Group(j.env.Key)) % uint32(len(ls.ch)))
+	j.group = ls.q.opt.Group(j.env.Key)
+	ls.slots <- struct{}{}
+	ls.mu.Lock()
+	if queued, busy := ls.waiting[j.group]; busy {
+		ls.waiting[j.group] = append(queued, j)
+		ls.mu.Unlock()
+		return
 	}
-	ls.ch[i] <- j
+	ls.waiting[j.group] = nil
+	ls.mu.Unlock()
+	ls.work <- j // never blocks: work holds as many as slots
 }
 
-// close lets the lanes finish what they hold and waits for them.
-func (ls *lanes) close() {
-	for _, c := range ls.ch {
-		close(c)
+// done releases an entry's slot and hands on the next of its group.
+func (ls *lanes) done(j job) {
+	ls.mu.Lock()
+	queued := ls.waiting[j.group]
+	if len(queued) == 0 {
+		delete(ls.waiting, j.group)
+		ls.mu.Unlock()
+		<-ls.slots
+		return
 	}
+	next := queued[0]
+	ls.waiting[j.group] = queued[1:]
+	ls.mu.Unlock()
+	<-ls.slots
+	ls.work <- next
+}
+
+// close lets the workers finish what they hold and waits for them.
+func (ls *lanes) close() {
+	for range cap(ls.slots) {
+		ls.slots <- struct{}{} // every entry in hand is done
+	}
+	close(ls.work)
 	ls.wg.Wait()
 }
-
-// laneSeed keys the lane hash. Not FNV, which picks the shard: keys of one
-// shard would all share one lane.
-var laneSeed = maphash.MakeSeed()
-
-func laneHash(s string) uint32 { return uint32(maphash.String(laneSeed, s)) }
 
 func (q *Queue) readLoop(ctx context.Context, ls *lanes, shards []int) {
 	streams := make([]string, 0, 2*len(shards))
