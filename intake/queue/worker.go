@@ -36,8 +36,9 @@ type Options struct {
 	// citizen's replies, a petition and its supplements.
 	Group func(key string) string
 	// Poll is the longest the queue goes without looking at its retries
-	// (default 30s). Retries this process scheduled are moved when due,
-	// whatever Poll says; the sweep catches those of a replica that died.
+	// (default 60s, as ClaimIdle: a dead replica's retries wait as long as
+	// its entries in hand). Retries this process scheduled are moved when
+	// due, whatever Poll says; the sweep catches those of a replica that died.
 	Poll          time.Duration
 	HandleTimeout time.Duration    // per entry (default 30s)
 	Consumer      string           // default hostname-pid
@@ -94,7 +95,7 @@ func New(rdb redis.UniversalClient, prefix, name string, handler Handler, opt Op
 		opt.Batch = 16
 	}
 	if opt.Poll <= 0 {
-		opt.Poll = 30 * time.Second
+		opt.Poll = time.Minute
 	}
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = 1
