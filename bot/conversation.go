@@ -60,6 +60,12 @@ func (s *Store) conv(conv string) convKeys {
 	}
 }
 
+// ConversationHashKey is a conversation's hash (see convKeys). A channel
+// may keep a field of its own there, named with a letter the hash does not
+// use (the SMS loop guard's are "l…"): it lives as long as the
+// conversation and costs no key.
+func ConversationHashKey(prefix, conv string) string { return convHashKey(prefix, conv) }
+
 // convHashKey is a conversation's hash (see convKeys).
 func convHashKey(prefix, conv string) string {
 	return queue.Tag(prefix, queue.ShardOf(conv)) + "c:" + conv

@@ -38,9 +38,16 @@ var (
 
 // encodeRecord is a conversation's record as stored.
 func encodeRecord(rec *record) ([]byte, error) {
-	raw, err := json.Marshal(rec)
+	return CompactJSON(rec)
+}
+
+// CompactJSON is v as JSON deflated the way conversation records are (the
+// dictionary holds the bot's own texts, so an Outbound shrinks too):
+// for what is kept in Redis by the thousand. ReadCompactJSON reads it back.
+func CompactJSON(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("encode conversation: %w", err)
+		return nil, fmt.Errorf("encode: %w", err)
 	}
 	var b bytes.Buffer
 	b.Grow(len(raw)/2 + 16)
@@ -49,10 +56,10 @@ func encodeRecord(rec *record) ([]byte, error) {
 	defer recordWriters.Put(w)
 	w.Reset(&b)
 	if _, err := w.Write(raw); err != nil {
-		return nil, fmt.Errorf("deflate conversation: %w", err)
+		return nil, fmt.Errorf("deflate: %w", err)
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("deflate conversation: %w", err)
+		return nil, fmt.Errorf("deflate: %w", err)
 	}
 	return b.Bytes(), nil
 }
@@ -62,6 +69,14 @@ func decodeRecord(stored string, rec *record) error {
 	if stored == "" {
 		return nil
 	}
+	if err := ReadCompactJSON(stored, rec); err != nil {
+		return fmt.Errorf("conversation record: %w", err)
+	}
+	return nil
+}
+
+// ReadCompactJSON reads what CompactJSON wrote, or plain JSON.
+func ReadCompactJSON(stored string, v any) error {
 	raw := []byte(stored)
 	switch stored[0] {
 	case '{': // plain JSON, as earlier versions stored it
@@ -71,19 +86,19 @@ func decodeRecord(stored string, rec *record) error {
 		if r == nil {
 			r = flate.NewReaderDict(src, recordDictV1)
 		} else if err := r.(flate.Resetter).Reset(src, recordDictV1); err != nil {
-			return fmt.Errorf("inflate conversation: %w", err)
+			return fmt.Errorf("inflate: %w", err)
 		}
 		out, err := io.ReadAll(r)
 		recordReaders.Put(r)
 		if err != nil {
-			return fmt.Errorf("inflate conversation: %w", err)
+			return fmt.Errorf("inflate: %w", err)
 		}
 		raw = out
 	default:
-		return fmt.Errorf("conversation record of unknown version %#x", stored[0])
+		return fmt.Errorf("unknown version %#x", stored[0])
 	}
-	if err := json.Unmarshal(raw, rec); err != nil {
-		return fmt.Errorf("decode conversation: %w", err)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("decode: %w", err)
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ import (
 //	                     (part ap was handed to Twilio at at, unix ms:
 //	                     unresolved while ap = parts), lf (failed lookups
 //	                     of that attempt)                                  1 day
-//	sms:ob:{key}         string: the Outbound, once a part went, for a
+//	sms:ob:{key}         string: the Outbound (bot.CompactJSON), once a part went, for a
 //	                     re-send after a failure callback (apart from the
 //	                     hashes: a value over 64 bytes would make Redis
 //	                     store a hash in its large encoding)               1 day
@@ -31,7 +31,8 @@ import (
 //	                     as Twilio's MessageSid), for status callbacks
 //	                     (state, resent) and lookups; records of earlier
 //	                     versions hold ob and part instead of k            1 day
-//	sms:loop:{to}:{hash} zset: messages with this text to this number      10 min
+//	l<member> fields of the citizen's conversation hash (bot.ConversationHashKey):
+//	                     the loop guard, messages with this text lately    10 min
 //	sms:rate:{from}      the number's send schedule (see bot.RateLimiter)
 //
 // Each command touches one key, so they work in Redis Cluster; the few sent
@@ -55,23 +56,47 @@ func (s *records) outKey(key string) string { return s.prefix + "sms:out:" + key
 func (s *records) msgKey(sid string) string { return s.prefix + "sms:msg:" + sid }
 func (s *records) obKey(key string) string  { return s.prefix + "sms:ob:" + key }
 
-func (s *records) loopKey(to, text string) string {
-	sum := sha256.Sum256([]byte(text))
-	return s.prefix + "sms:loop:" + to + ":" + hex.EncodeToString(sum[:12])
+// loopArgs name a message for the loop guard: the conversation hash it is
+// kept in (bot.ConversationHashKey), the message within it and its text.
+func (s *records) loopArgs(m bot.Outbound) (key, member, text string) {
+	conv := m.Conversation
+	if conv == "" {
+		conv = bot.ConversationKey(bot.ChannelSMS, m.To)
+	}
+	member = strings.TrimPrefix(m.Key, conv) // ":3", ":3#r1": short, the hash stays compact
+	sum := sha256.Sum256([]byte(m.To + "\x00" + m.Text))
+	return bot.ConversationHashKey(s.prefix, conv), member, hex.EncodeToString(sum[:6])
 }
 
 // loopScript counts one message (member: its key, the same on every
-// attempt) with this text to this number in the sliding window. It
-// returns 0 when the message would be one too many.
+// attempt) with this text to this number in the sliding window, in fields
+// "l<member>" = "<text hash>:<ms>" of the citizen's conversation hash (no
+// key of its own: a key costs Redis more than the entry). It returns 0 when
+// the message would be one too many; it forgets entries older than the
+// window as it goes.
 //
-// KEYS: loop zset. ARGV: now ms, window ms, member, max.
+// KEYS: conversation hash. ARGV: now ms, window ms, member, max, text hash.
 var loopScript = redis.NewScript(`
-local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
-if redis.call('ZSCORE', KEYS[1], ARGV[3]) then return 1 end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
-redis.call('ZADD', KEYS[1], now, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local now, win = tonumber(ARGV[1]), tonumber(ARGV[2])
+local all = redis.call('HGETALL', KEYS[1])
+local same, mine = 0, false
+for i = 1, #all, 2 do
+  local f = all[i]
+  if string.sub(f, 1, 1) == 'l' then
+    local h, t = string.match(all[i + 1], '^(%w+):(%d+)$')
+    if not t or now - tonumber(t) > win then
+      redis.call('HDEL', KEYS[1], f)
+    elseif f == 'l' .. ARGV[3] then
+      mine = true
+    elseif h == ARGV[5] then
+      same = same + 1
+    end
+  end
+end
+if mine then return 1 end
+if same >= tonumber(ARGV[4]) then return 0 end
+redis.call('HSET', KEYS[1], 'l' .. ARGV[3], ARGV[5] .. ':' .. ARGV[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1
 `)
 
@@ -139,7 +164,8 @@ func (s *records) begin(ctx context.Context, m bot.Outbound, parts int, now time
 
 func (s *records) tryBegin(ctx context.Context, m bot.Outbound, parts int, now time.Time, limiter *bot.RateLimiter, from string) (progress, error) {
 	pipe := s.rdb.Pipeline()
-	loop := loopScript.EvalSha(ctx, pipe, []string{s.loopKey(m.To, m.Text)}, now.UnixMilli(), loopWindow.Milliseconds(), m.Key, loopMax)
+	loopKey, member, textSum := s.loopArgs(m)
+	loop := loopScript.EvalSha(ctx, pipe, []string{loopKey}, now.UnixMilli(), loopWindow.Milliseconds(), member, loopMax, textSum)
 	st := beginScript.EvalSha(ctx, pipe, []string{s.outKey(m.Key)}, now.UnixMilli(), parts, recordTTL.Milliseconds())
 	// The token of the next part, taken in the same trip. Wasted when the
 	// part turns out not to go now (a loop, a pending attempt, a re-send
@@ -274,7 +300,7 @@ type sentRecord struct {
 // acknowledgement when it is the last part (bot.OnSent), else at once (a
 // later part may fail, and the retry must start after this one).
 func (s *records) sent(ctx context.Context, m bot.Outbound, n int, last bool, sid string) error {
-	ob, err := json.Marshal(m)
+	ob, err := bot.CompactJSON(m)
 	if err != nil {
 		return fmt.Errorf("encode outbound: %w", err)
 	}
@@ -354,7 +380,7 @@ func (s *records) message(ctx context.Context, u statusUpdate) (sentRecord, erro
 		return sentRecord{}, fmt.Errorf("sent message %s: %w", bot.MaskPhones(u.key), err)
 	}
 	var rec sentRecord
-	if err := json.Unmarshal([]byte(raw), &rec.Outbound); err != nil {
+	if err := bot.ReadCompactJSON(raw, &rec.Outbound); err != nil {
 		return sentRecord{}, fmt.Errorf("sent message %s unreadable: %w", bot.MaskPhones(u.key), err)
 	}
 	if parts := Split(rec.Outbound.Text); u.n >= 0 && u.n < len(parts) {
