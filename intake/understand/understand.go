@@ -68,10 +68,13 @@ func hasAt(fold []rune, i int, w []rune) bool {
 type lexicon struct {
 	words map[string]bool
 	max   int // longest word, in runes
+	// first holds the first rune of every word: most positions of a text
+	// start none, and are passed over with one lookup instead of max.
+	first map[rune]bool
 }
 
 func newLexicon(words ...string) lexicon {
-	l := lexicon{words: map[string]bool{}}
+	l := lexicon{words: map[string]bool{}, first: map[rune]bool{}}
 	for _, w := range words {
 		l.add(w)
 	}
@@ -84,6 +87,8 @@ func (l *lexicon) add(w string) {
 		return
 	}
 	l.words[w] = true
+	r, _ := utf8.DecodeRuneInString(w)
+	l.first[r] = true
 	if n := len([]rune(w)); n > l.max {
 		l.max = n
 	}
@@ -91,6 +96,9 @@ func (l *lexicon) add(w string) {
 
 // longestAt is the length of the longest word starting at rs[i], or 0.
 func (l lexicon) longestAt(rs []rune, i int) int {
+	if i >= len(rs) || !l.first[rs[i]] {
+		return 0
+	}
 	for n := min(l.max, len(rs)-i); n > 0; n-- {
 		if l.has(rs[i : i+n]) {
 			return n
