@@ -83,9 +83,14 @@ return 1`)
 func (o *Office) update(ctx context.Context, number, id string, change func(it *Item, exists bool) error) (Item, error) {
 	key := o.itemsKey(number)
 	for attempt := 0; attempt < 10; attempt++ {
-		old, err := o.rdb.HGet(ctx, key, id).Result()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return Item{}, fmt.Errorf("read call-back item: %w", err)
+		// The first attempt takes the item to be new (most are: one a
+		// citizen a period) and writes it only if it is: one round trip.
+		old := ""
+		if attempt > 0 {
+			var err error
+			if old, err = o.rdb.HGet(ctx, key, id).Result(); err != nil && !errors.Is(err, redis.Nil) {
+				return Item{}, fmt.Errorf("read call-back item: %w", err)
+			}
 		}
 		var it Item
 		exists := old != ""
@@ -95,6 +100,9 @@ func (o *Office) update(ctx context.Context, number, id string, change func(it *
 			}
 		}
 		if err := change(&it, exists); err != nil {
+			if attempt == 0 {
+				continue // it may exist: read it
+			}
 			return Item{}, err
 		}
 		raw, _ := json.Marshal(it)
