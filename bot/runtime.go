@@ -17,6 +17,7 @@ import (
 	"github.com/minsheng/minsheng/intake/backend/open311"
 	"github.com/minsheng/minsheng/intake/backend/webhook"
 	"github.com/minsheng/minsheng/intake/classify"
+	"github.com/minsheng/minsheng/intake/dedup"
 	"github.com/minsheng/minsheng/intake/gazetteer"
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
@@ -157,6 +158,7 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	rt.Outbox = outbox.New(rt.Store.Redis, rt.Store.Prefix, rt.Backend, oopt, outbox.Options{
 		Journal: rt.journal, WaitForPetition: opt.WaitForPetition, Logger: log,
 		OnStoreLost: rt.Metrics.StoreLost.Inc, Ephemeral: rt.Store.Embedded(),
+		Duplicates: dedup.NewIndex(rt.Store.Redis, rt.Store.Prefix, cfg.Intake.DedupWindow),
 	})
 	rt.Metrics.WatchQueue(rt.Outbox.Queue())
 	if src, ok := rt.Backend.(StatusSource); ok && cfg.Backend.Kind == "open311" {

@@ -15,21 +15,30 @@ import (
 // citizen with more inside the window is a flood, not a history.
 const keep = 50
 
-// indexScript trims the citizen's set to the window and to keep entries,
-// returns the entries received up to this one (with their scores), and adds
-// this one. Adding the same member again (a retried delivery) changes
-// nothing, so a retry sees what the first attempt saw.
+// indexScript adds this petition to the citizen's set, once, and returns
+// the entries added before it inside the window. A score is the time
+// received (ms) × 1024 plus the order of arrival within that millisecond,
+// so that of two petitions received together the first added is the
+// earlier; a repeated call (a retried delivery) keeps the first score, so
+// it sees what the first call saw and never a later petition.
 //
 // KEYS: the citizen's set  ARGV: received (ms), window (ms), member, ttl (s), keep
 var indexScript = redis.NewScript(`
 local at = tonumber(ARGV[1])
-local from = at - tonumber(ARGV[2])
+local own = redis.call('ZSCORE', KEYS[1], ARGV[3])
+if own then
+  own = tonumber(own)
+else
+  local base = at * 1024
+  local n = redis.call('ZCOUNT', KEYS[1], string.format('%.0f', base), string.format('%.0f', base + 1023))
+  own = base + math.min(n, 1023)
+  redis.call('ZADD', KEYS[1], string.format('%.0f', own), ARGV[3])
+end
+local from = string.format('%.0f', (at - tonumber(ARGV[2])) * 1024)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. from)
-local seen = redis.call('ZRANGEBYSCORE', KEYS[1], from, at, 'WITHSCORES')
-redis.call('ZADD', KEYS[1], at, ARGV[3])
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[5]) + 1))
 redis.call('EXPIRE', KEYS[1], ARGV[4])
-return seen
+return redis.call('ZRANGEBYSCORE', KEYS[1], from, '(' .. string.format('%.0f', own))
 `)
 
 // Index finds, for a petition, an earlier one of the same citizen (by phone
@@ -86,15 +95,9 @@ func (x *Index) Link(ctx context.Context, p *intake.Petition) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("duplicate index of %s: %w", p.ID, err)
 		}
-		for i := 0; i+1 < len(seen); i += 2 {
-			id, raw, ok := strings.Cut(seen[i], " ")
-			score, err := strconv.ParseInt(seen[i+1], 10, 64)
-			if !ok || err != nil || id == p.ID {
-				continue
-			}
-			// Received in the same millisecond: the smaller id is the earlier,
-			// so that two petitions never repeat each other.
-			if score == at && id > p.ID {
+		for _, m := range seen {
+			id, raw, ok := strings.Cut(m, " ")
+			if !ok || id == p.ID {
 				continue
 			}
 			s, ok := ParseSignature([]byte(raw))

@@ -55,8 +55,8 @@ func TestIndexSameMomentLinksOneWay(t *testing.T) {
 	x := dedup.NewIndex(rdb, prefix, time.Hour)
 	at := time.Date(2026, 3, 11, 9, 0, 0, 0, time.UTC)
 	const text = "村里的自来水停了三天，几十户人家没有水喝"
-	// The smaller id counts as the earlier: never two petitions that
-	// repeat each other, whichever is linked first.
+	// The first linked counts as the earlier: never two petitions that
+	// repeat each other, and a retry keeps the order.
 	for i, order := range [][2]string{{"MS-A", "MS-B"}, {"MS-D", "MS-C"}} {
 		phone := []string{"+8613912345678", "+8613912345679"}[i]
 		got := map[string]string{}
@@ -75,7 +75,7 @@ func TestIndexSameMomentLinksOneWay(t *testing.T) {
 		// A retry of each sees the other as it is ordered.
 		for _, id := range order {
 			dup, _ := x.Link(ctx, pet(id, at, phone, 0, text))
-			want := map[string]string{"MS-A": "", "MS-B": "MS-A", "MS-C": "", "MS-D": "MS-C"}[id]
+			want := map[string]string{"MS-A": "", "MS-B": "MS-A", "MS-D": "", "MS-C": "MS-D"}[id]
 			if dup != want {
 				t.Errorf("%s linked again: %q, want %q", id, dup, want)
 			}
