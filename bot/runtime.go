@@ -215,6 +215,16 @@ func (rt *Runtime) delivered(ctx context.Context, pipe redis.Pipeliner, d outbox
 	if err := rt.Pipeline.NoteDelivered(ctx, pipe, d.Conversation, d.PetitionID, d.CaseID); err != nil {
 		rt.Log.Warn("could not note the case id in the conversation", "petition", d.PetitionID, "err", err)
 	}
+	if rec := rt.Pipeline.opt.Report; d.Linked != "" && rec != nil {
+		// A duplicate found across conversations: counted as one now.
+		b, err := rec.BatchFor(d.PetitionID)
+		if err != nil {
+			rt.Log.Warn("a duplicate not counted in the figures", "petition", d.PetitionID, "err", err)
+			return
+		}
+		b.Linked(d.PetitionID, d.Linked, d.ReceivedAt)
+		b.Queue(ctx, pipe)
+	}
 }
 
 // Intake is where channels hand messages: the pipeline, behind the local

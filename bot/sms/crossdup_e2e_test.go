@@ -14,6 +14,7 @@ import (
 	"github.com/minsheng/minsheng/bot/sms/smstest"
 	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/report"
 	"github.com/minsheng/minsheng/internal/testwait"
 )
 
@@ -85,10 +86,32 @@ func TestSameMatterToTwoOfficialsIsLinked(t *testing.T) {
 	if p := deliveredPetitions(t, h.cfg.Backend.File.Path)[2]; p.DuplicateOf != "" {
 		t.Errorf("another matter linked to %s", p.DuplicateOf)
 	}
-	msgs := h.fake.WaitForMessages(t, 3, 10*time.Second)
+	// The first text again, word for word, to the secretary: the dialog
+	// links it itself and says so; the outbox does not count it again.
+	send(secretary, first, "SMdup4")
+	testwait.For(t, "the fourth petition delivered", func() bool { return len(deliveredPetitions(t, h.cfg.Backend.File.Path)) == 4 })
+	if p := deliveredPetitions(t, h.cfg.Backend.File.Path)[3]; p.DuplicateOf != ps[0].ID {
+		t.Errorf("the same text again linked to %q, want %s", p.DuplicateOf, ps[0].ID)
+	}
+	// The office's figures: four petitions, two of them duplicates.
+	rd := &report.Reader{Redis: h.rdb, Prefix: h.prefix, Loc: h.cfg.Location()}
+	day := time.Now().In(h.cfg.Location())
+	testwait.For(t, "the duplicate counted", func() bool {
+		sum, err := rd.Sum(context.Background(), report.Period{Since: day.Add(-24 * time.Hour), Until: day.Add(24 * time.Hour)}, "a")
+		return err == nil && sum[""][report.MPetitions] == 4 && sum[""][report.MDuplicates] == 2
+	})
+	msgs := h.fake.WaitForMessages(t, 4, 10*time.Second)
 	for _, m := range msgs {
 		if !strings.Contains(m.Body, "MS-") {
 			t.Errorf("reply without a case number: %q", m.Body)
 		}
+	}
+	// Reworded past the dialog's own test, the link was found by the
+	// outbox after the receipt: the citizen got an ordinary one.
+	if strings.Contains(msgs[1].Body, "无需重复") {
+		t.Errorf("second reply %q: the dialog linked it, the outbox's index was not exercised", msgs[1].Body)
+	}
+	if !strings.Contains(msgs[3].Body, "无需重复") || !strings.Contains(msgs[3].Body, ps[0].ID) {
+		t.Errorf("fourth reply %q: want the duplicate receipt naming %s", msgs[3].Body, ps[0].ID)
 	}
 }

@@ -91,6 +91,12 @@ type Delivered struct {
 	CaseID       string          `json:"case_id"`
 	Conversation string          `json:"cv"`
 	Reply        json.RawMessage `json:"reply,omitempty"`
+	// Linked is the earlier petition the outbox linked this one to
+	// (Options.Duplicates), "" when it did not (none, or the dialog had),
+	// and ReceivedAt the petition's: for the office's figures, which
+	// counted it without a duplicate when the conversation committed it.
+	Linked     string    `json:"-"`
+	ReceivedAt time.Time `json:"-"`
 }
 
 // Outbox is the worker side: it drains the queue into a backend.
@@ -322,6 +328,7 @@ func (o *Outbox) deliverPetition(ctx context.Context, e queue.Entry, r Record) e
 	if err != nil {
 		return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
 	}
+	linked := ""
 	if o.opt.Duplicates != nil {
 		// Recorded even when the dialog linked it already, so that a later
 		// repeat on another channel finds it.
@@ -333,6 +340,7 @@ func (o *Outbox) deliverPetition(ctx context.Context, e queue.Entry, r Record) e
 			p := *r.Petition
 			p.DuplicateOf = earlier
 			r.Petition = &p
+			linked = earlier
 		}
 	}
 	caseID := ""
@@ -354,7 +362,8 @@ func (o *Outbox) deliverPetition(ctx context.Context, e queue.Entry, r Record) e
 			caseID = pid
 		}
 	}
-	return o.recordDelivered(ctx, e, Delivered{PetitionID: pid, CaseID: caseID, Conversation: r.Conversation, Reply: r.Reply}, sum)
+	return o.recordDelivered(ctx, e, Delivered{PetitionID: pid, CaseID: caseID, Conversation: r.Conversation, Reply: r.Reply,
+		Linked: linked, ReceivedAt: r.Petition.ReceivedAt}, sum)
 }
 
 func errRepeatedID(pid, caseID string) error {
