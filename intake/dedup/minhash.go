@@ -33,7 +33,9 @@ const (
 // 0.901 at 0.30; 0.25 gains recall (0.965) for precision (0.959), 0.40 the
 // reverse (0.985, 0.766). A false link tells a citizen their new matter is
 // already registered, so precision comes first. Character trigrams did
-// worse at every threshold (0.978, 0.795 at 0.30).
+// worse at every threshold (0.978, 0.795 at 0.30). On the texts' first 70
+// characters (one SMS): 0.984, 0.702. The dialog's own rule inside a
+// conversation (Dice ≥ 0.8) on the same pairs: 0.986, 0.404.
 const Threshold = 0.3
 
 // Signature is a text's MinHash; the zero value is the empty text's.
