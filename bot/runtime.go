@@ -17,6 +17,7 @@ import (
 	"github.com/minsheng/minsheng/intake/backend/open311"
 	"github.com/minsheng/minsheng/intake/backend/webhook"
 	"github.com/minsheng/minsheng/intake/classify"
+	"github.com/minsheng/minsheng/intake/dedup"
 	"github.com/minsheng/minsheng/intake/gazetteer"
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
@@ -157,6 +158,7 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	rt.Outbox = outbox.New(rt.Store.Redis, rt.Store.Prefix, rt.Backend, oopt, outbox.Options{
 		Journal: rt.journal, WaitForPetition: opt.WaitForPetition, Logger: log,
 		OnStoreLost: rt.Metrics.StoreLost.Inc, Ephemeral: rt.Store.Embedded(),
+		Duplicates: dedup.NewIndex(rt.Store.Redis, rt.Store.Prefix, cfg.Intake.DedupWindow),
 	})
 	rt.Metrics.WatchQueue(rt.Outbox.Queue())
 	if src, ok := rt.Backend.(StatusSource); ok && cfg.Backend.Kind == "open311" {
@@ -212,6 +214,16 @@ func (rt *Runtime) delivered(ctx context.Context, pipe redis.Pipeliner, d outbox
 	}
 	if err := rt.Pipeline.NoteDelivered(ctx, pipe, d.Conversation, d.PetitionID, d.CaseID); err != nil {
 		rt.Log.Warn("could not note the case id in the conversation", "petition", d.PetitionID, "err", err)
+	}
+	if rec := rt.Pipeline.opt.Report; d.Linked != "" && rec != nil {
+		// A duplicate found across conversations: counted as one now.
+		b, err := rec.BatchFor(d.PetitionID)
+		if err != nil {
+			rt.Log.Warn("a duplicate not counted in the figures", "petition", d.PetitionID, "err", err)
+			return
+		}
+		b.Linked(d.PetitionID, d.Linked, d.ReceivedAt)
+		b.Queue(ctx, pipe)
 	}
 }
 

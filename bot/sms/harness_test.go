@@ -84,6 +84,8 @@ type harnessOptions struct {
 	// rdb, when set, is the client the runtime uses (a benchmark's,
 	// counting round trips); prefix then names its keys.
 	rdb redis.UniversalClient
+	// configure adjusts the configuration before the runtime is built.
+	configure func(*config.Config)
 }
 
 func newHarness(tb testing.TB, o harnessOptions) *harness {
@@ -125,6 +127,9 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	cfg.Redis.Spool = dir + "/spool"
 	if o.backendURL != "" {
 		cfg.Backend.Kind, cfg.Backend.Webhook.URL, cfg.Backend.Webhook.Secret = "webhook", o.backendURL, o.backendSecret
+	}
+	if o.configure != nil {
+		o.configure(&cfg)
 	}
 	answerEach := o.coalesce
 	qopt := queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond, ClaimIdle: o.claimIdle,

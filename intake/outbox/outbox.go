@@ -91,6 +91,12 @@ type Delivered struct {
 	CaseID       string          `json:"case_id"`
 	Conversation string          `json:"cv"`
 	Reply        json.RawMessage `json:"reply,omitempty"`
+	// Linked is the earlier petition the outbox linked this one to
+	// (Options.Duplicates), "" when it did not (none, or the dialog had),
+	// and ReceivedAt the petition's: for the office's figures, which
+	// counted it without a duplicate when the conversation committed it.
+	Linked     string    `json:"-"`
+	ReceivedAt time.Time `json:"-"`
 }
 
 // Outbox is the worker side: it drains the queue into a backend.
@@ -127,6 +133,17 @@ type Options struct {
 	// error.
 	Ephemeral bool
 	Logger    *slog.Logger
+	// Duplicates links a petition to an earlier one of the same citizen
+	// written to another official or on another channel (intake/dedup),
+	// before it is delivered: the backend sees duplicate_of (nil: only
+	// what the dialog linked in the conversation).
+	Duplicates Linker
+}
+
+// Linker finds the earlier petition a petition repeats, "" when none, and
+// gives the same answer when asked again for the same petition.
+type Linker interface {
+	Link(ctx context.Context, p *intake.Petition) (string, error)
 }
 
 // New builds the outbox. qopt.Done, if set, still sees every outcome.
@@ -304,9 +321,27 @@ func (o *Outbox) handle(ctx context.Context, e queue.Entry) error {
 // through, so that it is not submitted again.
 func (o *Outbox) deliverPetition(ctx context.Context, e queue.Entry, r Record) error {
 	pid := r.PetitionID()
+	// The sum is of the petition as queued: a link found below may differ
+	// on a retry (its earlier petition left the index) without making the
+	// petition another one.
 	sum, err := contentSum(r.Petition)
 	if err != nil {
 		return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
+	}
+	linked := ""
+	if o.opt.Duplicates != nil {
+		// Recorded even when the dialog linked it already, so that a later
+		// repeat on another channel finds it.
+		earlier, err := o.opt.Duplicates.Link(ctx, r.Petition)
+		if err != nil {
+			return fmt.Errorf("petition %s: %w", pid, err)
+		}
+		if earlier != "" && r.Petition.DuplicateOf == "" {
+			p := *r.Petition
+			p.DuplicateOf = earlier
+			r.Petition = &p
+			linked = earlier
+		}
 	}
 	caseID := ""
 	if e.Attempt > 1 {
@@ -327,7 +362,8 @@ func (o *Outbox) deliverPetition(ctx context.Context, e queue.Entry, r Record) e
 			caseID = pid
 		}
 	}
-	return o.recordDelivered(ctx, e, Delivered{PetitionID: pid, CaseID: caseID, Conversation: r.Conversation, Reply: r.Reply}, sum)
+	return o.recordDelivered(ctx, e, Delivered{PetitionID: pid, CaseID: caseID, Conversation: r.Conversation, Reply: r.Reply,
+		Linked: linked, ReceivedAt: r.Petition.ReceivedAt}, sum)
 }
 
 func errRepeatedID(pid, caseID string) error {

@@ -162,6 +162,16 @@ func (b *Batch) Encode() (keys []string, args []any) {
 	return b.keys, append([]any{b.n}, b.args...)
 }
 
+// Queue adds the batch to a pipeline (ApplyScript, sent whole: a pipeline
+// cannot fall back from EVALSHA).
+func (b *Batch) Queue(ctx context.Context, pipe redis.Pipeliner) {
+	if b.Empty() {
+		return
+	}
+	keys, args := b.Encode()
+	ApplyScript.Eval(ctx, pipe, keys, args...)
+}
+
 // Apply runs the batch on its own (ApplyScript): one round trip.
 func (b *Batch) Apply(ctx context.Context, rdb redis.Scripter) error {
 	if b.Empty() {
@@ -341,6 +351,16 @@ func (b *Batch) Petition(p *intake.Petition, firstReply time.Duration) {
 		b.count(received, rec, MFirstReplyS, int64(firstReply/time.Second), dimValues{}, "", 0)
 		b.count(received, rec, FirstReplyMetric(FirstReplyBucket(firstReply)), 1, dimValues{}, "", 0)
 	}
+	b.end()
+}
+
+// Linked records that a petition counted without a duplicate is one
+// (duplicate_of found by the outbox, across conversations): once.
+func (b *Batch) Linked(petitionID, duplicateOf string, received time.Time) {
+	rec := recordKey(b.tag, petitionID)
+	b.once(rec, "dl", 1, true)
+	b.cmdx("HSET", rec, "d", duplicateOf)
+	b.count(received, rec, MDuplicates, 1, dimValues{}, "", 0)
 	b.end()
 }
 
