@@ -16,6 +16,7 @@ import (
 
 	"github.com/minsheng/minsheng/bot/sms"
 	"github.com/minsheng/minsheng/bot/sms/smstest"
+	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/intake/backend/webhook/webhooktest"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
 	"github.com/minsheng/minsheng/internal/testwait"
@@ -95,7 +96,13 @@ func BenchmarkCompleteAppeal(b *testing.B) {
 	b.Cleanup(func() { _ = rdb.Close() })
 	office := webhooktest.NewFake(b, "hooksecret")
 	h := newHarness(b, harnessOptions{rdb: rdb, redisPrefix: prefix, backendURL: office.URL, backendSecret: "hooksecret",
-		coalesce: 100 * time.Millisecond, rate: 1e6, productionQueues: true})
+		coalesce: 100 * time.Millisecond, rate: 1e6, productionQueues: true,
+		// In office hours at any time of day: off hours every appeal would
+		// also go on the official's call-back list (会后联系), a path of
+		// its own.
+		configure: func(c *config.Config) {
+			c.Officials[0].Schedule = config.Schedule{Days: []int{1, 2, 3, 4, 5, 6, 7}, From: "00:00", To: "23:59"}
+		}})
 	ctx, cancel := context.WithCancel(context.Background())
 	wait := h.rt.Run(ctx, time.Minute)
 	b.Cleanup(func() { cancel(); wait() })
