@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -77,6 +78,9 @@ func decodeRecord(stored string, rec *record) error {
 
 // ReadCompactJSON reads what CompactJSON wrote, or plain JSON.
 func ReadCompactJSON(stored string, v any) error {
+	if stored == "" {
+		return errors.New("empty")
+	}
 	raw := []byte(stored)
 	switch stored[0] {
 	case '{': // plain JSON, as earlier versions stored it
