@@ -120,6 +120,17 @@ type scored struct {
 // fromIndex reads an index of every shard between min and max, newest
 // (highest score) first, at most limit (0 = all).
 func (r *Reader) fromIndex(ctx context.Context, index, min, max string, limit int) ([]string, error) {
+	return r.readIndex(ctx, index, min, max, limit, true)
+}
+
+// fromIndexAsc is fromIndex, lowest score first.
+func (r *Reader) fromIndexAsc(ctx context.Context, index, min, max string, limit int) ([]string, error) {
+	return r.readIndex(ctx, index, min, max, limit, false)
+}
+
+// readIndex merges the shards' entries of an index between min and max,
+// by score (ties by id), at most limit (0 = all).
+func (r *Reader) readIndex(ctx context.Context, index, min, max string, limit int, newestFirst bool) ([]string, error) {
 	pipe := r.Redis.Pipeline()
 	cmds := make([]*redis.ZSliceCmd, Shards)
 	for s := 0; s < Shards; s++ {
@@ -127,7 +138,11 @@ func (r *Reader) fromIndex(ctx context.Context, index, min, max string, limit in
 		if limit > 0 {
 			by.Count = int64(limit)
 		}
-		cmds[s] = pipe.ZRevRangeByScoreWithScores(ctx, r.tag(s)+index, by)
+		if newestFirst {
+			cmds[s] = pipe.ZRevRangeByScoreWithScores(ctx, r.tag(s)+index, by)
+		} else {
+			cmds[s] = pipe.ZRangeByScoreWithScores(ctx, r.tag(s)+index, by)
+		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
 		return nil, fmt.Errorf("read %s: %w", index, err)
@@ -139,10 +154,11 @@ func (r *Reader) fromIndex(ctx context.Context, index, min, max string, limit in
 		}
 	}
 	sort.Slice(all, func(i, j int) bool {
-		if all[i].score != all[j].score {
-			return all[i].score > all[j].score
+		a, b := all[i], all[j]
+		if newestFirst {
+			a, b = b, a
 		}
-		return all[i].id > all[j].id
+		return a.score < b.score || a.score == b.score && a.id < b.id
 	})
 	if limit > 0 && len(all) > limit {
 		all = all[:limit]
@@ -203,40 +219,4 @@ func (r *Reader) Due(ctx context.Context, status string, from, until time.Time, 
 		return nil, err
 	}
 	return r.Items(ctx, ids)
-}
-
-// fromIndexAsc is fromIndex, lowest score first.
-func (r *Reader) fromIndexAsc(ctx context.Context, index, min, max string, limit int) ([]string, error) {
-	pipe := r.Redis.Pipeline()
-	cmds := make([]*redis.ZSliceCmd, Shards)
-	for s := 0; s < Shards; s++ {
-		by := &redis.ZRangeBy{Min: min, Max: max}
-		if limit > 0 {
-			by.Count = int64(limit)
-		}
-		cmds[s] = pipe.ZRangeByScoreWithScores(ctx, r.tag(s)+index, by)
-	}
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
-		return nil, fmt.Errorf("read %s: %w", index, err)
-	}
-	var all []scored
-	for _, c := range cmds {
-		for _, z := range c.Val() {
-			all = append(all, scored{z.Member.(string), z.Score})
-		}
-	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].score != all[j].score {
-			return all[i].score < all[j].score
-		}
-		return all[i].id < all[j].id
-	})
-	if limit > 0 && len(all) > limit {
-		all = all[:limit]
-	}
-	ids := make([]string, len(all))
-	for i, s := range all {
-		ids[i] = s.id
-	}
-	return ids, nil
 }
