@@ -29,7 +29,11 @@ type appeal struct {
 // title, text, time; gzip-compressed or not) as items in time order. The
 // place is the one the title names, else the text's (a title is short and
 // names the place first); the category is model's (none when model is nil).
-func ReadAppeals(r io.Reader, model *classify.Model) ([]Item, error) {
+// Times without a zone are read in loc (UTC when nil).
+func ReadAppeals(r io.Reader, model *classify.Model, loc *time.Location) ([]Item, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
 	br := bufio.NewReader(r)
 	if head, err := br.Peek(2); err == nil && head[0] == 0x1f && head[1] == 0x8b {
 		z, err := gzip.NewReader(br)
@@ -47,7 +51,7 @@ func ReadAppeals(r io.Reader, model *classify.Model) ([]Item, error) {
 		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
 			return nil, fmt.Errorf("read appeals: line %d: %w", line, err)
 		}
-		at, err := time.Parse(appealsTime, a.Time)
+		at, err := time.ParseInLocation(appealsTime, a.Time, loc)
 		if err != nil {
 			return nil, fmt.Errorf("read appeals: line %d: time: %w", line, err)
 		}

@@ -25,7 +25,7 @@ func readHotItems(t testing.TB) []Item {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	items, err := ReadAppeals(f, classify.Default())
+	items, err := ReadAppeals(f, classify.Default(), nil)
 	if err != nil {
 		t.Fatalf("%s: %v", hotFile, err)
 	}

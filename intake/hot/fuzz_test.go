@@ -31,7 +31,7 @@ func FuzzReadAppeals(f *testing.F) {
 	f.Add(`{"id":"1","time":"bad"}`)
 	f.Add("\x1f\x8bnot gzip")
 	f.Fuzz(func(t *testing.T, in string) {
-		items, err := ReadAppeals(strings.NewReader(in), nil)
+		items, err := ReadAppeals(strings.NewReader(in), nil, nil)
 		if err == nil && len(items) > strings.Count(in, "\n")+1 {
 			t.Errorf("%d items from %d lines", len(items), strings.Count(in, "\n")+1)
 		}
