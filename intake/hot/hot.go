@@ -18,6 +18,7 @@
 package hot
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -74,10 +75,17 @@ type Clusterer struct {
 	window time.Duration
 	live   []*cluster
 	byItem map[string]*cluster
+	// byRun finds the live clusters a petition may join without comparing
+	// it with all of them: each cluster under every three-character run of
+	// its places (a place of two characters under itself). Two places that
+	// samePlace joins share such a run, and so do a text and a place it names.
+	byRun map[string][]*cluster
+	seq   int
 }
 
 type cluster struct {
 	id, category string
+	seq          int // creation order: ties go to the older cluster
 	members      []Member
 	sigs         []dedup.Signature
 	citizens     map[string]bool
@@ -92,7 +100,7 @@ func New(window time.Duration) *Clusterer {
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	return &Clusterer{window: window, byItem: map[string]*cluster{}}
+	return &Clusterer{window: window, byItem: map[string]*cluster{}, byRun: map[string][]*cluster{}}
 }
 
 // Add puts the petition in its cluster and returns the cluster as it is now.
@@ -109,18 +117,24 @@ func (c *Clusterer) Add(p Item) (Cluster, bool) {
 	}
 	c.expire(p.Time)
 	sig, _ := dedup.Sign(p.Text)
-	words := matterWords(p.Text)
 	text := textnorm.Compact(p.Text)
+	words := matterWords(text)
 	best, bestScore := (*cluster)(nil), 0.0
-	for _, k := range c.live {
+	for _, k := range c.candidates(key, text) {
 		if s := k.score(key, text, sig, p.Category, words); s > bestScore {
 			best, bestScore = k, s
 		}
 	}
 	if best == nil {
-		best = &cluster{id: "hot-" + p.ID, category: p.Category, citizens: map[string]bool{},
+		c.seq++
+		best = &cluster{id: "hot-" + p.ID, seq: c.seq, category: p.Category, citizens: map[string]bool{},
 			places: map[string]int{}, matters: map[string]int{}, first: p.Time}
 		c.live = append(c.live, best)
+	}
+	if best.places[key] == 0 {
+		for _, r := range runs(key) {
+			c.byRun[r] = append(c.byRun[r], best)
+		}
 	}
 	best.add(p, key, sig, words)
 	c.byItem[p.ID] = best
@@ -157,6 +171,38 @@ func SortBySize(cs []Cluster) {
 	})
 }
 
+// candidates returns the live clusters that share a run with the place key
+// or the text, oldest first.
+func (c *Clusterer) candidates(key, text string) []*cluster {
+	seen := map[*cluster]bool{}
+	var out []*cluster
+	for _, src := range [...]string{key, text} {
+		for _, r := range runs(src) {
+			for _, k := range c.byRun[r] {
+				if !seen[k] {
+					seen[k] = true
+					out = append(out, k)
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
+	return out
+}
+
+// runs returns the three-character runs of s, or s itself when shorter.
+func runs(s string) []string {
+	rs := []rune(s)
+	if len(rs) < 3 {
+		return []string{s}
+	}
+	out := make([]string, 0, len(rs)-2)
+	for i := 0; i+3 <= len(rs); i++ {
+		out = append(out, string(rs[i:i+3]))
+	}
+	return out
+}
+
 // expire drops the clusters whose last petition is more than the window
 // before now.
 func (c *Clusterer) expire(now time.Time) {
@@ -168,6 +214,14 @@ func (c *Clusterer) expire(now time.Time) {
 		}
 		for _, m := range k.members {
 			delete(c.byItem, m.ID)
+		}
+		for place := range k.places {
+			for _, r := range runs(place) {
+				c.byRun[r] = slices.DeleteFunc(c.byRun[r], func(x *cluster) bool { return x == k })
+				if len(c.byRun[r]) == 0 {
+					delete(c.byRun, r)
+				}
+			}
 		}
 	}
 	clear(c.live[len(kept):])

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/minsheng/minsheng/intake/textnorm"
 )
 
 func TestPlaceKey(t *testing.T) {
@@ -76,7 +78,7 @@ func TestMatterWords(t *testing.T) {
 		{"物業費太貴", "物业费"},
 		{"你好", ""},
 	} {
-		if got := strings.Join(matterWords(tc.text), " "); got != tc.want {
+		if got := strings.Join(matterWords(textnorm.Compact(tc.text)), " "); got != tc.want {
 			t.Errorf("matterWords(%q) = %q, want %q", tc.text, got, tc.want)
 		}
 	}

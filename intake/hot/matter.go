@@ -1,10 +1,6 @@
 package hot
 
-import (
-	"strings"
-
-	"github.com/minsheng/minsheng/intake/textnorm"
-)
+import "strings"
 
 // matterLexicon names what citizens complain about, longest first where one
 // contains another (施工噪音 before 噪音), so a text's words are specific.
@@ -20,10 +16,10 @@ var matterLexicon = []string{
 	"广场舞", "夜宵", "麻将", "养狗", "燃气", "天然气", "暖气", "网络", "信号", "快递",
 }
 
-// matterWords returns the lexicon's words a text names, each once, a word
-// inside a longer one found (施工噪音 has 噪音) left out.
-func matterWords(text string) []string {
-	f := textnorm.Compact(text)
+// matterWords returns the lexicon's words a text (compacted by
+// textnorm.Compact) names, each once, a word inside a longer one found
+// (施工噪音 has 噪音) left out.
+func matterWords(f string) []string {
 	var out []string
 	for _, w := range matterLexicon {
 		if !strings.Contains(f, w) {
