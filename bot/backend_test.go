@@ -17,6 +17,7 @@ import (
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/minsheng/minsheng/intake/report"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -185,4 +186,19 @@ func TestSupplementFollowsItsPetition(t *testing.T) {
 	if !strings.HasSuffix(paths[0], "/petitions") || !strings.HasSuffix(paths[1], "/supplements") {
 		t.Errorf("order: %v", paths)
 	}
+}
+
+// The office's record of a petition gets its case id when the backend
+// takes it, though the conversation takes no step after that.
+func TestOfficeRecordHasTheCaseIDAtDelivery(t *testing.T) {
+	f := webhooktest.NewFake(t, "hooksecret")
+	w := newWorld(t, worldOptions{backend: webhookTo(t, f)})
+	w.run()
+	w.say("幸福小区3号楼门口的路灯坏了一个月了")
+	testwait.For(t, "taken", func() bool { return f.Taken() == 1 })
+	r := &report.Reader{Redis: w.store.Redis, Prefix: w.store.Prefix, Loc: w.cfg.Location()}
+	testwait.For(t, "case id in the office's record", func() bool {
+		items, err := r.Recent(context.Background(), 5)
+		return err == nil && len(items) == 1 && items[0].CaseID != ""
+	})
 }

@@ -192,12 +192,6 @@ func (p *Pipeline) Handle(ctx context.Context, in Inbound) (Result, error) {
 	return res, err
 }
 
-// Tick runs a conversation's timers (coalesced replies, idle drafts, survey
-// reminders); the scheduler calls it when they are due.
-func (p *Pipeline) Tick(ctx context.Context, conv string) (Result, error) {
-	return p.deliver(ctx, conv, item{Kind: dialog.KindTick, At: p.opt.Now()}, "", false, 0)
-}
-
 // Flush submits whatever the conversation has open now (the console closing).
 func (p *Pipeline) Flush(ctx context.Context, conv string) (Result, error) {
 	return p.deliver(ctx, conv, item{Kind: dialog.KindFlush, At: p.opt.Now()}, "", false, 0)
@@ -210,19 +204,6 @@ func (p *Pipeline) Status(ctx context.Context, d outbox.Delivered, ev intake.Sta
 	key := "event:" + ev.CaseID + ":" + ev.Status + ":" + strconv.FormatInt(ev.At.UnixNano(), 36)
 	return p.deliver(ctx, d.Conversation, item{Kind: dialog.KindStatus, At: p.opt.Now(), Reply: d.Reply,
 		Status: &dialog.StatusInput{PetitionID: d.PetitionID, Event: ev}}, key, false, 0)
-}
-
-// Delivered tells the conversation the backend's case id of a petition
-// (NoteDelivered in a round trip of its own).
-func (p *Pipeline) Delivered(ctx context.Context, conv, petitionID, caseID string) error {
-	var err error
-	if _, perr := p.store.Redis.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		err = p.NoteDelivered(ctx, pipe, conv, petitionID, caseID)
-		return err
-	}); perr != nil {
-		return fmt.Errorf("note case %s in the conversation: %w", caseID, perr)
-	}
-	return err
 }
 
 // NoteDelivered adds to pipe the writes that tell the conversation the

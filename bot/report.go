@@ -82,9 +82,6 @@ func recordStep(b *report.Batch, st *dialog.State, it item, before reportBefore,
 			}
 		}
 	}
-	if it.Delivered != nil {
-		b.Delivered(it.Delivered.PetitionID, it.Delivered.CaseID)
-	}
 	if it.Status != nil {
 		ev := it.Status.Event
 		if ev.At.IsZero() {

@@ -215,14 +215,18 @@ func (rt *Runtime) delivered(ctx context.Context, pipe redis.Pipeliner, d outbox
 	if err := rt.Pipeline.NoteDelivered(ctx, pipe, d.Conversation, d.PetitionID, d.CaseID); err != nil {
 		rt.Log.Warn("could not note the case id in the conversation", "petition", d.PetitionID, "err", err)
 	}
-	if rec := rt.Pipeline.opt.Report; d.Linked != "" && rec != nil {
-		// A duplicate found across conversations: counted as one now.
+	if rec := rt.Pipeline.opt.Report; rec != nil {
+		// The office's record gets its case id now, not at the
+		// conversation's next step (there may be none).
 		b, err := rec.BatchFor(d.PetitionID)
 		if err != nil {
-			rt.Log.Warn("a duplicate not counted in the figures", "petition", d.PetitionID, "err", err)
+			rt.Log.Warn("a delivered petition not noted in the figures", "petition", d.PetitionID, "err", err)
 			return
 		}
-		b.Linked(d.PetitionID, d.Linked, d.ReceivedAt)
+		b.Delivered(d.PetitionID, d.CaseID)
+		if d.Linked != "" {
+			b.Linked(d.PetitionID, d.Linked, d.ReceivedAt) // a duplicate found across conversations: counted as one
+		}
 		b.Queue(ctx, pipe)
 	}
 }

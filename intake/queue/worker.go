@@ -194,7 +194,7 @@ func (q *Queue) Run(ctx context.Context) error {
 	if err := q.ensureGroups(ctx, false); err != nil {
 		return err
 	}
-	ls := newLanes(ctx, q, q.opt.Concurrency)
+	ls := newHandOff(ctx, q, q.opt.Concurrency)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); q.maintain(ctx, ls) }()
@@ -217,7 +217,7 @@ func (q *Queue) Run(ctx context.Context) error {
 	return nil
 }
 
-// job is one stream entry on its way to a lane, decoded.
+// job is one stream entry on its way to a worker, decoded.
 type job struct {
 	shard int
 	id    string
@@ -238,7 +238,7 @@ func newJob(shard int, m redis.XMessage, extra int) job {
 	return j
 }
 
-// lanes hand entries to Concurrency workers, one group at a time: an
+// handOff hands entries to Concurrency workers, one group at a time: an
 // entry whose group (a citizen's replies, a petition's records) has one in
 // hand waits behind it and goes on, in stream order, when it is done;
 // any other entry goes to the next free worker. So a citizen's replies or
@@ -246,9 +246,8 @@ func newJob(shard int, m redis.XMessage, extra int) job {
 // fixed lane per group would leave the busiest lane the bottleneck). At
 // most 16 entries per worker are in hand: a full hand makes the reader
 // wait, so a backlog stays in Redis, not in memory.
-type lanes struct {
+type handOff struct {
 	q     *Queue
-	ctx   context.Context
 	work  chan job
 	slots chan struct{}
 	mu    sync.Mutex
@@ -257,8 +256,8 @@ type lanes struct {
 	wg      sync.WaitGroup
 }
 
-func newLanes(ctx context.Context, q *Queue, n int) *lanes {
-	ls := &lanes{q: q, ctx: ctx, work: make(chan job, 16*n), slots: make(chan struct{}, 16*n), waiting: map[string][]job{}}
+func newHandOff(ctx context.Context, q *Queue, n int) *handOff {
+	ls := &handOff{q: q, work: make(chan job, 16*n), slots: make(chan struct{}, 16*n), waiting: map[string][]job{}}
 	for range n {
 		ls.wg.Add(1)
 		go func() {
@@ -278,7 +277,7 @@ func newLanes(ctx context.Context, q *Queue, n int) *lanes {
 }
 
 // put hands an entry on: to a worker, or behind its group's entry in hand.
-func (ls *lanes) put(shard int, m redis.XMessage, extra int) {
+func (ls *handOff) put(shard int, m redis.XMessage, extra int) {
 	j := newJob(shard, m, extra)
 	j.group = ls.q.opt.Group(j.env.Key)
 	ls.slots <- struct{}{}
@@ -294,7 +293,7 @@ func (ls *lanes) put(shard int, m redis.XMessage, extra int) {
 }
 
 // done releases an entry's slot and hands on the next of its group.
-func (ls *lanes) done(j job) {
+func (ls *handOff) done(j job) {
 	ls.mu.Lock()
 	queued := ls.waiting[j.group]
 	if len(queued) == 0 {
@@ -311,7 +310,7 @@ func (ls *lanes) done(j job) {
 }
 
 // close lets the workers finish what they hold and waits for them.
-func (ls *lanes) close() {
+func (ls *handOff) close() {
 	for range cap(ls.slots) {
 		ls.slots <- struct{}{} // every entry in hand is done
 	}
@@ -319,7 +318,7 @@ func (ls *lanes) close() {
 	ls.wg.Wait()
 }
 
-func (q *Queue) readLoop(ctx context.Context, ls *lanes, shards []int) {
+func (q *Queue) readLoop(ctx context.Context, ls *handOff, shards []int) {
 	streams := make([]string, 0, 2*len(shards))
 	for _, s := range shards {
 		streams = append(streams, q.StreamKey(s))
@@ -343,7 +342,7 @@ func (q *Queue) readLoop(ctx context.Context, ls *lanes, shards []int) {
 			sleep(ctx, time.Second)
 			continue
 		}
-		// Everything read is handed on; during a stop the lanes leave
+		// Everything read is handed on; during a stop the handOff leave
 		// what they have not begun pending.
 		for _, st := range res {
 			shard := q.shardOfStream(st.Stream)
@@ -501,7 +500,7 @@ func (q *Queue) ack(ctx context.Context, stream, id string, writes []func(redis.
 // It sleeps until the earliest retry it knows of (its own, or one a sweep
 // found) or the next sweep (Poll), and looks for stale entries every
 // ClaimIdle: an idle queue does not poll Redis every second.
-func (q *Queue) maintain(ctx context.Context, ls *lanes) {
+func (q *Queue) maintain(ctx context.Context, ls *handOff) {
 	lastClaim := time.Now()
 	next := time.Now() // sweep at start: retries left by an earlier run
 	for {
@@ -553,7 +552,7 @@ func (q *Queue) MoveDue(ctx context.Context) int64 {
 
 // claimStale takes over entries that another consumer read but did not
 // finish within ClaimIdle: that consumer is presumed dead.
-func (q *Queue) claimStale(ctx context.Context, ls *lanes) {
+func (q *Queue) claimStale(ctx context.Context, ls *handOff) {
 	for s := 0; s < Shards && ctx.Err() == nil; s++ {
 		msgs, _, err := q.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
 			Stream: q.StreamKey(s), Group: q.group, Consumer: q.opt.Consumer,
