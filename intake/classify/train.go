@@ -286,17 +286,7 @@ func trainLogReg(docs []doc, nFeat, k int, opts Options) ([]float32, []float32) 
 	g2 := make([]float64, nFeat*k)
 	b := make([]float64, k)
 	bg2 := make([]float64, k)
-	x := make([][]float64, len(docs)) // normalised values
-	for i, d := range docs {
-		var ss float64
-		for _, v := range d.vals {
-			ss += float64(v) * float64(v)
-		}
-		x[i] = make([]float64, len(d.vals))
-		for j, v := range d.vals {
-			x[i][j] = float64(v) / math.Sqrt(ss)
-		}
-	}
+	x := unitVectors(docs) // normalised values
 	order := make([]int, len(docs))
 	for i := range order {
 		order[i] = i
