@@ -133,13 +133,15 @@ var readStateScript = redis.NewScript(stateLua + `return read_state(KEYS[1], KEY
 // ingestScript records one input. It returns {status, reserved, flood,
 // state, items…}: status 0 = a duplicate (nothing done), 1 = recorded and the
 // lock taken (state and the whole inbox follow), 2 = recorded for the lock
-// holder, who will process it before letting go.
+// holder, who will process it before letting go, or (deferred) for the
+// scheduler, whose timer for the conversation it sets to now.
 //
 // KEYS: hash, inbox, lock, counter, timers, busy (the shard's copy of the
 // written-to official's busy period), legacy state, legacy seen
 // ARGV: item, seen id (” = no deduplication), stateTTLms, reserve(0/1),
 //
-//	day, token, lockTTLms, nowMs, conv, floodWindowMs, idFloor, maxSeen
+//	day, token, lockTTLms, nowMs, conv, floodWindowMs, idFloor, maxSeen,
+//	deferred(0/1)
 var ingestScript = redis.NewScript(stateLua + `
 local now = tonumber(ARGV[8])
 if ARGV[2] ~= '' then
@@ -182,13 +184,15 @@ if ARGV[2] ~= '' or win > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 -- the official's busy period, as its shard copy has it (会后联系)
 local busy = redis.call('GET', KEYS[6]) or ''
 redis.call('RPUSH', KEYS[2], reserved .. '|' .. flood .. '|' .. busy .. '\n' .. ARGV[1])
--- if whoever processes this dies, the scheduler comes back after the lock expired
+-- if whoever processes this dies, the scheduler comes back after the lock
+-- expired; a deferred input is the scheduler's at once
 local rescue = now + tonumber(ARGV[7])
+if ARGV[13] == '1' then rescue = now end
 local cur = redis.call('ZSCORE', KEYS[5], ARGV[9])
 if not cur or tonumber(cur) > rescue then
   redis.call('ZADD', KEYS[5], rescue, ARGV[9])
 end
-if redis.call('SET', KEYS[3], ARGV[6], 'NX', 'PX', ARGV[7]) then
+if ARGV[13] ~= '1' and redis.call('SET', KEYS[3], ARGV[6], 'NX', 'PX', ARGV[7]) then
   local st = read_state(KEYS[1], KEYS[7])
   local out = {1, reserved, flood, st}
   for _, it in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do out[#out+1] = it end
@@ -304,6 +308,7 @@ type ingestArgs struct {
 	floodWin time.Duration
 	idFloor  int64  // the lowest counter a reserved id may take
 	official string // the number written to ("" for other inputs)
+	deferred bool   // leave the input to the scheduler (timer at now), do not take the lock
 }
 
 func (s *Store) ingest(ctx context.Context, a ingestArgs) (ingestResult, error) {
@@ -312,14 +317,17 @@ func (s *Store) ingest(ctx context.Context, a ingestArgs) (ingestResult, error) 
 	if a.dedupID != "" {
 		seen, legacySeen = seenID(a.dedupID), k.legacySeen(a.dedupID)
 	}
-	reserve := "0"
+	reserve, deferred := "0", "0"
 	if a.reserve {
 		reserve = "1"
+	}
+	if a.deferred {
+		deferred = "1"
 	}
 	res, err := ingestScript.Run(ctx, s.Redis,
 		[]string{k.hash, k.inbox, k.lock, k.counter(a.day), k.timers, k.busy(a.official), k.legacyState, legacySeen},
 		a.item, seen, a.stateTTL.Milliseconds(), reserve, a.day, a.token,
-		a.lockTTL.Milliseconds(), a.now.UnixMilli(), a.conv, a.floodWin.Milliseconds(), a.idFloor, maxSeen,
+		a.lockTTL.Milliseconds(), a.now.UnixMilli(), a.conv, a.floodWin.Milliseconds(), a.idFloor, maxSeen, deferred,
 	).Slice()
 	if err != nil {
 		return ingestResult{}, fmt.Errorf("ingest into %s: %w", redactConv(a.conv), err)

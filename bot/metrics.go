@@ -18,6 +18,7 @@ type Metrics struct {
 	Registry      *prometheus.Registry
 	Inbound       *prometheus.CounterVec   // by channel
 	Duplicates    *prometheus.CounterVec   // redelivered provider ids, by channel
+	Deferred      *prometheus.CounterVec   // messages left to the scheduler (InlineLimit), by channel
 	Outbound      *prometheus.CounterVec   // by channel and result
 	Petitions     prometheus.Counter       // petitions submitted to the outbox
 	Deliveries    *prometheus.CounterVec   // backend deliveries by type and result
@@ -38,6 +39,9 @@ func NewMetrics() *Metrics {
 		Duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "minsheng_inbound_duplicates_total", Help: "Redelivered messages handled once.",
 		}, []string{"channel"}),
+		Deferred: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minsheng_inbound_deferred_total", Help: "Messages taken in for the scheduler to run their dialog, because the process was handling workers.inline messages already.",
+		}, []string{"channel"}),
 		Outbound: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "minsheng_outbound_messages_total", Help: "Messages to citizens by result (sent, retry, failed).",
 		}, []string{"channel", "result"}),
@@ -55,7 +59,7 @@ func NewMetrics() *Metrics {
 			Name: "minsheng_store_lost_total", Help: "Times Redis was found to have lost its data (the case map was written back from the journal).",
 		}),
 	}
-	m.Registry.MustRegister(m.Inbound, m.Duplicates, m.Outbound, m.Petitions, m.Deliveries, m.HandleSeconds, m.StoreLost,
+	m.Registry.MustRegister(m.Inbound, m.Duplicates, m.Deferred, m.Outbound, m.Petitions, m.Deliveries, m.HandleSeconds, m.StoreLost,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		queueCollector{m})
 	return m

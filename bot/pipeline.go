@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,41 @@ type Pipeline struct {
 	// scheduler an earlier one was set.
 	shardWake [queue.Shards]atomic.Int64
 	wake      chan struct{}
+	// handling counts the messages inside Handle now; burstUntil (unix
+	// ns) is when the last burst, more than InlineLimit of them at once,
+	// counts as over (see inBurst).
+	handling   atomic.Int64
+	burstUntil atomic.Int64
+	// burstLane lets one scheduled dialog run at a time during a burst.
+	burstLane sync.Mutex
+}
+
+// burstCalm is how long after the last moment with more than InlineLimit
+// messages in Handle the pipeline still leaves messages to the scheduler:
+// a burst is answered in one mode, not flipping per message.
+const burstCalm = time.Second
+
+// inBurst says whether a message that makes n in Handle is left to the
+// scheduler: always with a negative InlineLimit; beyond the limit, and
+// for burstCalm after, otherwise. It uses the wall clock, not Now: it is
+// about this process's load.
+func (p *Pipeline) inBurst(n int64) bool {
+	if p.opt.InlineLimit < 0 {
+		return true
+	}
+	now := time.Now().UnixNano()
+	if n > int64(p.opt.InlineLimit) {
+		p.burstUntil.Store(now + int64(burstCalm))
+		return true
+	}
+	return now < p.burstUntil.Load()
+}
+
+// bursting says whether webhooks are taking messages in faster than the
+// dialogs run: the scheduler then runs one dialog at a time, so that
+// answering the providers comes first and the replies catch up after.
+func (p *Pipeline) bursting() bool {
+	return p.opt.InlineLimit >= 0 && time.Now().UnixNano() < p.burstUntil.Load()
 }
 
 // wakeGranularity batches timers: the scheduler wakes on multiples of it,
@@ -63,6 +99,15 @@ type PipelineOptions struct {
 	Away func(number string, busy []byte, now time.Time) *dialog.Away
 	// Report records the office's figures in each commit (nil: none).
 	Report *report.Recorder
+	// InlineLimit is how many messages Handle runs the dialog for at once,
+	// inside the caller's request (default 4 per CPU). Beyond it, and for a
+	// second after (a burst), a message is only taken in (one round trip:
+	// recorded, id reserved, timer set to now) and the scheduler runs its
+	// dialog moments later, one at a time while the burst lasts: the
+	// provider's webhook is answered at once and the replies follow, in
+	// the same order, as the burst passes. Negative: every message is left
+	// to the scheduler.
+	InlineLimit int
 }
 
 // NewPipeline wires a pipeline. The dialog machine decides; the pipeline
@@ -76,6 +121,9 @@ func NewPipeline(store *Store, machine *dialog.Machine, cfg *config.Config, metr
 	}
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = 1
+	}
+	if opt.InlineLimit == 0 {
+		opt.InlineLimit = 4 * runtime.GOMAXPROCS(0)
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -105,7 +153,8 @@ func NewPipeline(store *Store, machine *dialog.Machine, cfg *config.Config, metr
 // Result says what became of one input.
 type Result struct {
 	Duplicate bool // the provider id was seen before: nothing was done
-	Processed bool // this call ran the dialog; otherwise the worker holding the conversation did
+	Processed bool // this call ran the dialog; otherwise the worker holding the conversation did, or the scheduler will
+	Deferred  bool // taken in for the scheduler (InlineLimit reached): its dialog runs moments later
 	Replies   int  // replies this call queued (all conversations' inputs it processed)
 	Petitions int  // petitions this call submitted
 	Spooled   bool // Redis could not take it: kept in the local spool, replayed later
@@ -185,7 +234,15 @@ func (p *Pipeline) Handle(ctx context.Context, in Inbound) (Result, error) {
 	if in.ProviderID != "" {
 		dedup = in.Channel + ":" + in.ProviderID
 	}
-	res, err := p.deliver(ctx, in.Conversation, item{Kind: dialog.KindMessage, In: &in, At: in.At}, dedup, true, p.opt.Flood.Per)
+	n := p.handling.Add(1)
+	defer p.handling.Add(-1)
+	deferred := p.inBurst(n)
+	res, err := p.deliver(ctx, in.Conversation, item{Kind: dialog.KindMessage, In: &in, At: in.At}, dedup, true, p.opt.Flood.Per, deferred)
+	if deferred && err == nil && !res.Duplicate {
+		res.Deferred = true
+		p.metrics.Deferred.WithLabelValues(in.Channel).Inc()
+		p.noteWake(queue.ShardOf(in.Conversation), p.opt.Now().UnixMilli())
+	}
 	if res.Duplicate {
 		p.metrics.Duplicates.WithLabelValues(in.Channel).Inc()
 	}
@@ -194,7 +251,7 @@ func (p *Pipeline) Handle(ctx context.Context, in Inbound) (Result, error) {
 
 // Flush submits whatever the conversation has open now (the console closing).
 func (p *Pipeline) Flush(ctx context.Context, conv string) (Result, error) {
-	return p.deliver(ctx, conv, item{Kind: dialog.KindFlush, At: p.opt.Now()}, "", false, 0)
+	return p.deliver(ctx, conv, item{Kind: dialog.KindFlush, At: p.opt.Now()}, "", false, 0, false)
 }
 
 // Status hands a case status event to the citizen's conversation (d, as
@@ -203,7 +260,7 @@ func (p *Pipeline) Flush(ctx context.Context, conv string) (Result, error) {
 func (p *Pipeline) Status(ctx context.Context, d outbox.Delivered, ev intake.StatusEvent) (Result, error) {
 	key := "event:" + ev.CaseID + ":" + ev.Status + ":" + strconv.FormatInt(ev.At.UnixNano(), 36)
 	return p.deliver(ctx, d.Conversation, item{Kind: dialog.KindStatus, At: p.opt.Now(), Reply: d.Reply,
-		Status: &dialog.StatusInput{PetitionID: d.PetitionID, Event: ev}}, key, false, 0)
+		Status: &dialog.StatusInput{PetitionID: d.PetitionID, Event: ev}}, key, false, 0, false)
 }
 
 // NoteDelivered adds to pipe the writes that tell the conversation the
@@ -228,11 +285,11 @@ func (p *Pipeline) NoteDelivered(ctx context.Context, pipe redis.Pipeliner, conv
 // messages (e.g. the carrier reported them unsubscribed: Twilio 21610,
 // or a sender returned ErrOptedOut).
 func (p *Pipeline) OptOut(ctx context.Context, conv string) error {
-	_, err := p.deliver(ctx, conv, item{Kind: dialog.KindOptOut, At: p.opt.Now()}, "", false, 0)
+	_, err := p.deliver(ctx, conv, item{Kind: dialog.KindOptOut, At: p.opt.Now()}, "", false, 0, false)
 	return err
 }
 
-func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup string, reserve bool, floodWin time.Duration) (Result, error) {
+func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup string, reserve bool, floodWin time.Duration, deferred bool) (Result, error) {
 	raw, err := json.Marshal(it)
 	if err != nil {
 		return Result{}, fmt.Errorf("encode input: %w", err)
@@ -252,6 +309,7 @@ func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup stri
 	ing, err := p.store.ingest(ctx, ingestArgs{
 		conv: conv, item: raw, dedupID: dedup, reserve: reserve, day: day, token: token,
 		lockTTL: p.opt.LockTTL, stateTTL: p.opt.StateTTL, now: now, floodWin: floodWin, idFloor: floor, official: official,
+		deferred: deferred,
 	})
 	if err != nil {
 		return Result{}, err
@@ -545,6 +603,10 @@ func (p *Pipeline) runDue(ctx context.Context, all bool) int {
 			wg.Add(1)
 			go func() {
 				defer func() { <-slots; wg.Done() }()
+				if p.bursting() {
+					p.burstLane.Lock()
+					defer p.burstLane.Unlock()
+				}
 				if _, err := p.process(ctx, d.conv, d.token, d.state, d.items); err != nil {
 					p.log.Warn("scheduled tick failed", "conv", d.conv, "err", err)
 				}

@@ -126,6 +126,9 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	popt := opt.Pipeline
 	popt.Flood, popt.Now = cfg.Flood, opt.Now
 	popt.Concurrency = or(popt.Concurrency, cfg.Workers.Scheduler)
+	if popt.InlineLimit == 0 {
+		popt.InlineLimit = cfg.Workers.Inline
+	}
 	popt.Report = NewRecorder(cfg, rt.Store.Prefix, set.Location) // the office's figures
 	if rt.office = newOffice(rt, set.Calendar); rt.office != nil {
 		popt.Away = awayOf(rt.office)

@@ -250,6 +250,11 @@ type Workers struct {
 	Outbox    int `mapstructure:"outbox" yaml:"outbox"`       // deliveries to the backend in flight
 	Scheduler int `mapstructure:"scheduler" yaml:"scheduler"` // conversations ticked at once
 	Callbacks int `mapstructure:"callbacks" yaml:"callbacks"` // call-back items written
+	// Inline is how many inbound messages a process runs the dialog for
+	// inside the provider's webhook request at once; beyond that a message
+	// is only taken in and the scheduler's workers run its dialog moments
+	// later. 0: 4 per CPU; -1: always the scheduler.
+	Inline int `mapstructure:"inline" yaml:"inline"`
 }
 
 // Report is what the office's figures keep and how units are ranked.

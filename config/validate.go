@@ -251,6 +251,9 @@ func (c *Config) validateWorkers(p *problemList) {
 			p.add(k, "must be between 1 and 1024")
 		}
 	}
+	if w.Inline < -1 || w.Inline > 1024 {
+		p.add("workers.inline", "must be between -1 (always the scheduler) and 1024; 0 is 4 per CPU")
+	}
 }
 
 func (c *Config) validateBackend(p *problemList) {

@@ -27,8 +27,14 @@ import (
 // server's handler: body limit, form, signature, the real pipeline on the
 // real Redis (dedup, dialog, commit of reply and petition), TwiML answer.
 // Every message is a new citizen's complete petition.
-func BenchmarkInboundWebhook(b *testing.B) {
-	h := newHarness(b, harnessOptions{})
+func BenchmarkInboundWebhook(b *testing.B) { benchmarkInboundWebhook(b, 0) }
+
+// BenchmarkInboundWebhookDeferred is the webhook's own cost when it only
+// takes the message in (workers.inline -1; nothing runs the dialog here).
+func BenchmarkInboundWebhookDeferred(b *testing.B) { benchmarkInboundWebhook(b, -1) }
+
+func benchmarkInboundWebhook(b *testing.B, inline int) {
+	h := newHarness(b, harnessOptions{configure: func(c *config.Config) { c.Workers.Inline = inline }})
 	// Load the scripts once, as a running process has.
 	h.inbound("+8613900000000", complaint, "SMwarm")
 	type prepared struct {
@@ -88,7 +94,14 @@ func BenchmarkSendThroughQueue(b *testing.B) {
 // appeals/s and the Redis round trips per appeal over its whole life
 // (commands and pipelines of the runtime's client; blocking reads that
 // found nothing are not counted).
-func BenchmarkCompleteAppeal(b *testing.B) {
+func BenchmarkCompleteAppeal(b *testing.B) { benchmarkCompleteAppeal(b, 0) }
+
+// BenchmarkCompleteAppealDeferred is BenchmarkCompleteAppeal with every
+// webhook only taking its message in (workers.inline -1): the scheduler
+// runs every dialog.
+func BenchmarkCompleteAppealDeferred(b *testing.B) { benchmarkCompleteAppeal(b, -1) }
+
+func benchmarkCompleteAppeal(b *testing.B, inline int) {
 	_, prefix := redistest.Client(b) // the keys, cleaned after
 	trips := &tripCounter{}
 	rdb := redis.NewClient(redistest.Options())
@@ -102,6 +115,7 @@ func BenchmarkCompleteAppeal(b *testing.B) {
 		// its own.
 		configure: func(c *config.Config) {
 			c.Officials[0].Schedule = config.Schedule{Days: []int{1, 2, 3, 4, 5, 6, 7}, From: "00:00", To: "23:59"}
+			c.Workers.Inline = inline
 		}})
 	ctx, cancel := context.WithCancel(context.Background())
 	wait := h.rt.Run(ctx, time.Minute)

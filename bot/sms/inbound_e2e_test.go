@@ -1,16 +1,22 @@
 package sms_test
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/minsheng/minsheng/bot/sms"
 	"github.com/minsheng/minsheng/bot/sms/smstest"
+	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/dialog"
+	"github.com/minsheng/minsheng/intake/backend/webhook/webhooktest"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -224,4 +230,53 @@ func TestMMSMediaBecomeAttachmentsOfThePetition(t *testing.T) {
 		att[1].Kind != "video" || !strings.HasSuffix(att[1].URL, "/ME2") {
 		t.Errorf("attachments %+v", att)
 	}
+}
+
+// With workers.inline at -1 every SMS is only taken in by the webhook (one
+// round trip) and the scheduler's workers run the dialog: each citizen
+// still gets one receipt and the office one petition, Twilio's retries
+// count once, and nothing is left in the queues.
+func TestWebhookAnsweredBeforeTheDialogStillGetsEveryoneTheirReceipt(t *testing.T) {
+	office := webhooktest.NewFake(t, "hooksecret")
+	h := newHarness(t, harnessOptions{backendURL: office.URL, backendSecret: "hooksecret",
+		configure: func(c *config.Config) { c.Workers.Inline = -1 }})
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := h.rt.Run(ctx, time.Minute)
+	t.Cleanup(func() { cancel(); wait() })
+	const citizens = 12
+	var wg sync.WaitGroup
+	for i := range citizens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			from, sid := fmt.Sprintf("+86139%08d", i), fmt.Sprintf("SMburst%d", i)
+			h.inbound(from, complaint, sid)
+			h.inbound(from, complaint, sid) // Twilio's retry of the same message
+		}()
+	}
+	wg.Wait()
+	if n := deferredCount(h); n != citizens {
+		t.Errorf("%d messages deferred, want %d (the retries are duplicates)", n, citizens)
+	}
+	testwait.For(t, "every petition delivered and every receipt sent", func() bool {
+		return office.Taken() >= citizens && len(h.fake.Messages()) >= citizens
+	})
+	if err := h.rt.Drain(context.Background(), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n, m := office.Taken(), len(h.fake.Messages()); n != citizens || m != citizens {
+		t.Errorf("%d petitions and %d SMS, want %d of each", n, m, citizens)
+	}
+	to := map[string]int{}
+	for _, m := range h.fake.Messages() {
+		to[m.To]++
+	}
+	if len(to) != citizens {
+		t.Errorf("receipts went to %d numbers, want %d: %v", len(to), citizens, to)
+	}
+}
+
+// deferredCount reads minsheng_inbound_deferred_total for SMS.
+func deferredCount(h *harness) int {
+	return int(testutil.ToFloat64(h.metrics.Deferred.WithLabelValues("sms")))
 }
