@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	kflate "github.com/klauspost/compress/flate"
 )
 
 // How a conversation's record is stored: JSON, deflated against a preset
@@ -27,8 +29,12 @@ var recordDictV1 = []byte(`"attachments":[{"kind":"image","url":"https://","cont
 	`{"reply":{"ch":"sms","to":"+86139","from":"+86138"},"official":"+86138","seq":1,"d":{"draft":{"id":"MS-2026","opened_at":"2026-11-30T17:57:06.930746927+08:00","last_at":"2026-11-30T17:57:06.930746927+08:00","reply_due":"2026-","burst_started":"2026-","texts":[""],"turns":[{"at":"2026-11-30T17:57:06+08:00","from":"citizen","text":""},{"at":"2026-11-30T17:57:06+08:00","from":"bot","text":"请问"}],"asked":{"what":1,"where":1},"awaiting":"where","who":{"channel":"sms","citizen":{"phone":"+86139"},"official":{"number":"+86138","name":"","title":""}}}}}`)
 
 var (
+	// klauspost's deflate writes the same format as the standard
+	// library's (which reads it back) at the same size here, and resets
+	// in a third of the time: the standard writer clears 600 KB of tables
+	// per record.
 	recordWriters = sync.Pool{New: func() any {
-		w, err := flate.NewWriterDict(io.Discard, flate.DefaultCompression, recordDictV1)
+		w, err := kflate.NewWriterDict(io.Discard, kflate.DefaultCompression, recordDictV1)
 		if err != nil {
 			panic(err) // only for a bad level
 		}
@@ -53,7 +59,7 @@ func CompactJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	b.Grow(len(raw)/2 + 16)
 	b.WriteByte(recordV1)
-	w := recordWriters.Get().(*flate.Writer)
+	w := recordWriters.Get().(*kflate.Writer)
 	defer recordWriters.Put(w)
 	w.Reset(&b)
 	if _, err := w.Write(raw); err != nil {
