@@ -433,36 +433,49 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 		return i - len(code), true
 	}
 	if m.rule == nameCode {
-		if len(code) == 0 {
-			return 0, false
-		}
-		start := i - len(code)
-		chained = chainedTo(fold, bound, start)
-		switch {
-		case m.chainOnly:
-			// Right after the street, no comma between: "广东省，5号回来"
-			// is a date.
-			return start, bound > 0 && start == bound
-		case string(m.word) == "座":
-			return start, chained || hasLatin // "A座"; "一座桥" is a count
-		case string(m.word) == "室":
-			return start, chained || hasDigit && len(code) >= 3 // "501室", not "2室1厅"
-		case !hasLatin && !hasDigit:
-			// Numerals only: "七栋三单元" is an address, "有七栋房屋" a count.
-			return start, chained || end < len(fold) && (isCodeRune(fold[end]) || startsBuilding(fold, end))
-		}
-		return start, true
+		return codeName(fold, i, bound, m, end, code, hasLatin, hasDigit)
 	}
-
 	// A proper name. An anonymised code ("A3区", "K4县", "D12市") stands
-	// alone; otherwise at least two Han characters, not all numerals, not
-	// an ordinary word ending in the marker.
+	// alone.
 	if hasLatin && !m.ownName { // "C7852城" is a licence plate, not an estate
 		return i - len(code), true
 	}
+	return properName(fold, i, j, bound, m, hasDigit)
+}
+
+// codeName decides on a building or a number: "3号楼", "A座", "501室",
+// "人民路8号"; code is the run of digits, letters and numerals before the
+// marker at fold[i:end].
+func codeName(fold []rune, i, bound int, m marker, end int, code []rune, hasLatin, hasDigit bool) (int, bool) {
+	if len(code) == 0 {
+		return 0, false
+	}
+	start := i - len(code)
+	chained := chainedTo(fold, bound, start)
+	switch {
+	case m.chainOnly:
+		// Right after the street, no comma between: "广东省，5号回来"
+		// is a date.
+		return start, bound > 0 && start == bound
+	case string(m.word) == "座":
+		return start, chained || hasLatin // "A座"; "一座桥" is a count
+	case string(m.word) == "室":
+		return start, chained || hasDigit && len(code) >= 3 // "501室", not "2室1厅"
+	case !hasLatin && !hasDigit:
+		// Numerals only: "七栋三单元" is an address, "有七栋房屋" a count.
+		return start, chained || end < len(fold) && (isCodeRune(fold[end]) || startsBuilding(fold, end))
+	}
+	return start, true
+}
+
+// properName decides on a name of Han characters, fold[j:i], before the
+// marker at fold[i]: at least two Han characters, not all numerals, not an
+// ordinary word ending in the marker; it returns where the name starts.
+func properName(fold []rune, i, j, bound int, m marker, hasDigit bool) (int, bool) {
 	// Names of towns, villages and streets have two or three characters
 	// ("叶家坡村", "徐家井路"); a longer run is the sentence before it.
 	limit := 6 - 3*boolInt(len(m.word) == 1)
+	name := fold[j:i]
 	if m.kind == kindOrg {
 		j += orgLead(name)
 		name = fold[j:i]
