@@ -128,7 +128,7 @@ var markers = func() map[string]marker {
 	number[0].chainOnly = true
 	all = append(all, number...)
 	// Schools by number, right after their county: "C4市一中", "D10县二小".
-	for _, x := range [...]struct{ word, notBefore string }{{"中", "心学国央间途期旬部队专巴医药"}, {"小", "学区时组孩孩型"}} {
+	for _, x := range [...]struct{ word, notBefore string }{{"中", "心学国央间途期旬部队专巴医药"}, {"小", "学区时组孩孩型城"}} {
 		school := mk(kindLandmark, nameCode, x.notBefore, x.word)
 		school[0].chainOnly = true
 		all = append(all, school...)
@@ -214,7 +214,7 @@ var shortCommonWords = newLexicon("景区", "园区", "辖区", "片区", "郊�
 const stopRunes = "的了在是我你他她它们这那有与及或到从对给被把将就都也还又不没很更最说" +
 	"要想会能可以为因所而但如若则等个些每各全本该此其住去来于由让请叫问您咱啊吧呢吗哦嗯即" +
 	"并且已曾着得之次位处只件种样点座条间块辆离往经过进出回靠近原啥哪谁年级" +
-	"下看见按否必响亲孩儿几旁边投诉报入打另属励系读求询独证者多映告据今"
+	"下看见按否必响亲孩儿几旁边投诉报入打另属励系读求询独证者多映告据今至"
 
 const numeralRunes = "零〇一二三四五六七八九十百两壹贰叁肆伍陆柒捌玖拾"
 
@@ -385,6 +385,7 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 		sawHan = sawHan || isHan(fold[j-1])
 		j--
 	}
+	j = nameStart(fold, j, i)
 	name := fold[j:i]
 	chained := chainedTo(fold, bound, j)
 
@@ -438,7 +439,7 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 	// A proper name. An anonymised code ("A3区", "K4县", "D12市") stands
 	// alone.
 	if hasLatin && !m.ownName { // "C7852城" is a licence plate, not an estate
-		return i - len(code), true
+		return i - len(code) + codeLead(code), true
 	}
 	return properName(fold, i, j, bound, m, hasDigit)
 }
@@ -474,6 +475,9 @@ func codeName(fold []rune, i, bound int, m marker, end int, code []rune, hasLati
 func properName(fold []rune, i, j, bound int, m marker, hasDigit bool) (int, bool) {
 	// Names of towns, villages and streets have two or three characters
 	// ("叶家坡村", "徐家井路"); a longer run is the sentence before it.
+	if m.kind == kindRegion && len(m.word) == 1 && m.word[0] != '州' {
+		return regionName(fold, i, j, bound)
+	}
 	limit := 6 - 3*boolInt(len(m.word) == 1)
 	name := fold[j:i]
 	if m.kind == kindOrg {
@@ -486,6 +490,10 @@ func properName(fold []rune, i, j, bound int, m marker, hasDigit bool) (int, boo
 	}
 	if len(name) > limit {
 		j = i - limit
+		name = fold[j:i]
+	}
+	if m.kind == kindOrg || m.kind == kindLandmark {
+		j = regionPrefix(fold, j, i)
 		name = fold[j:i]
 	}
 	han := 0
@@ -511,6 +519,139 @@ func properName(fold []rune, i, j, bound int, m marker, hasDigit bool) (int, boo
 		return 0, false
 	}
 	return j, true
+}
+
+// sentenceWords end the sentence before a name and are never part of one:
+// "开始无视教育局", "莫非市人社局", "成立新塘镇", "硬化奉家镇". Words that do
+// name places (建设路, 联合村, 希望小学, 管理局) stay out of it.
+var sentenceWords = newLexicon(
+	// when, whether, how
+	"什么", "怎么", "为何", "何时", "难道", "莫非", "虽然", "但是", "可是", "而且", "甚至",
+	"首先", "目前", "按照", "当时", "当前", "此前", "之前", "以前", "之后", "以后", "现任", "长期", "面向",
+	"一直", "经常", "已经", "曾经", "如今", "现在", "当地", "本地",
+	// verbs that take a place or an office as their object
+	"开始", "成立", "开办", "开设", "拟建", "拆除", "关停", "硬化", "扎根", "无视", "落实",
+	"转发", "缴纳", "致电", "欣闻", "遵循", "遵照", "依照", "符合", "尊重", "接受", "召开",
+	"安排", "配合", "包含", "包括", "比邻", "紧邻", "位于", "地处", "坐落", "来到", "前往",
+	"居住", "就读", "就职", "上班", "租用", "购买", "建议", "造成", "发现", "知道", "感觉",
+	"认为", "涉嫌", "故意", "强烈", "委托", "依法", "乘坐", "上访", "违规", "违反", "追缴",
+	"走访", "调查", "规定", "解决", "评估", "调整", "重视", "力推", "联系", "找到", "要求",
+	"请求", "恳请", "呼吁", "反映", "举报", "感谢", "督促",
+	// what a name is called
+	"全名", "名义", "简称", "名叫", "叫做",
+	// one of: "一名乡村医生", "一家医院"
+	"一名", "一家", "一所", "一个")
+
+// unitRunes after a number end a date or a count, not begin a name:
+// "589号白鹤咀停车场", "5月白沙镇".
+const unitRunes = "号年月日时点分元个届期次"
+
+// nameStart returns where a name running back to fold[j] from the marker
+// at fold[i] starts: after the last sentence word in it, and after a
+// number's unit at its start.
+func nameStart(fold []rune, j, i int) int {
+	if j > 0 && j < i && isDigit(fold[j-1]) && strings.ContainsRune(unitRunes, fold[j]) {
+		j++
+		if j < i && fold[j] == '线' { // "3号线烈士公园东站"
+			j++
+		}
+	}
+	start := j
+	for k := j; k < i; k++ {
+		if n := sentenceWords.longestAt(fold[:i], k); n > 0 {
+			start = max(start, k+n)
+		}
+	}
+	return start
+}
+
+// codeLead is how many runes at the start of an anonymised code come
+// before its letter: "2015" in "2015C市", "一" in "一M3县".
+func codeLead(code []rune) int {
+	for k, r := range code {
+		if r >= 'a' && r <= 'z' {
+			return k
+		}
+	}
+	return 0
+}
+
+// provinces are the names before 省: a closed list, so "落实省内医保",
+// "大部分省" name none. 西地 is the province of the public appeals data
+// (shared/data), whose organisers anonymised it.
+var provinces = newLexicon("河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
+	"福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南",
+	"陕西", "甘肃", "青海", "台湾", "广西", "内蒙古", "西藏", "宁夏", "新疆", "西地")
+
+// provinceBefore returns how many runes at the end of fold[:k] name a
+// province, or 0.
+func provinceBefore(fold []rune, j, k int) int {
+	for n := min(provinces.max, k-j); n >= 2; n-- {
+		if provinces.has(fold[k-n : k]) {
+			return n
+		}
+	}
+	return 0
+}
+
+// longCityNames are cities of more than two characters; every other name
+// before 市, 县 or 区 is taken as two ("深圳市", "白云区", not "本人E市" or
+// "六月底当地政府联和县"). The deployment's own counties come from its
+// gazetteer (kindKnown), whatever their length.
+var longCityNames = newLexicon("石家庄", "张家界", "张家口", "哈尔滨", "连云港", "驻马店",
+	"平顶山", "马鞍山", "景德镇", "佳木斯", "牡丹江", "秦皇岛", "葫芦岛", "攀枝花", "六盘水",
+	"吐鲁番", "齐齐哈尔", "呼和浩特", "乌鲁木齐", "鄂尔多斯", "克拉玛依")
+
+// notRegionNames stand before 市, 县 or 区 as words of the sentence: "希望县领导",
+// "贫困县".
+var notRegionNames = newLexicon("希望", "部分", "各个", "每个", "全国", "外地", "本地", "这个",
+	"那个", "哪个", "一个", "教育", "旅游", "农业", "文物", "经济", "贫困", "隔壁", "地区", "城乡")
+
+// regionName decides on the name fold[j:i] before a one-character region
+// marker (省 市 县 区) and returns where the region phrase starts. An
+// anonymised code has been taken before.
+func regionName(fold []rune, i, j, bound int) (int, bool) {
+	if fold[i] == '省' {
+		n := provinceBefore(fold, j, i)
+		return i - n, n > 0
+	}
+	n := 2
+	for k := min(longCityNames.max, i-j); k > 2; k-- {
+		if longCityNames.has(fold[i-k : i]) {
+			n = k
+			break
+		}
+	}
+	if i-j == 3 && j == bound && bound > 0 {
+		n = 3 // right after the place it is in: "韶关市浈江犁市镇"
+	}
+	if i-j < n {
+		return 0, false
+	}
+	name := fold[i-n : i]
+	for _, r := range name {
+		if !isHan(r) || strings.ContainsRune(numeralRunes+"省市县区", r) {
+			return 0, false // "部分省市", "撤县建市"
+		}
+	}
+	if notRegionNames.has(name) || strings.ContainsRune("强大", name[len(name)-1]) {
+		return 0, false // "教育强县", "农业大市"
+	}
+	return i - n, true
+}
+
+// regionPrefix returns where an office's or a landmark's name fold[j:i]
+// starts when it begins with its province: at the province's name
+// ("商西地省嘉宇实业": 西地省嘉宇实业), or at 省 when what is before is no
+// province ("上向省人社厅": 省人社厅). Names before 市 and 县 are not a
+// closed list ("津市", "竹市镇"), and are left alone.
+func regionPrefix(fold []rune, j, i int) int {
+	for k := j; k < i; k++ {
+		if fold[k] == '省' {
+			return k - provinceBefore(fold, j, k)
+		}
+	}
+	return j
 }
 
 // orgGenericNames stand before an office or company without naming one,
