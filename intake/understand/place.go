@@ -191,7 +191,7 @@ var markerMax = func() int {
 // commonWords end in a marker but are ordinary words ("城市", "公路",
 // "农村"): whatever stands before them, they name no place.
 var commonWords = newLexicon("城市", "都市", "股市", "上市", "门市", "夜市", "闹市", "黑市",
-	"城区", "地区", "市区", "县区", "山区", "灾区", "误区", "禁区", "城镇", "乡镇", "市镇",
+	"城区", "地区", "市区", "县区", "山区", "灾区", "误区", "禁区", "城镇", "乡镇",
 	"村镇", "重镇", "城乡", "家乡", "老乡", "故乡", "下乡", "农村", "乡村", "山村", "渔村",
 	"公路", "道路", "马路", "铁路", "线路", "思路", "出路", "走路", "修路", "一路", "电路",
 	"套路", "弯路", "退路", "门路", "上路", "带路", "迷路", "过路", "网路", "上街", "逛街",
@@ -406,7 +406,7 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 	if isCommon(name, m) || endsLongerMarker(fold, i, end, m) {
 		return 0, false
 	}
-	if m.kind == kindOrg && !orgName(name) || m.kind == kindLandmark && len(name) >= 2 && kindOfPlace.has(name[len(name)-2:]) {
+	if m.kind == kindOrg && (!orgName(name) || string(m.word) == "政府" && !chained && !governmentName(name)) || m.kind == kindLandmark && len(name) >= 2 && kindOfPlace.has(name[len(name)-2:]) {
 		return 0, false
 	}
 	if chained && m.rule == nameProper && m.kind != kindRegion && len(name) <= 4 {
@@ -561,6 +561,10 @@ func nameStart(fold []rune, j, i int) int {
 		if n := sentenceWords.longestAt(fold[:i], k); n > 0 {
 			start = max(start, k+n)
 		}
+		// 向 "to" ("退休工人向政府", "分别向物业公司"), not 向阳, 向东, 向家.
+		if fold[k] == '向' && k+1 < i && !strings.ContainsRune("阳东家", fold[k+1]) {
+			start = max(start, k+1)
+		}
 	}
 	return start
 }
@@ -708,6 +712,28 @@ func orgName(name []rune) bool {
 	}
 	// A generic word after a name of its own: "奥新燃气公司", "城北供电局".
 	return n >= 4 && isHan(name[n-4]) && isHan(name[n-3]) && !generic(name[n-4:n-2])
+}
+
+// governmentName reports whether the name before 政府 is a place's: it
+// ends in 省 市 县 区 镇 乡 村 or 街道, perhaps with its 人民 or its party
+// committee after it ("军山铺镇政府", "M2县人民政府", "界首镇党委政府"), or
+// is a name of two characters before 人民 ("洞阳人民政府"); "实行政府",
+// "人民政府" name none. Right after a place, 人民 is its ("M2县人民政府"): the
+// caller asks only when there is none.
+func governmentName(name []rune) bool {
+	s := string(name)
+	if t, ok := strings.CutSuffix(s, "人民"); ok {
+		if utf8.RuneCountInString(t) == 2 && !strings.ContainsFunc(t, func(r rune) bool { return !isHan(r) }) {
+			return true
+		}
+		s = t
+	} else if t, ok := strings.CutSuffix(s, "党委"); ok {
+		s = t
+	} else if t, ok := strings.CutSuffix(s, "委"); ok {
+		s = t // 县委政府, 市委市政府
+	}
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return strings.ContainsRune("省市县区镇乡村", r) || strings.HasSuffix(s, "街道")
 }
 
 // innerDu reports whether the 都 at fold[k] is part of a name ("华都小学",
