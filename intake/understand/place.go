@@ -54,6 +54,9 @@ type marker struct {
 	// ownName: never an extension of the phrase before ("M9县园二中" is not
 	// an estate; "碧桂园" is).
 	ownName bool
+	// inUnit: only as the end of an office's word in officeUnits ("运管所",
+	// "园林管理处"); alone, 所 and 处 are "所以", "到处".
+	inUnit bool
 }
 
 func mk(kind placeKind, rule nameRule, notBefore string, words ...string) []marker {
@@ -113,7 +116,7 @@ var markers = func() map[string]marker {
 	all = append(all, mk(kindLandmark, nameProper, "", "美容院", "养老院", "敬老院", "福利院",
 		"电影院", "卫生室", "卫生所", "药店", "药房", "饭店", "餐馆", "网吧", "酒吧",
 		"博物馆", "纪念馆", "文化馆", "体育场", "游泳馆", "健身房", "养殖场", "屠宰场",
-		"煤矿", "矿山", "采石场", "林场", "农场", "景区")...)
+		"煤矿", "矿山", "采石场", "林场", "农场", "景区", "监狱", "猪场", "鸡场", "牛场")...)
 	all = append(all, mk(kindLandmark, nameProper, "梁", "桥")...)
 	all = append(all, mk(kindLandmark, nameProper, "南北东西", "河")...)
 	all = append(all, mk(kindLandmark, nameProper, "南北水面边畔", "湖")...)
@@ -145,6 +148,12 @@ var markers = func() map[string]marker {
 		"集团", "出租车公司", "管委会", "法院", "检察院", "研究院", "设计院", "学院", "协会", "驾校", "分行",
 		"支行", "分局", "分公司", "总公司", "子公司", "营业厅", "办公室", "事务所", "会所", "门诊部", "矿业", "实业", "铝业", "煤业",
 		"纸业", "药业", "舞厅", "歌厅", "足浴", "浴场", "洗浴中心")...)
+	all = append(all, mk(kindOrg, nameProper, "", "中队", "大队", "支队", "供销社", "信用社",
+		"合作社")...)
+	for _, unit := range mk(kindOrg, nameProper, "", "所", "处") {
+		unit.inUnit = true
+		all = append(all, unit)
+	}
 	all = append(all, mk(kindOrg, nameProper, "程", "化工")...)
 	all = append(all, mk(kindOrg, nameProper, "顾", "置业")...)
 	all = append(all, mk(kindOrg, nameProper, "城区", "中心")...)
@@ -388,6 +397,9 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 	j = nameStart(fold, j, i)
 	name := fold[j:i]
 	chained := chainedTo(fold, bound, j)
+	if m.inUnit && (len(name) < 2 || !officeUnits.has(fold[i-2:end])) {
+		return 0, false
+	}
 
 	if len(name) == 0 && m.kind == kindRegion {
 		if k := spacedCode(fold, i); k >= bound && k >= 0 {
@@ -562,7 +574,7 @@ func nameStart(fold []rune, j, i int) int {
 			start = max(start, k+n)
 		}
 		// 向 "to" ("退休工人向政府", "分别向物业公司"), not 向阳, 向东, 向家.
-		if fold[k] == '向' && k+1 < i && !strings.ContainsRune("阳东家", fold[k+1]) {
+		if fold[k] == '向' && !strings.ContainsRune("阳东家", fold[k+1]) {
 			start = max(start, k+1)
 		}
 	}
@@ -657,6 +669,17 @@ func regionPrefix(fold []rune, j, i int) int {
 	}
 	return j
 }
+
+// officeUnits are the offices that end in 所 or 处, the character before
+// included: "A6区丁字国土所", "I6市园林管理处".
+var officeUnits = newLexicon("运管所", "国土所", "社保所", "管理所", "监督所", "环卫所",
+	"服务所", "看守所", "储蓄所", "交易所", "鉴定所", "邮政所", "质监所", "检验所", "研究所",
+	"科研所", "房管所", "工商所", "园林所", "文物所", "拘留所", "招待所", "特检所", "驾管所",
+	"财政所", "司法所", "税务所", "国税所", "地税所", "林业所", "水利所", "水管所", "农技所",
+	"农机所", "畜牧所", "兽医所", "安监所", "城管所", "计生所", "规划所", "设计所", "测绘所",
+	"防疫所", "保健所", "戒毒所", "区公所", "村公所", "乡公所",
+	"管理处", "运管处", "客管处", "环卫处", "社保处", "医保处", "工程处", "售楼处", "港航处",
+	"工伤处", "保险处", "稽查处", "信访处", "人事处", "公路处", "养护处", "路政处")
 
 // orgGenericNames stand before an office or company without naming one,
 // besides NeedsPlace's genericNames ("希望政府", "物业公司").
