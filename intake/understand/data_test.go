@@ -3,6 +3,7 @@ package understand
 import (
 	"bufio"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -102,7 +103,7 @@ func BenchmarkPlaceRealAppeals(b *testing.B) {
 
 // handChecked reads a labels file (testdata/place_labels*.tsv): id → the
 // places a reader marked in the first 70 characters (none = no place).
-func handChecked(t *testing.T, path string) map[string][]string {
+func handChecked(t testing.TB, path string) map[string][]string {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -182,6 +183,50 @@ func TestPlaceOnHandChecked(t *testing.T) {
 			t.Errorf("%s: precision %.1f%%, recall %.1f%%: below the floor %.0f%% / %.0f%%",
 				path, 100*precision, 100*recall, 100*set.precision, 100*set.recall)
 		}
+	}
+}
+
+// fairSampleSeed draws testdata/place_labels_fair.tsv: the appeals in file
+// order, less those of the two older label files, shuffled by a PCG seeded
+// with it; the first fairSampleSize are the sample.
+const (
+	fairSampleSeed = 14
+	fairSampleSize = 200
+)
+
+// fairSampleIDs repeats the draw of place_labels_fair.tsv.
+func fairSampleIDs(t testing.TB, as []appeal) []string {
+	t.Helper()
+	older := map[string]bool{}
+	for _, path := range []string{"testdata/place_labels.tsv", "testdata/place_labels_test.tsv"} {
+		for id := range handChecked(t, path) {
+			older[id] = true
+		}
+	}
+	var pool []string
+	for _, a := range as {
+		if !older[a.ID] {
+			pool = append(pool, a.ID)
+		}
+	}
+	r := rand.New(rand.NewPCG(fairSampleSeed, fairSampleSeed))
+	r.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+	return pool[:fairSampleSize]
+}
+
+// TestPlaceFairSampleDraw checks that place_labels_fair.tsv holds the ids
+// of its seeded draw: the sample was drawn, not picked.
+func TestPlaceFairSampleDraw(t *testing.T) {
+	as := readAppeals(t)
+	labels := handChecked(t, "testdata/place_labels_fair.tsv")
+	ids := fairSampleIDs(t, as)
+	for _, id := range ids {
+		if _, ok := labels[id]; !ok {
+			t.Errorf("drawn id %s is not in place_labels_fair.tsv", id)
+		}
+	}
+	if len(labels) != len(ids) {
+		t.Errorf("place_labels_fair.tsv has %d ids, the draw %d", len(labels), len(ids))
 	}
 }
 
