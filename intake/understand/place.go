@@ -76,9 +76,10 @@ var markers = func() map[string]marker {
 	all = append(all, mk(kindRegion, nameProper, "长委政", "州", "自治州")...)
 	all = append(all, mk(kindRegion, nameProper, "长委政级心钱事得略份去", "省")...)
 	all = append(all, mk(kindRegion, nameProper, "", "新区", "开发区", "高新区", "经开区",
-		"经济开发区", "工业园", "工业园区", "产业园")...)
+		"经济开发区", "工业园", "工业园区", "产业园", "自由贸易区", "自贸区", "保税区", "示范区")...)
+	all = append(all, mk(kindRegion, nameProper, "域", "管理区")...) // 物业管理区域 is none
 	all = append(all, mk(kindLocal, nameProper, "长委政定静压守痛住", "镇")...)
-	all = append(all, mk(kindLocal, nameProper, "长亲愁音土下政镇", "乡")...)
+	all = append(all, mk(kindLocal, nameProper, "长亲愁音土下政镇村", "乡")...)
 	all = append(all, mk(kindLocal, nameProper, "民长干官姑", "村")...)
 	group := mk(kindLocal, nameProper, "织成合建长员件团装图别委队", "组")
 	group[0].chainOnly = true // "瓦窑湾组" after its village; alone, "小组"-like words abound
@@ -116,7 +117,7 @@ var markers = func() map[string]marker {
 	all = append(all, mk(kindLandmark, nameProper, "", "美容院", "养老院", "敬老院", "福利院",
 		"电影院", "卫生室", "卫生所", "药店", "药房", "饭店", "餐馆", "网吧", "酒吧",
 		"博物馆", "纪念馆", "文化馆", "体育场", "游泳馆", "健身房", "养殖场", "屠宰场",
-		"煤矿", "矿山", "采石场", "林场", "农场", "景区", "监狱", "猪场", "鸡场", "牛场")...)
+		"煤矿", "矿山", "采石场", "林场", "农场", "景区", "风景区", "度假区", "监狱", "猪场", "鸡场", "牛场")...)
 	all = append(all, mk(kindLandmark, nameProper, "梁", "桥")...)
 	all = append(all, mk(kindLandmark, nameProper, "南北东西", "河")...)
 	all = append(all, mk(kindLandmark, nameProper, "南北水面边畔", "湖")...)
@@ -203,7 +204,7 @@ var commonWords = newLexicon("城市", "都市", "股市", "上市", "门市", "
 	"城区", "地区", "市区", "县区", "山区", "灾区", "误区", "禁区", "城镇", "乡镇",
 	"村镇", "重镇", "城乡", "家乡", "老乡", "故乡", "下乡", "农村", "乡村", "山村", "渔村",
 	"公路", "道路", "马路", "铁路", "线路", "思路", "出路", "走路", "修路", "一路", "电路",
-	"套路", "弯路", "退路", "门路", "上路", "带路", "迷路", "过路", "网路", "上街", "逛街",
+	"套路", "弯路", "退路", "门路", "上路", "带路", "迷路", "过路", "网路", "跑路", "上街", "逛街",
 	"沿街", "临街", "满街", "当街", "小组", "班组", "网站", "校路", "神弄", "天村", "过河", "过桥",
 	"校园", "果园", "菜园", "田园", "乐园", "陵园", "墓园", "县城", "省城", "进城", "全城",
 	"满城", "京城", "主城", "老城", "山城", "名城", "围城", "边城", "入城", "出城", "港湾",
@@ -413,12 +414,16 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 		if m.kind == kindNear {
 			return i, chained
 		}
-		return i, m.kind != kindRegion && !m.ownName && bound > 0 && bound == i
+		// A building or a number needs its own ("讯通物流大道中" is no
+		// school) unless it ends a room number: "7栋1802号".
+		code := m.rule != nameCode || i > 0 && isDigit(fold[i-1])
+		return i, m.kind != kindRegion && code && !m.ownName && bound > 0 && bound == i
 	}
 	if isCommon(name, m) || endsLongerMarker(fold, i, end, m) {
 		return 0, false
 	}
-	if m.kind == kindOrg && (!orgName(name) || string(m.word) == "政府" && !chained && !governmentName(name)) || m.kind == kindLandmark && len(name) >= 2 && kindOfPlace.has(name[len(name)-2:]) {
+	if m.kind == kindOrg && (!orgName(name) || string(m.word) == "政府" && !chained && !governmentName(name) ||
+		string(m.word) == "中心" && strings.HasSuffix(string(name), "城市")) || m.kind == kindLandmark && len(name) >= 2 && kindOfPlace.has(name[len(name)-2:]) {
 		return 0, false
 	}
 	if chained && m.rule == nameProper && m.kind != kindRegion && len(name) <= 4 {
@@ -548,9 +553,11 @@ var sentenceWords = newLexicon(
 	"居住", "就读", "就职", "上班", "租用", "购买", "建议", "造成", "发现", "知道", "感觉",
 	"认为", "涉嫌", "故意", "强烈", "委托", "依法", "乘坐", "上访", "违规", "违反", "追缴",
 	"走访", "调查", "规定", "解决", "评估", "调整", "重视", "力推", "联系", "找到", "要求",
-	"请求", "恳请", "呼吁", "反映", "举报", "感谢", "督促",
+	"请求", "恳请", "呼吁", "反映", "反应", "举报", "感谢", "督促", "入学", "退休", "面临",
 	// what a name is called
 	"全名", "名义", "简称", "名叫", "叫做",
+	// a marker without a name before a name: "现居住小区青园花都"
+	"小区",
 	// one of: "一名乡村医生", "一家医院"
 	"一名", "一家", "一所", "一个")
 
@@ -559,8 +566,8 @@ var sentenceWords = newLexicon(
 const unitRunes = "号年月日时点分元个届期次"
 
 // nameStart returns where a name running back to fold[j] from the marker
-// at fold[i] starts: after the last sentence word in it, and after a
-// number's unit at its start.
+// at fold[i] starts: after the last sentence word that ends in it, and
+// after a number's unit at its start.
 func nameStart(fold []rune, j, i int) int {
 	if j > 0 && j < i && isDigit(fold[j-1]) && strings.ContainsRune(unitRunes, fold[j]) {
 		j++
@@ -569,9 +576,13 @@ func nameStart(fold []rune, j, i int) int {
 		}
 	}
 	start := j
-	for k := j; k < i; k++ {
+	// A word may begin before the run: 入 stops it in "刚入学火炬学校".
+	for k := max(0, j-sentenceWords.max+1); k < i; k++ {
 		if n := sentenceWords.longestAt(fold[:i], k); n > 0 {
 			start = max(start, k+n)
+		}
+		if k < j {
+			continue
 		}
 		// 向 "to" ("退休工人向政府", "分别向物业公司"), not 向阳, 向东, 向家.
 		if fold[k] == '向' && !strings.ContainsRune("阳东家", fold[k+1]) {
@@ -697,7 +708,8 @@ var orgGenericNames = newLexicon("党和", "我们", "你们", "他们", "单位
 var kindOfPlace = newLexicon("民办", "公办", "私立", "公立", "农村", "乡村", "乡镇", "城市", "城区",
 	"大型", "小型", "各级", "各类", "当地", "本地", "外地", "一些", "有些", "很多", "部分",
 	"所有", "各个", "每个", "这所", "那所", "该所", "一所", "这家", "那家", "该家", "一家",
-	"正规", "非法", "黑心", "室内", "室外", "地下", "露天", "临时", "附近", "周边", "全国", "全省", "全市")
+	"正规", "非法", "黑心", "室内", "室外", "地下", "露天", "临时", "附近", "周边", "全国", "全省", "全市",
+	"国营", "国有", "私营", "旅游")
 
 // orgLeadWords stand before an office's name in a sentence: "利用工商局",
 // "8号接劳动局电话", "希望加大市教育局".
@@ -728,6 +740,9 @@ func orgName(name []rune) bool {
 	}
 	if strings.ContainsRune("贵该本原总分子母各某", name[n-1]) {
 		return false // "问贵局", "子公司": no name of its own
+	}
+	if n >= 2 && name[n-1] == '家' && strings.ContainsRune(numeralRunes+"几多各每", name[n-2]) {
+		return false // "两家公司", "多家医院": a count
 	}
 	generic := func(w []rune) bool { return genericNames.has(w) || orgGenericNames.has(w) }
 	if !generic(name[n-2:]) {
