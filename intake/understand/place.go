@@ -29,10 +29,11 @@ const (
 	kindNear                      // 门口 附近 对面 旁边 路口: only after another phrase
 	kindKnown                     // a configured county or town
 	kindOrg                       // a named office or company: 教育局 奥新燃气公司 人民政府
+	kindProvince                  // a province without 省 (在广东打工): mostly where the writer was
 )
 
 var kindWeight = [...]int{kindRegion: 1, kindLocal: 2, kindEstate: 3, kindStreet: 3,
-	kindNumber: 2, kindBuilding: 2, kindLandmark: 2, kindNear: 1, kindKnown: 2, kindOrg: 2}
+	kindNumber: 2, kindBuilding: 2, kindLandmark: 2, kindNear: 1, kindKnown: 2, kindOrg: 2, kindProvince: 0}
 
 // How a marker's name (the words before it) must look.
 type nameRule int
@@ -336,6 +337,7 @@ func (x *PlaceIndex) Place(text string) Location {
 func placePhrases(fold []rune, known *PlaceIndex) []phrase {
 	ps := known.phrases(fold)
 	ps = append(ps, markerPhrases(fold)...)
+	ps = append(ps, provincePhrases(fold)...)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].start < ps[j].start })
 	return ps
 }
@@ -557,7 +559,8 @@ var sentenceWords = newLexicon(
 	"开始", "成立", "开办", "开设", "拟建", "拆除", "关停", "硬化", "扎根", "无视", "落实",
 	"转发", "缴纳", "致电", "欣闻", "遵循", "遵照", "依照", "符合", "尊重", "接受", "召开",
 	"安排", "配合", "包含", "包括", "比邻", "紧邻", "位于", "地处", "坐落", "来到", "前往",
-	"居住", "就读", "就职", "上班", "租用", "购买", "建议", "造成", "发现", "知道", "感觉",
+	"居住", "就读", "就职", "上班", "租用", "购买", "建议", "造成", "导致", "发现", "知道", "感觉",
+	"进驻", "加上", "本人",
 	"认为", "涉嫌", "故意", "强烈", "委托", "依法", "乘坐", "上访", "违规", "违反", "追缴",
 	"走访", "调查", "规定", "解决", "评估", "调整", "重视", "力推", "联系", "找到", "要求",
 	"请求", "恳请", "呼吁", "反映", "反应", "举报", "感谢", "督促", "入学", "退休", "面临",
@@ -616,6 +619,24 @@ func codeLead(code []rune) int {
 var provinces = newLexicon("河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
 	"福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南",
 	"陕西", "甘肃", "青海", "台湾", "广西", "内蒙古", "西藏", "宁夏", "新疆", "西地")
+
+// provincePhrases finds provinces named without 省 ("在广东打工", "广西贺州")
+// where a word starts: not "中山西路", "涟水河南岸". They weigh nothing: a
+// place of the deployment's, anywhere in the text, is where the matter is
+// ("在广东工作的西地省人").
+func provincePhrases(fold []rune) []phrase {
+	var out []phrase
+	for i := 0; i < len(fold); i++ {
+		n := provinces.longestAt(fold, i)
+		if n == 0 || i > 0 && isNameRune(fold[i-1]) || i+n < len(fold) && fold[i+n] == '省' ||
+			hasAt(fold, i, []rune("台湾")) { // 台湾同胞: seldom where a matter is
+			continue
+		}
+		out = append(out, phrase{start: i, end: i + n, kind: kindProvince})
+		i += n - 1
+	}
+	return out
+}
 
 // provinceBefore returns how many runes at the end of fold[:k] name a
 // province, or 0.
@@ -918,7 +939,9 @@ func bestCluster(fold []rune, ps []phrase) phrase {
 		if p.addressee {
 			w = 0 // the matter is elsewhere in the letter, if anywhere
 		}
-		if k > 0 && (p.start <= cur.end || chainedTo(fold, cur.end, p.start)) {
+		// A province joins only what it touches: "广西贺州", not "…广场19楼，海南".
+		joins := p.start <= cur.end || p.kind != kindProvince && chainedTo(fold, cur.end, p.start)
+		if k > 0 && joins {
 			cur.end = max(cur.end, p.end)
 			score += w
 			continue
