@@ -229,6 +229,7 @@ var fairSamples = []struct {
 	{"testdata/place_labels_fair.tsv", appealsFile, 14, 200,
 		[]string{"testdata/place_labels.tsv", "testdata/place_labels_test.tsv"}},
 	{"testdata/place_labels_fair2.tsv", hotFile, 15, 200, nil},
+	{"testdata/place_labels_fair3.tsv", hotFile, 16, 200, []string{"testdata/place_labels_fair2.tsv"}},
 }
 
 // sampleIDs repeats the draw of fairSamples[k] from as, the appeals of its
