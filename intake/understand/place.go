@@ -279,14 +279,16 @@ type phrase struct {
 // ("589号白鹤咀停车场"), the 一 before a code ("一M3县").
 //
 // Measured on the 5,677 labelled appeals (shared/data/appeals-labeled.jsonl,
-// no known places; data_test.go): Found on 84.7% of their first 70
+// no known places; data_test.go): Found on 84.8% of their first 70
 // characters (one SMS; 85.3% when a sentence's words before a marker still
 // counted as a name, "什么县", "部分省") and on 92.0% of whole texts. Most
 // misses name no place or office in that span ("我是一名退休职工…"). On 200
 // first SMS of appeals-hot checked by hand before Place ran on them
-// (testdata/place_labels_fair2.tsv), 192 name one; Place finds 89.6% of
-// those (87.0% before these rules) and 94.5% of what it finds is right
-// (91.8%).
+// (testdata/place_labels_fair3.tsv), 184 name one; Place finds 94.0% of
+// those (89.7% before these rules) and 94.5% of what it finds is right
+// (90.7%). On 200 labelled appeals checked the same way
+// (place_labels_fair.tsv, fair before its misses were read): 88.0% and
+// 87.4% (85.5%, 84.5%).
 //
 // Place compiles the known places on every call; with many, compile them
 // once with NewPlaceIndex and call its Place.
