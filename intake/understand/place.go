@@ -213,16 +213,7 @@ func markerAt(fold []rune, i int) (marker, bool) {
 // (not reaching back past bound, the end of the previous phrase) and returns
 // where the phrase starts.
 func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
-	j := i
-	sawHan := false
-	for j > bound && i-j < 8 && (isNameRune(fold[j-1]) || innerDu(fold, j-1, bound)) {
-		if sawHan && isASCIIAlnum(fold[j-1]) {
-			break // a name does not run back over a date or a code ("1日回大忠桥")
-		}
-		sawHan = sawHan || isHan(fold[j-1])
-		j--
-	}
-	j = nameStart(fold, j, i)
+	j := nameStart(fold, nameRun(fold, i, bound), i)
 	name := fold[j:i]
 	chained := chainedTo(fold, bound, j)
 	if m.inUnit && (len(name) < 2 || !officeUnits.has(fold[i-2:end])) {
@@ -249,8 +240,8 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 	if isCommon(name, m) || endsLongerMarker(fold, i, end, m) {
 		return 0, false
 	}
-	if m.kind == kindOrg && (!orgName(name) || string(m.word) == "政府" && !chained && !governmentName(name) ||
-		string(m.word) == "中心" && strings.HasSuffix(string(name), "城市")) || m.kind == kindLandmark && len(name) >= 2 && kindOfPlace.has(name[len(name)-2:]) {
+	if m.kind == kindOrg && !orgMarkerName(name, m, chained) ||
+		m.kind == kindLandmark && len(name) >= 2 && kindOfPlace.has(name[len(name)-2:]) {
 		return 0, false
 	}
 	if chained && m.rule == nameProper && m.kind != kindRegion && len(name) <= 4 {
@@ -261,18 +252,7 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 		return i, chained
 	}
 
-	// The code part right before the marker: "G4" in "投诉G4县", "3" in "3号楼".
-	c := len(name)
-	for c > 0 && isCodeRune(name[c-1]) {
-		c--
-	}
-	code := name[c:]
-	hasLatin, hasDigit := false, false
-	for _, r := range code {
-		hasLatin = hasLatin || r >= 'a' && r <= 'z'
-		hasDigit = hasDigit || isDigit(r)
-	}
-
+	code, hasLatin, hasDigit := codeSuffix(name)
 	if len(code) >= 2 && (hasDigit || hasLatin) && m.kind == kindStreet &&
 		(roadCodes[string(m.word)] || string(m.word) == "路" && busRoute(fold, end)) {
 		return i - len(code), true
@@ -286,6 +266,36 @@ func nameBefore(fold []rune, i, bound int, m marker, end int) (int, bool) {
 		return i - len(code) + codeLead(code), true
 	}
 	return properName(fold, i, j, bound, m, hasDigit)
+}
+
+// nameRun returns where the run of name characters before fold[i] starts,
+// at most 8 back and not past bound.
+func nameRun(fold []rune, i, bound int) int {
+	j := i
+	sawHan := false
+	for j > bound && i-j < 8 && (isNameRune(fold[j-1]) || innerDu(fold, j-1, bound)) {
+		if sawHan && isASCIIAlnum(fold[j-1]) {
+			break // a name does not run back over a date or a code ("1日回大忠桥")
+		}
+		sawHan = sawHan || isHan(fold[j-1])
+		j--
+	}
+	return j
+}
+
+// codeSuffix returns the code part at the end of a name: "G4" in "投诉G4",
+// "3" in "3" (号楼), and whether it has a Latin letter or a digit.
+func codeSuffix(name []rune) (code []rune, hasLatin, hasDigit bool) {
+	c := len(name)
+	for c > 0 && isCodeRune(name[c-1]) {
+		c--
+	}
+	code = name[c:]
+	for _, r := range code {
+		hasLatin = hasLatin || r >= 'a' && r <= 'z'
+		hasDigit = hasDigit || isDigit(r)
+	}
+	return code, hasLatin, hasDigit
 }
 
 // codeName decides on a building or a number: "3号楼", "A座", "501室",

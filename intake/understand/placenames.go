@@ -242,6 +242,22 @@ func orgName(name []rune) bool {
 	return n >= 4 && isHan(name[n-4]) && isHan(name[n-3]) && !generic(name[n-4:n-2])
 }
 
+// orgMarkerName reports whether name, before an office's or a company's
+// marker m, names one; chained, it follows a place of its own.
+func orgMarkerName(name []rune, m marker, chained bool) bool {
+	switch string(m.word) {
+	case "政府":
+		if !chained && !governmentName(name) {
+			return false
+		}
+	case "中心":
+		if strings.HasSuffix(string(name), "城市") { // 贯穿城市中心: the city's centre
+			return false
+		}
+	}
+	return orgName(name)
+}
+
 // governmentName reports whether the name before 政府 is a place's: it
 // ends in 省 市 县 区 镇 乡 村 or 街道, perhaps with its 人民 or its party
 // committee after it ("军山铺镇政府", "M2县人民政府", "界首镇党委政府"), or
