@@ -167,10 +167,14 @@ func markerPhrases(fold []rune) []phrase {
 	for i := 0; i < len(fold); i++ {
 		// Longest marker first; a shorter one may still fit where the longer
 		// does not ("人民路口" without a phrase before: 路口 no, 路 yes).
-		if !markerFirst[fold[i]] {
+		lens := markerLens[fold[i]]
+		if lens == 0 {
 			continue
 		}
 		for n := min(markerMax, len(fold)-i); n > 0; n-- {
+			if lens&(1<<n) == 0 {
+				continue
+			}
 			m, ok := markerOf(fold[i : i+n])
 			if !ok {
 				continue
@@ -198,10 +202,11 @@ func markerPhrases(fold []rune) []phrase {
 
 // markerAt returns the longest marker starting at fold[i].
 func markerAt(fold []rune, i int) (marker, bool) {
-	if !markerFirst[fold[i]] {
-		return marker{}, false
-	}
-	for n := min(markerMax, len(fold)-i); n > 0; n-- {
+	lens := markerLens[fold[i]]
+	for n := min(markerMax, len(fold)-i); n > 0 && lens != 0; n-- {
+		if lens&(1<<n) == 0 {
+			continue
+		}
 		if m, ok := markerOf(fold[i : i+n]); ok {
 			return m, true
 		}

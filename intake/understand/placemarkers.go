@@ -139,14 +139,16 @@ var markers = func() map[string]marker {
 	return m
 }()
 
-// markerFirst holds the first runes of the markers: most positions of a
-// text start none.
-var markerFirst = func() map[rune]bool {
-	first := map[rune]bool{}
+// markerLens holds, by first rune, the lengths of the markers that start
+// with it (bit n for n runes): most positions of a text start none, and at
+// the others only the lengths there are are looked up (所 starts 所 alone).
+var markerLens = func() map[rune]uint32 {
+	lens := map[rune]uint32{}
 	for w := range markers {
-		first[[]rune(w)[0]] = true
+		rs := []rune(w)
+		lens[rs[0]] |= 1 << len(rs)
 	}
-	return first
+	return lens
 }()
 
 // markerOf looks the runes up as a marker without allocating (see
