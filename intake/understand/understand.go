@@ -68,13 +68,15 @@ func hasAt(fold []rune, i int, w []rune) bool {
 type lexicon struct {
 	words map[string]bool
 	max   int // longest word, in runes
-	// first holds the first rune of every word: most positions of a text
-	// start none, and are passed over with one lookup instead of max.
-	first map[rune]bool
+	// lens holds, by first rune, the lengths of the words that start with
+	// it (bit n for n runes; bit 63 for 63 and longer): most positions of
+	// a text start none, and are passed over with one lookup instead of
+	// max; at the others only the lengths there are are looked up.
+	lens map[rune]uint64
 }
 
 func newLexicon(words ...string) lexicon {
-	l := lexicon{words: map[string]bool{}, first: map[rune]bool{}}
+	l := lexicon{words: map[string]bool{}, lens: map[rune]uint64{}}
 	for _, w := range words {
 		l.add(w)
 	}
@@ -88,18 +90,21 @@ func (l *lexicon) add(w string) {
 	}
 	l.words[w] = true
 	r, _ := utf8.DecodeRuneInString(w)
-	l.first[r] = true
-	if n := len([]rune(w)); n > l.max {
-		l.max = n
-	}
+	n := utf8.RuneCountInString(w)
+	l.lens[r] |= 1 << min(n, 63)
+	l.max = max(l.max, n)
 }
 
 // longestAt is the length of the longest word starting at rs[i], or 0.
 func (l lexicon) longestAt(rs []rune, i int) int {
-	if i >= len(rs) || !l.first[rs[i]] {
+	if i >= len(rs) {
 		return 0
 	}
-	for n := min(l.max, len(rs)-i); n > 0; n-- {
+	lens := l.lens[rs[i]]
+	for n := min(l.max, len(rs)-i); n > 0 && lens != 0; n-- {
+		if lens&(1<<min(n, 63)) == 0 {
+			continue
+		}
 		if l.has(rs[i : i+n]) {
 			return n
 		}
