@@ -44,7 +44,7 @@ const titleRunes = 20
 // characters leaves every cluster as it is, at 1,000 six of 3,341 change,
 // at 140 seventy-seven (the largest loses a citizen): a letter often names
 // its place, or its matter, late.
-const TextRunes = 2000
+const TextRunes = 8000
 
 // Item is one petition as the clusterer sees it.
 type Item struct {
@@ -136,8 +136,16 @@ func (c *Clusterer) Join(p Item) (Issue, bool) {
 	if !ok {
 		return Issue{}, false
 	}
-	place, matter := k.naming()
-	return Issue{ID: k.id, Title: Title(place, matter), Citizens: len(k.citizens)}, true
+	return k.issue(), true
+}
+
+// Lookup returns the live cluster a petition was added to, if any.
+func (c *Clusterer) Lookup(id string) (Issue, bool) {
+	k, ok := c.byItem[id]
+	if !ok {
+		return Issue{}, false
+	}
+	return k.issue(), true
 }
 
 func (c *Clusterer) add(p Item) (*cluster, bool) {
@@ -342,6 +350,11 @@ func (k *cluster) naming() (place, matter string) {
 		matter = k.category
 	}
 	return place, matter
+}
+
+func (k *cluster) issue() Issue {
+	place, matter := k.naming()
+	return Issue{ID: k.id, Title: Title(place, matter), Citizens: len(k.citizens)}
 }
 
 func (k *cluster) snapshot() Cluster {

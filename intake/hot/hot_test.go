@@ -233,6 +233,12 @@ func TestJoinIsAddWithoutMembers(t *testing.T) {
 			t.Errorf("item %s: Join = %+v %v, Add = %s %q %d %v", it.ID, is, okJ, k.ID, k.Title, k.Citizens, okA)
 		}
 	}
+	if is, ok := j.Lookup("4"); !ok || is.ID != "hot-1" || is.Citizens != 3 {
+		t.Errorf("Lookup(4) = %+v %v, want hot-1 with 3 citizens", is, ok)
+	}
+	if _, ok := j.Lookup("5"); ok {
+		t.Errorf("Lookup(5) found a cluster for a petition without a place")
+	}
 	multi := j.Clusters(2)
 	if len(multi) != 1 || multi[0].ID != "hot-1" || multi[0].Citizens != 3 {
 		t.Errorf("Clusters(2) = %+v, want hot-1 with 3 citizens", multi)
