@@ -74,7 +74,9 @@ func TestHotCommand(t *testing.T) {
 		code int
 		say  string
 	}{
-		{[]string{"hot"}, 2, "needs --data"},
+		{[]string{"hot"}, 2, "needs --since"},
+		{[]string{"hot", "--data", path, "--since", "2026-03-01"}, 2, "without --since"},
+		{[]string{"hot", "--since", "March"}, 2, "want a date"},
 		{[]string{"hot", "--data", path, "--format", "csv"}, 2, "one of text, json"},
 		{[]string{"hot", "--data", path, "--window", "0s"}, 2, "positive"},
 		{[]string{"hot", "--data", filepath.Join(t.TempDir(), "none.jsonl")}, 2, "no such file"},
