@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -17,27 +18,51 @@ import (
 // repository does not ship it.
 const hotFile = "../../../../shared/data/appeals-hot.jsonl.gz"
 
+// readAppeals reads appeals-hot as items in time order, to the millisecond
+// (the stream keeps milliseconds), or skips.
+func readAppeals(tb testing.TB) []hot.Item {
+	tb.Helper()
+	f, err := os.Open(hotFile)
+	if os.IsNotExist(err) {
+		tb.Skipf("%s not found: the real appeals are not part of the repository", hotFile)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	items, err := hot.ReadAppeals(f, classify.Default(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range items {
+		items[i].Time = items[i].Time.Truncate(time.Millisecond)
+	}
+	return items
+}
+
+// BenchmarkIssue gives appeals-hot's 4,326 real appeals their hot issues
+// through one replica on the real Redis, once per iteration (each on keys
+// of its own): one round trip and the clustering per appeal.
+func BenchmarkIssue(b *testing.B) {
+	items := readAppeals(b)
+	rdb, prefix := redistest.Client(b)
+	b.ResetTimer()
+	for n := range b.N {
+		x := newIndex(rdb, fmt.Sprintf("%s%d:", prefix, n))
+		for _, it := range items {
+			add(b, x, it)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(items)), "µs/petition")
+}
+
 // TestHotAppealsLive replays the 4,326 real appeals of appeals-hot through
 // two replicas sharing one Redis, alternately, and checks that every
 // appeal gets what the offline clusterer gives it, and that the listed top
 // ten are the offline run's. It logs the memory the stream and the
 // summaries take.
 func TestHotAppealsLive(t *testing.T) {
-	f, err := os.Open(hotFile)
-	if os.IsNotExist(err) {
-		t.Skipf("%s not found: the real appeals are not part of the repository", hotFile)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	items, err := hot.ReadAppeals(f, classify.Default(), nil)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range items { // the stream keeps milliseconds
-		items[i].Time = items[i].Time.Truncate(time.Millisecond)
-	}
+	items := readAppeals(t)
 	rdb, prefix := redistest.Client(t)
 	ctx := context.Background()
 	want, _ := offline(items, hot.DefaultWindow)

@@ -110,6 +110,16 @@ func newIndex(rdb redis.UniversalClient, prefix string) *Index {
 
 func TestReplicasAgreeWithEachOtherAndTheClusterer(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
+	replicasAgree(t, rdb, prefix)
+}
+
+// On a Redis Cluster too: the stream and its keys share one hash slot.
+func TestReplicasAgreeOnRedisCluster(t *testing.T) {
+	rdb, prefix := redistest.Cluster(t)
+	replicasAgree(t, rdb, prefix)
+}
+
+func replicasAgree(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	items := synthetic(400, 60, 1)
 	want, c := offline(items, 7*24*time.Hour)
 	a, b := newIndex(rdb, prefix), newIndex(rdb, prefix)
