@@ -88,7 +88,11 @@ func TestAFailingHotIssueDoesNotHoldDeliveryBack(t *testing.T) {
 	var mu sync.Mutex
 	var outcomes []queue.Outcome
 	opt := fast()
-	opt.Done = func(_ queue.Entry, out queue.Outcome, _ error) { mu.Lock(); outcomes = append(outcomes, out); mu.Unlock() }
+	opt.Done = func(_ queue.Entry, out queue.Outcome, _ error) {
+		mu.Lock()
+		outcomes = append(outcomes, out)
+		mu.Unlock()
+	}
 	o := outbox.New(rdb, prefix, be, opt, outbox.Options{HotIssues: live.New(rdb, prefix, live.Options{})})
 	// The stream's key holds something else: every script fails.
 	if err := rdb.Set(context.Background(), prefix+"{hot}:items", "not a stream", 0).Err(); err != nil {
