@@ -1,8 +1,8 @@
 // Package officepage is the office's view of what the bot recorded, at
 // /office/: today's figures and last petitions, the 不满意专区 with its 复核
 // button, overdue cases, officials' call-back lists, the period report with
-// its chart, the ranking of units and the hot issues (热点), each list also
-// as CSV.
+// its chart and the ranking of units, each list also as CSV, and the
+// period's hot issues (热点).
 //
 // Server-rendered HTML (html/template, no build step), readable on a phone,
 // behind http.admin_token: a login form sets a signed, HTTP-only, Secure,
