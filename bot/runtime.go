@@ -287,6 +287,13 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 		start("spool", rt.spooled.Run)
 	}
 	start("sendq", rt.SendQueue.Run)
+	start("hot issues", func(ctx context.Context) error {
+		// Read before the first petition needs it (it would read it then).
+		if err := rt.hot.Load(ctx); err != nil && ctx.Err() == nil {
+			rt.Log.Warn("hot issues not loaded yet: the first petition will", "err", err)
+		}
+		return nil
+	})
 	start("outbox", rt.Outbox.Run)
 	start("scheduler", func(ctx context.Context) error { rt.Pipeline.RunScheduler(ctx, tick); return nil })
 	start("metrics", func(ctx context.Context) error {

@@ -48,6 +48,8 @@ type Index struct {
 	log       *slog.Logger
 	onLost    func()
 
+	syncing sync.Mutex // one reader of pages at a time: the others wait, then find them applied
+
 	mu      sync.Mutex
 	epoch   string // the stream's, as this process last saw it; "" before
 	r       *replay
@@ -327,6 +329,8 @@ func (x *Index) applyAll(es []entry) {
 // syncTo reads the stream from the last applied entry, in pages, until
 // entry target was applied or the stream ends (target nil: until it ends).
 func (x *Index) syncTo(ctx context.Context, target *streamID) error {
+	x.syncing.Lock()
+	defer x.syncing.Unlock()
 	for {
 		x.mu.Lock()
 		epoch, last := x.epoch, x.r.last

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/minsheng/minsheng/intake"
 	"github.com/minsheng/minsheng/intake/hot"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
@@ -117,6 +118,14 @@ func TestReplicasAgreeWithEachOtherAndTheClusterer(t *testing.T) {
 func TestReplicasAgreeOnRedisCluster(t *testing.T) {
 	rdb, prefix := redistest.Cluster(t)
 	replicasAgree(t, rdb, prefix)
+}
+
+// On the embedded store `chat` runs on (miniredis) too.
+func TestReplicasAgreeOnTheEmbeddedStore(t *testing.T) {
+	m := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	replicasAgree(t, rdb, "ms:")
 }
 
 func replicasAgree(t *testing.T, rdb redis.UniversalClient, prefix string) {
