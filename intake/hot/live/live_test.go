@@ -153,6 +153,105 @@ func replicasAgree(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	}
 }
 
+// TestALateReplicaCatchesUpOverDeletions: a replica that took petitions
+// early, then none for weeks while another ended clusters and deleted
+// their entries (some of which it holds), reads the rest and answers what
+// the clusterer does.
+func TestALateReplicaCatchesUpOverDeletions(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	items := synthetic(400, 60, 5)
+	want, _ := offline(items, 7*24*time.Hour)
+	a, b := newIndex(rdb, prefix), newIndex(rdb, prefix)
+	for i, it := range items {
+		x := a
+		if i < 40 || i >= 360 {
+			x = b
+		}
+		if got, _ := add(t, x, it); got != want[i] {
+			t.Fatalf("item %d on %s: %+v, want %+v", i, map[*Index]string{a: "A", b: "B"}[x], got, want[i])
+		}
+	}
+	if sa, sb := state(t, a), state(t, b); !slices.Equal(sa, sb) {
+		t.Errorf("A holds\n%s\nB holds\n%s", strings.Join(sa, "\n"), strings.Join(sb, "\n"))
+	}
+}
+
+// TestLateDeliveriesAndALateReplica: petitions delivered out of their time
+// order (up to three days late), a replica away for weeks while the other
+// deletes ended clusters: every answer is the one a single replica gives
+// the same petitions in the same order.
+func TestLateDeliveriesAndALateReplica(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	items := synthetic(600, 60, 6)
+	rng := rand.New(rand.NewPCG(6, 3))
+	for i := range items {
+		if rng.IntN(3) == 0 {
+			items[i].Time = items[i].Time.Add(-time.Duration(rng.Int64N(int64(72 * time.Hour)))).Truncate(time.Millisecond)
+		}
+	}
+	one := newIndex(rdb, prefix+"one:")
+	a, b := newIndex(rdb, prefix), newIndex(rdb, prefix)
+	for i, it := range items {
+		want, _ := add(t, one, it)
+		x := a
+		if i < 60 || i >= 540 || i%50 == 0 {
+			x = b
+		}
+		if got, _ := add(t, x, it); got != want {
+			t.Fatalf("item %d: %+v, one replica alone %+v", i, got, want)
+		}
+	}
+	if sa, sb, so := state(t, a), state(t, b), state(t, one); !slices.Equal(sa, so) || !slices.Equal(sb, so) {
+		t.Errorf("A holds\n%s\nB holds\n%s\none replica alone\n%s", strings.Join(sa, "\n"), strings.Join(sb, "\n"), strings.Join(so, "\n"))
+	}
+}
+
+// TestTheClockIsTheStreams: the entry that ended a cluster may be deleted
+// before a replica that was away reads it; a late petition after it must
+// not join that cluster there. B takes C's first petition, then A takes
+// X (8 days on: C ends), Y about C's matter received a week before (late:
+// a cluster of its own), Y2 and Y3 joining Y, Z and W (X's cluster ends and
+// is deleted); then B reads what it missed. Were clusters ended at each
+// petition's own time, B would put Y and what follows it in C.
+func TestTheClockIsTheStreams(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	day := func(d float64) time.Time { return t0.Add(time.Duration(d * float64(24*time.Hour))) }
+	it := func(id, citizen string, d float64, place string, matter int) hot.Item {
+		return hot.Item{ID: id, Citizen: citizen, Time: day(d), Place: place, Category: "城乡建设",
+			Text: fmt.Sprintf(matters[matter], strings.TrimPrefix(place, "A2区"))}
+	}
+	steps := []struct {
+		on   string
+		item hot.Item
+	}{
+		{"B", it("C", "u1", 0, places[0], 0)},
+		{"A", it("X", "u2", 8, places[1], 1)},
+		{"A", it("Y", "u3", 1, places[0], 0)},
+		{"A", it("Y2", "u4", 8, places[0], 0)},
+		{"A", it("Y3", "u8", 15, places[0], 0)},
+		{"A", it("Z", "u5", 16, places[4], 2)},
+		{"A", it("W", "u6", 16.1, places[3], 3)},
+		{"B", it("V", "u7", 17, places[2], 2)},
+	}
+	one := newIndex(rdb, prefix+"one:")
+	replicas := map[string]*Index{"A": newIndex(rdb, prefix), "B": newIndex(rdb, prefix)}
+	for _, st := range steps {
+		want, _ := add(t, one, st.item)
+		if got, _ := add(t, replicas[st.on], st.item); got != want {
+			t.Errorf("%s on %s: %+v, one replica alone %+v", st.item.ID, st.on, got, want)
+		}
+	}
+	so := state(t, one)
+	if !slices.ContainsFunc(so, func(k string) bool { return strings.HasPrefix(k, "hot-Y ") && strings.HasSuffix(k, " 3 [Y Y2 Y3]") }) {
+		t.Fatalf("one replica holds %q: the steps do not make Y, Y2 and Y3 one cluster", so)
+	}
+	for name, x := range map[string]*Index{"A": replicas["A"], "B": replicas["B"], "a new replica": newIndex(rdb, prefix)} {
+		if got := state(t, x); !slices.Equal(got, so) {
+			t.Errorf("%s holds\n%s\nwant\n%s", name, strings.Join(got, "\n"), strings.Join(so, "\n"))
+		}
+	}
+}
+
 func TestARestartedReplicaContinuesTheSameIDs(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	items := synthetic(200, 30, 2)
