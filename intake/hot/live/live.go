@@ -5,7 +5,9 @@
 // outbox adds a petition and, in the same script, reads what this process
 // has not applied yet; each process applies the stream, in stream order, to
 // one hot.Clusterer, so every replica assigns the same cluster ids and
-// sizes. A process that starts, or finds that Redis lost the stream (its
+// sizes; the entries' ids are the clock (see replay for why they agree
+// even when a replica reads late). A process that starts, or finds that
+// Redis lost the stream (its
 // epoch changed: logged as an error), reads the stream from its beginning,
 // in pages. The stream keeps the petitions of live clusters only: when a
 // cluster ends (its window passed), a process writes its summary when it
