@@ -138,6 +138,7 @@ func (rt *Runtime) officePage(rec *report.Recorder) *officepage.Page {
 	rd := &report.Reader{Redis: rt.Store.Redis, Prefix: rt.Store.Prefix, Loc: rec.Loc, DeadQueues: QueueNames}
 	opt := officepage.Options{Reader: rd, Token: cfg.HTTP.AdminToken, Loc: rec.Loc, Now: rt.now, RankMin: cfg.Report.RankMin, Log: rt.Log,
 		Recheck: func(ctx context.Context, id, reason string) error { return rt.requestRecheck(ctx, rec, id, reason) }}
+	opt.HotIssues = officepage.HotIssuesFrom(rt.hot.List)
 	if rt.office != nil {
 		opt.Callbacks = func(ctx context.Context) ([]officepage.Callbacks, error) {
 			var out []officepage.Callbacks

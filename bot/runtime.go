@@ -19,6 +19,7 @@ import (
 	"github.com/minsheng/minsheng/intake/classify"
 	"github.com/minsheng/minsheng/intake/dedup"
 	"github.com/minsheng/minsheng/intake/gazetteer"
+	"github.com/minsheng/minsheng/intake/hot/live"
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/spool"
@@ -45,7 +46,8 @@ type Runtime struct {
 	Server    *Server
 
 	journal  *outbox.Journal
-	spooled  *Spooled // nil: no redis.spool, or the embedded store
+	hot      *live.Index // hot issues, shared with the other replicas through Redis
+	spooled  *Spooled    // nil: no redis.spool, or the embedded store
 	spool    *spool.Spool
 	poller   *CasePoller       // Open311 only: statuses are polled
 	office   *officials.Office // nil without officials
@@ -158,10 +160,12 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	oopt.Done = func(e queue.Entry, out queue.Outcome, err error) {
 		rt.Metrics.Deliveries.WithLabelValues(string(out)).Inc()
 	}
+	rt.hot = live.New(rt.Store.Redis, rt.Store.Prefix, live.Options{Window: cfg.Intake.HotWindow, Retention: cfg.Report.Retention, Logger: log})
 	rt.Outbox = outbox.New(rt.Store.Redis, rt.Store.Prefix, rt.Backend, oopt, outbox.Options{
 		Journal: rt.journal, WaitForPetition: opt.WaitForPetition, Logger: log,
 		OnStoreLost: rt.Metrics.StoreLost.Inc, Ephemeral: rt.Store.Embedded(),
 		Duplicates: dedup.NewIndex(rt.Store.Redis, rt.Store.Prefix, cfg.Intake.DedupWindow),
+		HotIssues:  rt.hot,
 	})
 	rt.Metrics.WatchQueue(rt.Outbox.Queue())
 	if src, ok := rt.Backend.(StatusSource); ok && cfg.Backend.Kind == "open311" {
@@ -286,6 +290,13 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 		start("spool", rt.spooled.Run)
 	}
 	start("sendq", rt.SendQueue.Run)
+	start("hot issues", func(ctx context.Context) error {
+		// Read before the first petition needs it (it would read it then).
+		if err := rt.hot.Load(ctx); err != nil && ctx.Err() == nil {
+			rt.Log.Warn("hot issues not loaded yet: the first petition will", "err", err)
+		}
+		return nil
+	})
 	start("outbox", rt.Outbox.Run)
 	start("scheduler", func(ctx context.Context) error { rt.Pipeline.RunScheduler(ctx, tick); return nil })
 	start("metrics", func(ctx context.Context) error {

@@ -154,9 +154,12 @@ type Notify struct {
 // Intake is the understanding of petitions.
 type Intake struct {
 	DedupWindow time.Duration `mapstructure:"dedup_window" yaml:"dedup_window"`
-	Classifier  Classifier    `mapstructure:"classifier" yaml:"classifier"`
-	Categories  []Category    `mapstructure:"categories" yaml:"categories"`
-	Places      []Place       `mapstructure:"places" yaml:"places"`
+	// HotWindow is how long a hot issue (热点) waits for its next petition
+	// before it ends (intake/hot): every replica must have the same.
+	HotWindow  time.Duration `mapstructure:"hot_window" yaml:"hot_window"`
+	Classifier Classifier    `mapstructure:"classifier" yaml:"classifier"`
+	Categories []Category    `mapstructure:"categories" yaml:"categories"`
+	Places     []Place       `mapstructure:"places" yaml:"places"`
 	// UrgentWords are the deployment's own danger words, added to the
 	// built-in ones (understand.NewUrgencyRules).
 	UrgentWords []string `mapstructure:"urgent_words" yaml:"urgent_words"`
@@ -287,6 +290,7 @@ func Default() Config {
 		Notify:     Notify{Statuses: []string{"assigned", "resolved"}},
 		Intake: Intake{
 			DedupWindow: 72 * time.Hour,
+			HotWindow:   7 * 24 * time.Hour,
 			Classifier:  Classifier{MinConfidence: 0.5},
 			Categories:  DefaultCategories(),
 			SLA:         SLA{AssignNextWorkdays: 1, ContactDays: 3, ResolveWorkdaysUrgent: 2, ResolveWorkdays: 5},

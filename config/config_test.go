@@ -142,7 +142,7 @@ dialog: { idle_submit_after: 0s }
 quiet_hours: { start: "22:00", end: "" }
 flood: { per: 10m, max_messages: 0 }
 notify: { statuses: [assigned, done] }
-intake: { holidays: ["2026-13-01"], urgent_words: [堤坝渗水, 火], classifier: { min_confidence: 1.5 } }
+intake: { holidays: ["2026-13-01"], urgent_words: [堤坝渗水, 火], classifier: { min_confidence: 1.5 }, hot_window: 0s }
 backend: { kind: webhook }
 survey: { words: { 还行: fine } }
 dialogue: { coalesce_window: 5s }
@@ -157,7 +157,7 @@ workers: { outbox: 0 }
 		"timezone:", "log.level:", "sms.allowed_country_codes:", "sms.twilio:",
 		"officials[0].number:", "officials[0].schedule.days:", "officials[0].schedule.from:",
 		"dialog.idle_submit_after:", "quiet_hours:", "flood.max_messages:", "notify.statuses:",
-		"intake.holidays:", "intake.urgent_words[1]:", "intake.classifier.min_confidence:", "backend.webhook.url:", "backend.webhook.secret:", "survey.words.还行:",
+		"intake.holidays:", "intake.urgent_words[1]:", "intake.classifier.min_confidence:", "intake.hot_window:", "backend.webhook.url:", "backend.webhook.secret:", "survey.words.还行:",
 		"dialogue", "sms.twilio.webhook_overrides:", "workers.outbox:",
 	}
 	all := strings.Join(probs, "\n")

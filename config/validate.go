@@ -200,6 +200,7 @@ func (c *Config) validateOfficials(p *problemList) {
 
 func (c *Config) validateIntake(p *problemList) {
 	p.positive("intake.dedup_window", c.Intake.DedupWindow)
+	p.positive("intake.hot_window", c.Intake.HotWindow)
 	if mc := c.Intake.Classifier.MinConfidence; !(mc >= 0 && mc <= 1) {
 		p.add("intake.classifier.min_confidence", fmt.Sprintf("%v is not between 0 and 1", mc))
 	}

@@ -49,4 +49,11 @@ func TestOpenAPIDescribesEveryField(t *testing.T) {
 			}
 		}
 	}
+	hotProps, _ := doc.Components.Schemas["Petition"].Properties["hot_issue"].(map[string]any)["properties"].(map[string]any)
+	rt := reflect.TypeOf(HotIssue{})
+	for i := 0; i < rt.NumField(); i++ {
+		if tag := rt.Field(i).Tag.Get("json"); hotProps[tag] == nil {
+			t.Errorf("Petition.hot_issue.%s is not in the OpenAPI schema", tag)
+		}
+	}
 }

@@ -44,8 +44,19 @@ type Petition struct {
 	Attachments   []Attachment `json:"attachments"`
 	Transcript    []Turn       `json:"transcript"`
 	DuplicateOf   string       `json:"duplicate_of"`
-	Deadlines     Deadlines    `json:"deadlines"`
-	Flags         []string     `json:"flags"`
+	// HotIssue is the hot issue (热点) the petition belongs to, nil when it
+	// names no place finer than a region. The outbox sets it on delivery.
+	HotIssue  *HotIssue `json:"hot_issue"`
+	Deadlines Deadlines `json:"deadlines"`
+	Flags     []string  `json:"flags"`
+}
+
+// HotIssue is a group of petitions from different citizens about one matter
+// at one place (intake/hot), as it was when the petition joined it.
+type HotIssue struct {
+	ID    string `json:"id"`    // "hot-" and its first petition's id; the same for every petition in it
+	Title string `json:"title"` // "<place>·<matter>", at most 20 characters
+	Size  int    `json:"size"`  // distinct citizens so far, this petition's included
 }
 
 // Citizen is the person the petition is about and who gets the answers.

@@ -1,7 +1,8 @@
 // Package officepage is the office's view of what the bot recorded, at
 // /office/: today's figures and last petitions, the 不满意专区 with its 复核
 // button, overdue cases, officials' call-back lists, the period report with
-// its chart and the ranking of units, each list also as CSV.
+// its chart and the ranking of units, each list also as CSV, and the
+// period's hot issues (热点).
 //
 // Server-rendered HTML (html/template, no build step), readable on a phone,
 // behind http.admin_token: a login form sets a signed, HTTP-only, Secure,
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/hot"
 	"github.com/minsheng/minsheng/intake/report"
 	"github.com/minsheng/minsheng/intake/report/chart"
 )
@@ -68,7 +70,38 @@ type Options struct {
 	Callbacks func(ctx context.Context) ([]Callbacks, error)
 	// Recheck asks the backend for a 复核 of a petition rated 不满意.
 	Recheck func(ctx context.Context, petitionID, reason string) error
-	Log     *slog.Logger
+	// HotIssues lists the hot issues (热点) of two citizens or more with a
+	// petition in [since, until), largest first (nil: none shown).
+	HotIssues func(ctx context.Context, since, until time.Time) ([]HotIssue, error)
+	Log       *slog.Logger
+}
+
+// HotIssue is a hot issue as the period's report shows it.
+type HotIssue struct {
+	ID          string
+	Title       string
+	Citizens    int // distinct citizens: its size
+	Appeals     int
+	First, Last time.Time
+}
+
+// hotShown is how many hot issues the period's report shows.
+const hotShown = 10
+
+// HotIssuesFrom makes Options.HotIssues of what lists hot issues as
+// clusters (live.Index.List).
+func HotIssuesFrom(list func(ctx context.Context, since, until time.Time) ([]hot.Cluster, error)) func(context.Context, time.Time, time.Time) ([]HotIssue, error) {
+	return func(ctx context.Context, since, until time.Time) ([]HotIssue, error) {
+		ks, err := list(ctx, since, until)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]HotIssue, len(ks))
+		for i, k := range ks {
+			out[i] = HotIssue{ID: k.ID, Title: k.Title, Citizens: k.Citizens, Appeals: len(k.Members), First: k.First, Last: k.Last}
+		}
+		return out, nil
+	}
 }
 
 // Page serves /office/.
@@ -391,8 +424,20 @@ func (p *Page) period(w http.ResponseWriter, r *http.Request) {
 		p.csv(w, "report", rows)
 		return
 	}
+	var hot []HotIssue
+	if p.opt.HotIssues != nil {
+		if hot, err = p.opt.HotIssues(r.Context(), pr.Since, pr.Until.AddDate(0, 0, 1)); err != nil {
+			p.fail(w, "hot issues", err)
+			return
+		}
+		hot = hot[:min(len(hot), hotShown)]
+		for i := range hot {
+			hot[i].First, hot[i].Last = hot[i].First.In(p.opt.Loc), hot[i].Last.In(p.opt.Loc)
+		}
+	}
 	q := "since=" + rep.Since + "&until=" + rep.Until
-	p.render(w, http.StatusOK, "report", map[string]any{"R": rep, "Query": template.URL(q), "By": by, "Bys": report.ByOptions})
+	p.render(w, http.StatusOK, "report", map[string]any{"R": rep, "Query": template.URL(q), "By": by, "Bys": report.ByOptions,
+		"Hot": hot, "HotShown": p.opt.HotIssues != nil})
 }
 
 func (p *Page) chartSVG(w http.ResponseWriter, r *http.Request) {

@@ -27,7 +27,8 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("01-02 15:04")
 	},
-	"pct": func(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" },
+	"date": func(t time.Time) string { return t.Format("2006-01-02") },
+	"pct":  func(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" },
 }
 
 var pages = template.Must(template.New("").Funcs(funcs).Parse(`
@@ -118,6 +119,9 @@ img.chart{max-width:100%;height:auto}
 <td class="bottom">{{range .R.Ranking.SatisfactionBottom}}{{.Unit}} {{pct .Share}}（{{.Of}}）<br>{{end}}</td>
 <td>{{range .R.Ranking.OnTimeTop}}{{.Unit}} {{pct .Share}}（{{.Of}}）<br>{{end}}</td>
 <td>{{range .R.Ranking.OnTimeBottom}}{{.Unit}} {{pct .Share}}（{{.Of}}）<br>{{end}}</td></tr></table></div>
+{{if .HotShown}}<h2>热点问题（多人反映同一地点同一事项）</h2><div class="scroll"><table id="hot"><tr><th>热点</th><th>人数</th><th>件数</th><th>首次</th><th>最近</th></tr>
+{{range .Hot}}<tr><td class="text">{{.Title}}</td><td>{{.Citizens}}</td><td>{{.Appeals}}</td><td>{{date .First}}</td><td>{{date .Last}}</td></tr>
+{{else}}<tr><td colspan="5">（无）</td></tr>{{end}}</table></div>{{end}}
 <h2>按{{word .By}}</h2><div class="scroll"><table><tr><th>{{word .By}}</th><th>诉求</th><th>不含重复</th><th>办结</th><th>按时</th><th>答复</th><th>满意</th><th>理解</th><th>不满意</th></tr>
 {{range .R.Groups}}<tr><td>{{.Key}}</td>{{with .Figures}}<td>{{.Petitions}}</td><td>{{.WithoutDuplicates}}</td><td>{{.Resolved.Reached}}</td><td>{{.Resolved.OnTime}}</td>
 <td>{{.Survey.Answered}}</td><td>{{pct .Survey.SatisfiedShare}}</td><td>{{pct .Survey.UnderstoodShare}}</td><td>{{pct .Survey.UnsatisfiedShare}}</td>{{end}}</tr>{{end}}</table></div>

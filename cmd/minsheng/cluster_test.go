@@ -75,6 +75,17 @@ func TestServeReplicasShareWorkOnRedisCluster(t *testing.T) {
 		// draft (incomplete) after dialog.idle_submit_after.
 		texts[i] = "小区门口的路灯坏了一个月了，晚上很黑"
 	}
+	// A hot issue: six citizens, posted to both replicas, write about one
+	// place and matter; each petition's size is the citizens so far, so
+	// the six sizes are 1…6 only when both replicas applied one order.
+	hotMixer := []string{"丽发新城小区旁边建了搅拌站，日夜轰鸣，粉尘很大，严重影响居民休息",
+		"投诉丽发新城小区附近的搅拌站噪音扰民，晚上睡不着觉", "丽发新城小区搅拌站灰尘太大了，请管一管",
+		"丽发新城小区边上的搅拌站半夜还在作业，吵得没法睡", "丽发新城小区旁搅拌站粉尘污染严重，窗户都不敢开",
+		"丽发新城小区的居民反映搅拌站噪音和粉尘问题，希望尽快处理"}
+	hotAt := []int{2, 5, 10, 13, 20, 29} // both parities: both replicas
+	for k, i := range hotAt {
+		texts[i] = hotMixer[k]
+	}
 	citizen := func(i int) string { return fmt.Sprintf("+86139%08d", i) }
 	for from := 0; from < 2*batch; from += batch {
 		shards := map[int]bool{}
@@ -131,6 +142,7 @@ func TestServeReplicasShareWorkOnRedisCluster(t *testing.T) {
 	if out.asked == 0 {
 		t.Error("no citizen was asked where: the scheduler's timers were not tried")
 	}
+	checkHotIssue(t, office, citizen, hotAt)
 	t.Logf("phase 1: %d appeals (%d asked where, then submitted incomplete) over 2 replicas and 3 masters in %s: %d SMS (a %v, b %v), backend deliveries %v",
 		batch, out.asked, shared.Round(time.Millisecond), len(twilio.Messages()), sentA, sentB, out.deliveredBy)
 
@@ -339,6 +351,35 @@ func appealTexts(t *testing.T, n int) []string {
 }
 
 // outcome is what reached the backend and the citizens.
+// checkHotIssue: the petitions of the citizens at hotAt share one hot
+// issue and got the sizes 1…len(hotAt), each once.
+func checkHotIssue(t *testing.T, office *webhooktest.Fake, citizen func(int) string, hotAt []int) {
+	t.Helper()
+	ids, sizes := map[string]bool{}, map[int]int{}
+	for _, p := range office.Petitions() {
+		for _, i := range hotAt {
+			if p.Citizen.Phone != citizen(i) {
+				continue
+			}
+			if p.HotIssue == nil {
+				t.Errorf("%s's petition has no hot issue", p.Citizen.Phone)
+				continue
+			}
+			ids[p.HotIssue.ID] = true
+			sizes[p.HotIssue.Size]++
+		}
+	}
+	for n := 1; n <= len(hotAt); n++ {
+		if sizes[n] != 1 {
+			t.Errorf("hot issue sizes %v over %d issue ids: want 1…%d once each", sizes, len(ids), len(hotAt))
+			break
+		}
+	}
+	if len(ids) != 1 {
+		t.Errorf("the six petitions about one place and matter are in hot issues %v, want one", ids)
+	}
+}
+
 type outcome struct {
 	petitions   map[string]map[string]bool // phone → petition ids at the backend
 	cases       map[string]map[string]bool // phone → case ids the backend gave

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,33 +9,53 @@ import (
 	"slices"
 	"time"
 
+	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/intake/classify"
 	"github.com/minsheng/minsheng/intake/hot"
+	"github.com/minsheng/minsheng/intake/hot/live"
 	"github.com/spf13/cobra"
 )
 
+type hotFlags struct {
+	data, format, since, until, period string
+	window                             time.Duration
+	top                                int
+}
+
 func newHot(g *globals) *cobra.Command {
-	var data, format string
-	var window time.Duration
-	var top int
+	var f hotFlags
 	cmd := &cobra.Command{
-		Use:   "hot --data FILE.jsonl[.gz] [--window 168h] [--format text|json] [--top 10]",
+		Use:   "hot (--since YYYY-MM-DD [--until YYYY-MM-DD] | --period week|month|quarter | --data FILE.jsonl[.gz]) [--format text|json] [--top 10]",
 		Short: "Hot issues (热点): appeals from many citizens about one matter at one place, largest first",
-		Long: `Cluster the appeals of a file (JSON lines with id, user, title, text, time, as
-the shared appeals-hot data; gzip-compressed or not) by place and matter over a
-sliding window, and list the largest clusters by distinct citizens, each with
-its first three texts. Times are read in the configured timezone. Offline:
-stored petitions are not read yet.`,
+		Long: `List hot issues, the largest (most distinct citizens) first, each with its
+first three texts.
+
+With --since/--until (days in the configured time zone, --until included;
+or --period, the last full week, month or quarter): the hot issues of the
+petitions the bot delivered, as hot_issue on each petition says, read from
+Redis: those of two citizens or more with a petition in the period. Live
+ones (a petition within intake.hot_window) are there whole; ended ones for
+report.retention after their last petition (400 days by default), with
+their texts cut to 140 characters; a lone petition's only while it is live.
+
+With --data: cluster the appeals of a file (JSON lines with id, user,
+title, text, time, as the shared appeals-hot data; gzip-compressed or not)
+over a sliding --window; times are read in the configured time zone.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if data == "" {
-				return usageError{fmt.Errorf("hot needs --data FILE.jsonl")}
+			if !slices.Contains([]string{"text", "json"}, f.format) {
+				return usageError{fmt.Errorf("--format %q: one of text, json", f.format)}
 			}
-			if !slices.Contains([]string{"text", "json"}, format) {
-				return usageError{fmt.Errorf("--format %q: one of text, json", format)}
-			}
-			if window <= 0 || top <= 0 {
+			if f.window <= 0 || f.top <= 0 {
 				return usageError{fmt.Errorf("--window and --top must be positive")}
+			}
+			stored := f.since != "" || f.until != "" || f.period != ""
+			if f.data == "" && !stored {
+				return usageError{fmt.Errorf("hot needs --since (or --period) for the stored petitions, or --data FILE.jsonl")}
+			}
+			if f.data != "" && stored {
+				return usageError{fmt.Errorf("--data goes without --since, --until and --period")}
 			}
 			cfg, err := g.load()
 			if err != nil {
@@ -44,31 +65,71 @@ stored petitions are not read yet.`,
 			if err != nil {
 				return fmt.Errorf("timezone: %w", err)
 			}
-			f, err := os.Open(data)
-			if err != nil {
-				return usageError{fmt.Errorf("appeals: %w", err)}
+			if stored {
+				return runHotStored(c.Context(), g, cfg, f, loc)
 			}
-			items, err := hot.ReadAppeals(f, classify.Folding(classify.Default()), loc)
-			f.Close()
-			if err != nil {
-				return fmt.Errorf("%s: %w", data, err)
-			}
-			clusters, placed := hotClusters(items, window)
-			clusters = clusters[:min(top, len(clusters))]
-			if format == "json" {
-				return writeHotJSON(g.stdout, clusters)
-			}
-			fmt.Fprintf(g.stdout, "%d appeals, %d with a place finer than a region; window %s\n", len(items), placed, window)
-			writeHotText(g.stdout, clusters)
-			return nil
+			return runHotFile(g, f, loc)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&data, "data", "", "appeals, JSON lines {id,user,title,text,time}, .gz or not")
-	fl.DurationVar(&window, "window", hot.DefaultWindow, "a cluster expires this long after its last appeal")
-	fl.StringVar(&format, "format", "text", "text or json")
-	fl.IntVar(&top, "top", 10, "how many clusters to list")
+	fl.StringVar(&f.since, "since", "", "first day (YYYY-MM-DD, in timezone): the bot's petitions")
+	fl.StringVar(&f.until, "until", "", "last day, included (default: today with --since)")
+	fl.StringVar(&f.period, "period", "", "the last full week, month or quarter (instead of --since/--until)")
+	fl.StringVar(&f.data, "data", "", "appeals, JSON lines {id,user,title,text,time}, .gz or not")
+	fl.DurationVar(&f.window, "window", hot.DefaultWindow, "with --data: a cluster expires this long after its last appeal")
+	fl.StringVar(&f.format, "format", "text", "text or json")
+	fl.IntVar(&f.top, "top", 10, "how many clusters to list")
 	return cmd
+}
+
+func runHotFile(g *globals, f hotFlags, loc *time.Location) error {
+	in, err := os.Open(f.data)
+	if err != nil {
+		return usageError{fmt.Errorf("appeals: %w", err)}
+	}
+	items, err := hot.ReadAppeals(in, classify.Folding(classify.Default()), loc)
+	in.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.data, err)
+	}
+	clusters, placed := hotClusters(items, f.window)
+	clusters = clusters[:min(f.top, len(clusters))]
+	if f.format == "json" {
+		return writeHotJSON(g.stdout, clusters)
+	}
+	fmt.Fprintf(g.stdout, "%d appeals, %d with a place finer than a region; window %s\n", len(items), placed, f.window)
+	writeHotText(g.stdout, clusters, loc)
+	return nil
+}
+
+// runHotStored lists the hot issues of the bot's petitions in a period,
+// from Redis (intake/hot/live).
+func runHotStored(ctx context.Context, g *globals, cfg *config.Config, f hotFlags, loc *time.Location) error {
+	p, err := periodOf(f.since, f.until, f.period, time.Now(), loc)
+	if err != nil {
+		return usageError{err}
+	}
+	if cfg.Redis.Embedded() {
+		return fmt.Errorf("hot --since reads the bot's Redis: set redis.addr (the embedded store of chat keeps nothing between runs)")
+	}
+	store, err := bot.OpenStore(ctx, cfg.Redis)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	x := live.New(store.Redis, store.Prefix, live.Options{Window: cfg.Intake.HotWindow, Retention: cfg.Report.Retention})
+	clusters, err := x.List(ctx, p.Since, p.Until.AddDate(0, 0, 1))
+	if err != nil {
+		return err
+	}
+	clusters = clusters[:min(f.top, len(clusters))]
+	if f.format == "json" {
+		return writeHotJSON(g.stdout, clusters)
+	}
+	fmt.Fprintf(g.stdout, "hot issues of two citizens or more, %s to %s (%s); window %s\n", p.Since.Format(time.DateOnly),
+		p.Until.Format(time.DateOnly), cfg.Timezone, cfg.Intake.HotWindow)
+	writeHotText(g.stdout, clusters, loc)
+	return nil
 }
 
 // hotClusters runs the clusterer over items (in time order) and returns every
@@ -94,10 +155,13 @@ func hotClusters(items []hot.Item, window time.Duration) ([]hot.Cluster, int) {
 // hotSample is how many member texts a listed cluster shows, and how long.
 const hotSample, hotSampleRunes = 3, 60
 
-func writeHotText(w io.Writer, cs []hot.Cluster) {
+func writeHotText(w io.Writer, cs []hot.Cluster, loc *time.Location) {
+	if len(cs) == 0 {
+		fmt.Fprintln(w, "(none)")
+	}
 	for i, k := range cs {
 		fmt.Fprintf(w, "%2d. %s  %d citizens, %d appeals, %s – %s  [%s]\n", i+1, k.Title, k.Citizens,
-			len(k.Members), k.First.Format(time.DateOnly), k.Last.Format(time.DateOnly), k.ID)
+			len(k.Members), k.First.In(loc).Format(time.DateOnly), k.Last.In(loc).Format(time.DateOnly), k.ID)
 		for _, m := range k.Members[:min(hotSample, len(k.Members))] {
 			rs := []rune(m.Text)
 			fmt.Fprintf(w, "      %s\n", string(rs[:min(hotSampleRunes, len(rs))]))

@@ -9,6 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/hot/live"
+	"github.com/minsheng/minsheng/intake/queue/redistest"
 )
 
 // writeAppeals writes appeals in the shared data's format, gzip-compressed.
@@ -74,7 +79,9 @@ func TestHotCommand(t *testing.T) {
 		code int
 		say  string
 	}{
-		{[]string{"hot"}, 2, "needs --data"},
+		{[]string{"hot"}, 2, "needs --since"},
+		{[]string{"hot", "--data", path, "--since", "2026-03-01"}, 2, "without --since"},
+		{[]string{"hot", "--since", "March"}, 2, "want a date"},
 		{[]string{"hot", "--data", path, "--format", "csv"}, 2, "one of text, json"},
 		{[]string{"hot", "--data", path, "--window", "0s"}, 2, "positive"},
 		{[]string{"hot", "--data", filepath.Join(t.TempDir(), "none.jsonl")}, 2, "no such file"},
@@ -84,5 +91,74 @@ func TestHotCommand(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr, tc.say) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d %q, want %d and %q on one line", tc.args, code, stderr, tc.code, tc.say)
 		}
+	}
+}
+
+// TestHotCommandOverStoredPetitions lists the hot issues the bot's outbox
+// recorded: a live one and one that ended (from its summary), by period.
+func TestHotCommandOverStoredPetitions(t *testing.T) {
+	isolate(t)
+	rdb, prefix := redistest.Client(t)
+	t.Setenv("MINSHENG_REDIS_ADDR", redistest.Addr())
+	t.Setenv("MINSHENG_REDIS_PREFIX", prefix)
+	t.Setenv("MINSHENG_TIMEZONE", "Asia/Shanghai")
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	x := live.New(rdb, prefix, live.Options{})
+	n := 0
+	petition := func(day int, phone, place, text string) {
+		n++
+		p := &intake.Petition{ID: fmt.Sprintf("MS-202603%02d-%05d", day, n), ReceivedAt: time.Date(2026, 3, day, 10, 0, 0, 0, loc),
+			Citizen: intake.Citizen{Phone: phone}, Description: text, Location: intake.Location{Text: place}}
+		if _, err := x.Issue(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	petition(2, "+8613900000001", "丽发新城小区", "丽发新城小区旁边建了搅拌站，日夜轰鸣，粉尘很大")
+	petition(3, "+8613900000002", "丽发新城小区", "投诉丽发新城小区附近的搅拌站噪音扰民，晚上睡不着觉")
+	petition(4, "+8613900000003", "丽发新城小区", "丽发新城小区搅拌站灰尘太大了，请管一管")
+	// Sixteen days later the first has ended: its summary is written with
+	// the next petition, its entries leave the stream.
+	petition(20, "+8613900000004", "梅溪湖壹号御湾", "梅溪湖壹号御湾停水三天了，几百户没有水用")
+	petition(21, "+8613900000005", "梅溪湖壹号御湾", "梅溪湖壹号御湾又停水了，没有水用")
+	petition(21, "+8613900000006", "金域蓝湾", "金域蓝湾小区延期交房，开发商不给说法") // alone
+	if n := rdb.XLen(ctx, prefix+"{hot}:items").Val(); n != 3 {
+		t.Fatalf("the stream holds %d entries, want the 3 of live hot issues", n)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string // titles and sizes, in order
+	}{
+		{[]string{"--since", "2026-03-01", "--until", "2026-03-31"}, "丽发新城小区·搅拌站 3, 梅溪湖壹号御湾·停水 2"},
+		{[]string{"--since", "2026-03-01", "--until", "2026-03-31", "--top", "1"}, "丽发新城小区·搅拌站 3"},
+		{[]string{"--since", "2026-03-05", "--until", "2026-03-31"}, "梅溪湖壹号御湾·停水 2"},
+		{[]string{"--since", "2026-03-01", "--until", "2026-03-04"}, "丽发新城小区·搅拌站 3"},
+		{[]string{"--since", "2026-02-01", "--until", "2026-02-28"}, ""},
+	} {
+		code, stdout, stderr := runCmd(t, ctx, "", append([]string{"hot", "--format", "json"}, tc.args...)...)
+		var got []struct {
+			Title    string
+			Citizens int
+			Members  []struct{ ID, Text string }
+		}
+		if err := json.Unmarshal([]byte(stdout), &got); code != 0 || err != nil {
+			t.Fatalf("hot %v: exit %d %v %s\n%s", tc.args, code, err, stderr, stdout)
+		}
+		var titles []string
+		for _, k := range got {
+			titles = append(titles, fmt.Sprintf("%s %d", k.Title, k.Citizens))
+			if len(k.Members) != k.Citizens || k.Members[0].Text == "" {
+				t.Errorf("hot %v: %s has members %+v", tc.args, k.Title, k.Members)
+			}
+		}
+		if strings.Join(titles, ", ") != tc.want {
+			t.Errorf("hot %v = %q, want %q", tc.args, strings.Join(titles, ", "), tc.want)
+		}
+	}
+	code, stdout, stderr := runCmd(t, ctx, "", "hot", "--since", "2026-03-01", "--until", "2026-03-31")
+	if code != 0 || !strings.Contains(stdout, " 1. 丽发新城小区·搅拌站  3 citizens, 3 appeals, 2026-03-02 – 2026-03-04") ||
+		!strings.Contains(stdout, " 2. 梅溪湖壹号御湾·停水  2 citizens") {
+		t.Errorf("hot text: exit %d %s\n%s", code, stderr, stdout)
 	}
 }

@@ -73,41 +73,51 @@ func (x *Index) citizens(p *intake.Petition) []string {
 // above Threshold. One round trip (one script per identity, pipelined).
 // The answer is the same when the same petition is linked again.
 func (x *Index) Link(ctx context.Context, p *intake.Petition) (string, error) {
+	pipe := x.rdb.Pipeline()
+	answer := x.QueueLink(ctx, pipe, p)
+	if pipe.Len() > 0 {
+		_, _ = pipe.Exec(ctx) // answer reads each script's error
+	}
+	return answer()
+}
+
+// QueueLink is Link in a pipeline the caller sends (with other work, in
+// one round trip): it queues the scripts and returns what reads the answer
+// once the pipeline ran.
+func (x *Index) QueueLink(ctx context.Context, pipe redis.Pipeliner, p *intake.Petition) func() (string, error) {
 	keys := x.citizens(p)
 	sig, ok := Sign(p.Description)
 	if x.window <= 0 || len(keys) == 0 || !ok || strings.ContainsRune(p.ID, ' ') {
-		return "", nil
+		return func() (string, error) { return "", nil }
 	}
 	at := p.ReceivedAt.UnixMilli()
 	member := p.ID + " " + string(sig.Bytes())
 	ttl := int64(x.window/time.Second) + 1
-	pipe := x.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(keys))
 	for i, k := range keys {
 		cmds[i] = indexScript.Eval(ctx, pipe, []string{k}, at, x.window.Milliseconds(), member, ttl, keep)
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return "", fmt.Errorf("duplicate index of %s: %w", p.ID, err)
-	}
-	best, bestSim := "", 0.0
-	for _, c := range cmds {
-		seen, err := c.StringSlice()
-		if err != nil {
-			return "", fmt.Errorf("duplicate index of %s: %w", p.ID, err)
+	return func() (string, error) {
+		best, bestSim := "", 0.0
+		for _, c := range cmds {
+			seen, err := c.StringSlice()
+			if err != nil {
+				return "", fmt.Errorf("duplicate index of %s: %w", p.ID, err)
+			}
+			for _, m := range seen {
+				id, raw, ok := strings.Cut(m, " ")
+				if !ok || id == p.ID {
+					continue
+				}
+				s, ok := ParseSignature([]byte(raw))
+				if !ok {
+					continue
+				}
+				if sim := Similarity(sig, s); sim >= Threshold && sim > bestSim {
+					best, bestSim = id, sim
+				}
+			}
 		}
-		for _, m := range seen {
-			id, raw, ok := strings.Cut(m, " ")
-			if !ok || id == p.ID {
-				continue
-			}
-			s, ok := ParseSignature([]byte(raw))
-			if !ok {
-				continue
-			}
-			if sim := Similarity(sig, s); sim >= Threshold && sim > bestSim {
-				best, bestSim = id, sim
-			}
-		}
+		return best, nil
 	}
-	return best, nil
 }

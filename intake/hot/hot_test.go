@@ -1,6 +1,7 @@
 package hot
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,73 @@ func TestClusterTitleAndLive(t *testing.T) {
 	}
 	if got := c.Live(t0.Add(9 * 24 * time.Hour)); len(got) != 0 {
 		t.Errorf("Live 8 days after the last petition = %d clusters, want 0", len(got))
+	}
+}
+
+func TestExpireReturnsWhatEnded(t *testing.T) {
+	c := New(DefaultWindow)
+	c.Add(item("1", "u1", 0, "丽发新城小区", mixer1))
+	c.Add(item("2", "u2", 3, "丽发新城小区", mixer2))
+	c.Add(item("3", "u3", 5, "梅溪湖壹号御湾", "梅溪湖壹号御湾停水三天了"))
+	for _, step := range []struct {
+		day  int
+		want []string // ids ended, with their citizens
+	}{
+		{10, nil},                 // 7 days after the last of hot-1: not more than the window
+		{11, []string{"hot-1 2"}}, // 8 days after it
+		{11, nil},                 // gone once
+		{13, []string{"hot-3 1"}},
+	} {
+		var got []string
+		for _, k := range c.Expire(t0.Add(time.Duration(step.day) * 24 * time.Hour)) {
+			got = append(got, fmt.Sprintf("%s %d", k.ID, k.Citizens))
+		}
+		if strings.Join(got, ",") != strings.Join(step.want, ",") {
+			t.Errorf("Expire(day %d) = %q, want %q", step.day, got, step.want)
+		}
+	}
+	// An ended cluster's petition starts a new one.
+	if k, _ := c.Add(item("2", "u2", 14, "丽发新城小区", mixer2)); k.ID != "hot-2" || k.Citizens != 1 {
+		t.Errorf("petition 2 again after its cluster ended: %s with %d citizens, want hot-2 with 1", k.ID, k.Citizens)
+	}
+}
+
+func TestHasPlace(t *testing.T) {
+	for place, want := range map[string]bool{"A市A2区": false, "": false, "A市幸福小区门口": true, "幼儿园": false} {
+		if got := HasPlace(place); got != want {
+			t.Errorf("HasPlace(%q) = %v, want %v", place, got, want)
+		}
+	}
+}
+
+func TestJoinIsAddWithoutMembers(t *testing.T) {
+	items := []Item{
+		item("1", "u1", 0, "A2区丽发新城小区", mixer1),
+		item("2", "u2", 1, "丽发新城附近", mixer2),
+		item("3", "u2", 1, "丽发新城小区", leak),
+		item("4", "u3", 2, "A市暮云街道丽发新城", mixer3),
+		item("5", "u4", 2, "A市A2区", mixer3),
+		item("2", "u2", 3, "丽发新城附近", mixer2),
+	}
+	a, j := New(DefaultWindow), New(DefaultWindow)
+	for _, it := range items {
+		k, okA := a.Add(it)
+		is, okJ := j.Join(it)
+		if okA != okJ || is != (Issue{ID: k.ID, Title: k.Title, Citizens: k.Citizens}) {
+			t.Errorf("item %s: Join = %+v %v, Add = %s %q %d %v", it.ID, is, okJ, k.ID, k.Title, k.Citizens, okA)
+		}
+	}
+	if is, ok := j.Lookup("4"); !ok || is.ID != "hot-1" || is.Citizens != 3 {
+		t.Errorf("Lookup(4) = %+v %v, want hot-1 with 3 citizens", is, ok)
+	}
+	if _, ok := j.Lookup("5"); ok {
+		t.Errorf("Lookup(5) found a cluster for a petition without a place")
+	}
+	multi := j.Clusters(2)
+	if len(multi) != 1 || multi[0].ID != "hot-1" || multi[0].Citizens != 3 {
+		t.Errorf("Clusters(2) = %+v, want hot-1 with 3 citizens", multi)
+	}
+	if all := j.Clusters(1); len(all) != 2 {
+		t.Errorf("Clusters(1) = %d clusters, want 2 (Clusters expires none)", len(all))
 	}
 }

@@ -23,6 +23,10 @@ var nearWords = []string{"附近", "周边", "周围", "一带", "门口", "旁�
 // of them would share four characters and nothing else.
 var orgSuffixes = []string{"股份有限公司", "有限责任公司", "有限公司", "分公司", "公司", "集团"}
 
+// HasPlace reports whether a place is finer than a region: only such a
+// petition belongs to a hot issue.
+func HasPlace(place string) bool { return placeKey(place) != "" }
+
 // placeKey normalises a place for matching (folded: traditional to
 // simplified, full-width to half-width, punctuation dropped), without the
 // regions before it and the "around there" words after it. It returns ""

@@ -138,12 +138,31 @@ type Options struct {
 	// before it is delivered: the backend sees duplicate_of (nil: only
 	// what the dialog linked in the conversation).
 	Duplicates Linker
+	// HotIssues gives a petition its hot issue (intake/hot/live) before it
+	// is delivered, in the same round trip as Duplicates: the backend sees
+	// hot_issue (nil: always null). When it fails, the delivery is retried;
+	// from the third attempt on, the petition goes without it (logged)
+	// rather than wait.
+	HotIssues HotIssues
 }
 
+// hotAttempts is the attempt from which a petition whose hot issue could
+// not be found is delivered without it.
+const hotAttempts = 3
+
 // Linker finds the earlier petition a petition repeats, "" when none, and
-// gives the same answer when asked again for the same petition.
+// gives the same answer when asked again for the same petition. It queues
+// its commands in the outbox's pipeline and reads the answer once that ran.
 type Linker interface {
-	Link(ctx context.Context, p *intake.Petition) (string, error)
+	QueueLink(ctx context.Context, pipe redis.Pipeliner, p *intake.Petition) func() (string, error)
+}
+
+// HotIssues finds a petition's hot issue, nil when it has none; the same
+// id when asked again for the same petition. It queues its commands in the
+// outbox's pipeline (nil: nothing queued, no hot issue) and reads the
+// answer once that ran.
+type HotIssues interface {
+	QueueIssue(ctx context.Context, pipe redis.Pipeliner, p *intake.Petition) func(context.Context) (*intake.HotIssue, error)
 }
 
 // New builds the outbox. qopt.Done, if set, still sees every outcome.
@@ -321,27 +340,28 @@ func (o *Outbox) handle(ctx context.Context, e queue.Entry) error {
 // through, so that it is not submitted again.
 func (o *Outbox) deliverPetition(ctx context.Context, e queue.Entry, r Record) error {
 	pid := r.PetitionID()
-	// The sum is of the petition as queued: a link found below may differ
-	// on a retry (its earlier petition left the index) without making the
-	// petition another one.
+	// The sum is of the petition as queued: a link or hot issue found below
+	// may differ on a retry (its earlier petition left the index, the hot
+	// issue grew) without making the petition another one.
 	sum, err := contentSum(r.Petition)
 	if err != nil {
 		return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
 	}
+	earlier, hotIssue, err := o.beforeSubmit(ctx, e, r.Petition)
+	if err != nil {
+		return fmt.Errorf("petition %s: %w", pid, err)
+	}
 	linked := ""
-	if o.opt.Duplicates != nil {
-		// Recorded even when the dialog linked it already, so that a later
-		// repeat on another channel finds it.
-		earlier, err := o.opt.Duplicates.Link(ctx, r.Petition)
-		if err != nil {
-			return fmt.Errorf("petition %s: %w", pid, err)
+	if earlier != "" && r.Petition.DuplicateOf == "" {
+		linked = earlier
+	}
+	if linked != "" || hotIssue != nil { // on a copy: the queued record stays as it was
+		p := *r.Petition
+		if linked != "" {
+			p.DuplicateOf = linked
 		}
-		if earlier != "" && r.Petition.DuplicateOf == "" {
-			p := *r.Petition
-			p.DuplicateOf = earlier
-			r.Petition = &p
-			linked = earlier
-		}
+		p.HotIssue = hotIssue
+		r.Petition = &p
 	}
 	caseID := ""
 	if e.Attempt > 1 {
@@ -364,6 +384,40 @@ func (o *Outbox) deliverPetition(ctx context.Context, e queue.Entry, r Record) e
 	}
 	return o.recordDelivered(ctx, e, Delivered{PetitionID: pid, CaseID: caseID, Conversation: r.Conversation, Reply: r.Reply,
 		Linked: linked, ReceivedAt: r.Petition.ReceivedAt}, sum)
+}
+
+// beforeSubmit links the petition to an earlier one it repeats and finds
+// its hot issue, in one pipeline: one round trip. The link is recorded even
+// when the dialog linked the petition already, so that a later repeat on
+// another channel finds it.
+func (o *Outbox) beforeSubmit(ctx context.Context, e queue.Entry, p *intake.Petition) (string, *intake.HotIssue, error) {
+	pipe := o.rdb.Pipeline()
+	link := func() (string, error) { return "", nil }
+	if o.opt.Duplicates != nil {
+		link = o.opt.Duplicates.QueueLink(ctx, pipe, p)
+	}
+	var issue func(context.Context) (*intake.HotIssue, error)
+	if o.opt.HotIssues != nil {
+		issue = o.opt.HotIssues.QueueIssue(ctx, pipe, p)
+	}
+	if pipe.Len() > 0 {
+		_, _ = pipe.Exec(ctx) // each reads its own answer and error
+	}
+	earlier, err := link()
+	var h *intake.HotIssue
+	var hotErr error
+	if issue != nil {
+		h, hotErr = issue(ctx)
+	}
+	switch {
+	case err != nil:
+		return "", nil, err
+	case hotErr != nil && e.Attempt < hotAttempts:
+		return "", nil, hotErr
+	case hotErr != nil:
+		o.opt.Logger.Warn("petition delivered without its hot issue", "petition", p.ID, "attempt", e.Attempt, "err", hotErr)
+	}
+	return earlier, h, nil
 }
 
 func errRepeatedID(pid, caseID string) error {
@@ -418,7 +472,12 @@ func (o *Outbox) recordDelivered(ctx context.Context, e queue.Entry, d Delivered
 // contentSum identifies a petition's content, to tell a repeat of it from
 // another petition that got the same id.
 func contentSum(p *intake.Petition) (string, error) {
-	raw, err := json.Marshal(p)
+	// Without hot_issue, which the outbox sets (never there when queued):
+	// a petition delivered before hot issues existed keeps its sum.
+	raw, err := json.Marshal(struct {
+		*intake.Petition
+		HotIssue *struct{} `json:"hot_issue,omitempty"`
+	}{Petition: p})
 	if err != nil {
 		return "", fmt.Errorf("encode petition: %w", err)
 	}
