@@ -36,6 +36,13 @@ const DefaultWindow = 7 * 24 * time.Hour
 // repeats: different citizens describe one matter in their own words.
 const MatterSimilarity = 0.15
 
+// maxCompared is how many of a cluster's latest members a petition is
+// compared with: a campaign of thousands of identical texts (or a load
+// test) must not make each new petition cost thousands of comparisons.
+// The largest real cluster (appeals-hot) has 56 members, so on that data
+// it changes nothing.
+const maxCompared = 64
+
 // titleRunes is the longest a cluster's title may be.
 const titleRunes = 20
 
@@ -305,7 +312,7 @@ func (k *cluster) score(key, text string, sig dedup.Signature, category string, 
 		return 0
 	}
 	best := 0.0
-	for _, s := range k.sigs {
+	for _, s := range k.sigs[max(0, len(k.sigs)-maxCompared):] {
 		best = max(best, dedup.Similarity(sig, s))
 	}
 	if best >= MatterSimilarity {

@@ -247,3 +247,26 @@ func TestJoinIsAddWithoutMembers(t *testing.T) {
 		t.Errorf("Clusters(1) = %d clusters, want 2 (Clusters expires none)", len(all))
 	}
 }
+
+// BenchmarkJoinALargeCluster is one more petition joining a campaign of
+// 20,000 (every citizen sends the same text about one estate): its cost
+// must not grow with the cluster (maxCompared).
+func BenchmarkJoinALargeCluster(b *testing.B) {
+	c := New(DefaultWindow)
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	item := func(i int) Item {
+		return Item{ID: fmt.Sprintf("p%d", i), Citizen: fmt.Sprintf("c%d", i), Time: at.Add(time.Duration(i) * time.Second),
+			Text: "幸福小区门口的路灯坏了一个月了，晚上很黑，请尽快修理", Place: "幸福小区"}
+	}
+	for i := range 20000 {
+		c.Join(item(i))
+	}
+	i := 20000
+	for b.Loop() {
+		c.Join(item(i))
+		i++
+	}
+	if k, _ := c.Join(item(0)); k.Citizens < 20000 {
+		b.Fatalf("the campaign split: %+v", k)
+	}
+}
