@@ -24,7 +24,8 @@ func TestGazetteerFillsCountyAndTown(t *testing.T) {
 	w := newWorld(t, worldOptions{backend: webhookTo(t, f), configure: func(c *config.Config) { c.Intake.PlacesFile = gaz }})
 	w.run()
 	w.say("古井那边的垃圾站臭气熏天，好几天没人清运了")
-	testwait.For(t, "taken", func() bool { return f.Taken() == 1 })
+	// The petition and the receipt go out on their own queues: wait for both.
+	testwait.For(t, "taken and answered", func() bool { return f.Taken() == 1 && len(w.templates()) > 0 })
 	var p intake.Petition
 	if err := json.Unmarshal([]byte(f.Requests()[0].Body), &p); err != nil {
 		t.Fatal(err)
