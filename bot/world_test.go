@@ -60,6 +60,12 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	dir := t.TempDir()
 	w.cfg.Backend.File.Path, w.cfg.Backend.Journal = dir+"/petitions.jsonl", dir+"/cases.jsonl"
 	w.cfg.Redis.Spool = dir + "/spool"
+	if o.clock == nil {
+		// On the real clock a test must not depend on the hour: quiet
+		// hours (22:00–07:00 by default) would hold its status and survey
+		// messages at night. Tests of quiet hours use a fake clock.
+		w.cfg.QuietHours = config.QuietHours{}
+	}
 	if o.configure != nil {
 		o.configure(&w.cfg)
 	}
