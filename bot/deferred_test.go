@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/minsheng/minsheng/dialog"
 	"github.com/minsheng/minsheng/intake/outbox"
@@ -117,5 +118,30 @@ func TestInlineMessageRunsTheDeferredOneBeforeIt(t *testing.T) {
 	busy.p.RunDue(ctx) // the deferred message's timer: a tick with nothing to do
 	if after := len(streamRecords[Outbound](t, busy.store, SendQueueName)); after != before {
 		t.Errorf("the scheduler sent %d more replies after the inline run answered everything", after-before)
+	}
+}
+
+// A burst starts when more than InlineLimit messages are in Handle at
+// once and lasts burstCalm after the last such moment; meanwhile messages
+// are deferred even below the limit, and the scheduler runs one at a time.
+func TestBurstLastsACalmSecondAfterTheLimit(t *testing.T) {
+	env := newTestEnv(t, PipelineOptions{InlineLimit: 2})
+	p := env.p
+	if p.inBurst(1) || p.inBurst(2) || p.bursting() {
+		t.Fatal("within the limit: no burst")
+	}
+	if !p.inBurst(3) || !p.bursting() {
+		t.Fatal("beyond the limit: a burst")
+	}
+	if !p.inBurst(1) {
+		t.Error("right after the burst, a lone message is still deferred")
+	}
+	p.burstUntil.Store(time.Now().Add(-time.Millisecond).UnixNano()) // the calm second has passed
+	if p.inBurst(1) || p.bursting() {
+		t.Error("after the calm second: inline again")
+	}
+	always := newTestEnv(t, PipelineOptions{InlineLimit: -1}).p
+	if !always.inBurst(1) || always.bursting() {
+		t.Error("InlineLimit -1 defers every message and never narrows the scheduler")
 	}
 }
