@@ -76,6 +76,10 @@ func TestVerifierWithConnectionOverrides(t *testing.T) {
 		{"configured with its #", "#rc=3&rp=all", u + "#rc=3&rp=all", true},
 		{"another fragment", "rc=3&rp=all", u + "#rc=5&rp=all", false},
 		{"fragment not configured", "", u + "#rc=3&rp=all", false},
+		// Twilio has signed with the default port on the URL at times;
+		// twilio-go accepts both forms and so do we.
+		{"signed with the port", "", "https://hotline.example.org:443/sms/twilio", true},
+		{"signed with another port", "", "https://hotline.example.org:8443/sms/twilio", false},
 	} {
 		ok, status, _ := checkWith(t, tc.overrides, post(t, "/sms/twilio", form, smstest.Sign(token, tc.signedOver, form)))
 		if ok != tc.ok {
