@@ -234,6 +234,8 @@ var fairSamples = []struct {
 		[]string{"testdata/place_labels.tsv", "testdata/place_labels_test.tsv"}},
 	{"testdata/place_labels_fair2.tsv", hotFile, 15, 200, nil},
 	{"testdata/place_labels_fair3.tsv", hotFile, 16, 200, []string{"testdata/place_labels_fair2.tsv"}},
+	{"testdata/place_labels_fair4.tsv", appealsFile, 17, 200,
+		[]string{"testdata/place_labels.tsv", "testdata/place_labels_test.tsv", "testdata/place_labels_fair.tsv"}},
 }
 
 // sampleIDs repeats the draw of fairSamples[k] from as, the appeals of its
