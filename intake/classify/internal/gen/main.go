@@ -47,6 +47,13 @@ func main() {
 		noTitle     = flag.Bool("notitle", false, "drop titles (so the 70-character score is on the citizen's own words)")
 		compare     = flag.Bool("compare", false, "cross-validate the alternative settings and print one line each")
 		only        = flag.String("only", "", "with -compare: only settings whose name contains this")
+		lcr         = flag.Bool("lcr", false, "svm: scale by the log-count ratio (NBSVM)")
+		ratioAlpha  = flag.Float64("ralpha", 0, "log-count ratio smoothing (0 = package default)")
+		knn         = flag.Int("knn", 0, "nearest training texts that vote (0 = none)")
+		knnWeight   = flag.Float64("knnw", 0, "weight of the neighbours' vote (0 = package default)")
+		knnMaxDF    = flag.Float64("knnmaxdf", 0, "leave n-grams in more than this share of texts out of the neighbour index (0 = package default)")
+		knnPrefix   = flag.Bool("knnprefix", false, "also index the 70-character prefixes of the training texts")
+		noIso       = flag.Bool("noiso", false, "calibrate with the temperature only")
 	)
 	flag.Parse()
 	if *data == "" {
@@ -61,6 +68,8 @@ func main() {
 		MaxN: *maxN, MinCount: *minCount, MaxFeatures: *maxFeatures,
 		Binary: *binary, NoAugment: *noAugment, Alpha: *alpha, Epochs: *epochs, Rate: *rate, L2: *l2, Seed: *seed,
 		Sublinear: *sublinear, IDF: *idf, NoCalibrate: *noCal, C: *cost,
+		LogCountRatio: *lcr, RatioAlpha: *ratioAlpha, Neighbours: *knn, NeighbourWeight: *knnWeight,
+		NeighbourMaxDF: *knnMaxDF, NeighbourPrefixes: *knnPrefix, NoIsotonic: *noIso,
 	}
 	switch *algo {
 	case "nb":
@@ -73,8 +82,28 @@ func main() {
 		log.Fatalf("unknown -algo %q", *algo)
 	}
 	if *shipped {
+		// The shipped settings, with any of the flags below given on top.
+		tuned := opts
 		opts = classify.DefaultOptions()
-		opts.Seed, opts.NoCalibrate = *seed, *noCal
+		opts.Seed, opts.NoCalibrate, opts.NoIsotonic = *seed, *noCal, *noIso
+		flag.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "c":
+				opts.C = tuned.C
+			case "lcr":
+				opts.LogCountRatio = tuned.LogCountRatio
+			case "ralpha":
+				opts.RatioAlpha = tuned.RatioAlpha
+			case "knn":
+				opts.Neighbours = tuned.Neighbours
+			case "knnw":
+				opts.NeighbourWeight = tuned.NeighbourWeight
+			case "knnmaxdf":
+				opts.NeighbourMaxDF = tuned.NeighbourMaxDF
+			case "knnprefix":
+				opts.NeighbourPrefixes = tuned.NeighbourPrefixes
+			}
+		})
 	}
 	if *compare {
 		runCompare(examples, *folds, *seed, *only)
