@@ -20,7 +20,7 @@ import (
 // "this is not a model" instead of a confusing gzip or gob error; the version
 // lets a newer binary refuse an older layout cleanly.
 const (
-	fileMagic   = "MSCLASS\x00"
+	fileMagic = "MSCLASS\x00"
 	// 2 added Sublinear and IDF, 3 the neighbour index and the isotonic
 	// calibration curve; files of versions 1 and 2 read as before.
 	fileVersion = 3
