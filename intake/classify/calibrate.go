@@ -204,7 +204,8 @@ func (m *Model) calibrated(probs []float64) []float64 {
 		}
 	}
 	// The runner-up becomes second·(1-p')/(1-p); p' >= that ⇔ p' >= floor.
-	floor := second / (1 - p + second)
+	// A hair above it, so rounding does not make a tie.
+	floor := second / (1 - p + second) * (1 + 1e-9)
 	q := math.Max(isoMap(m.isoX, m.isoY, p), floor)
 	rest := (1 - q) / (1 - p)
 	for c := range probs {
