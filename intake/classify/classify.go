@@ -204,7 +204,7 @@ type Options struct {
 // more n-grams and word features (go-ego/gse: 8 s to load its dictionary,
 // 190 MB, 114 µs to cut one SMS) did not pay.
 func DefaultOptions() Options {
-	return Options{Algorithm: SVM, MaxN: 3, MinCount: 2, MaxFeatures: 60000, Sublinear: true, IDF: true,
+	return Options{Algorithm: SVM, MaxN: 3, MinCount: 2, MaxFeatures: 80000, Sublinear: true, IDF: true,
 		LogCountRatio: true, Neighbours: 10}
 }
 
