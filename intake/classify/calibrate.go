@@ -116,8 +116,8 @@ func fitTemperature(scores [][]float64, truth []int) float64 {
 // isoMap: x increasing, y non-decreasing, both in [0, 1]. Each pooled block
 // gives two points, at its lowest and highest confidence, with the block's
 // share right as y, so the map is flat inside a block and linear between
-// blocks (as scikit-learn's IsotonicRegression). Nil when there is nothing
-// to fit.
+// blocks (as scikit-learn's IsotonicRegression), and never reaches 1 (see
+// the ceiling below). Nil when there is nothing to fit.
 func fitIsotonic(conf []float64, right []bool) (xs, ys []float64) {
 	type point struct {
 		x float64
@@ -134,6 +134,9 @@ func fitIsotonic(conf []float64, right []bool) (xs, ys []float64) {
 	type block struct {
 		lo, hi float64 // confidence range
 		sum, n float64 // right, total
+	}
+	if len(pts) == 0 {
+		return nil, nil
 	}
 	var blocks []block
 	for i := 0; i < len(pts); {
@@ -154,8 +157,13 @@ func fitIsotonic(conf []float64, right []bool) (xs, ys []float64) {
 		}
 		blocks = append(blocks, b)
 	}
+	// The top block is often all right, which would make the most confident
+	// predictions certain; no finite sample says that, so cap the curve at
+	// the top block's share with one more right and one more wrong.
+	top := blocks[len(blocks)-1]
+	ceiling := (top.sum + 1) / (top.n + 2)
 	for _, b := range blocks {
-		y := b.sum / b.n
+		y := min(b.sum/b.n, ceiling)
 		xs, ys = append(xs, b.lo), append(ys, y)
 		if b.hi > b.lo {
 			xs, ys = append(xs, b.hi), append(ys, y)

@@ -13,14 +13,18 @@ func TestFitIsotonic(t *testing.T) {
 		right  []bool
 		xs, ys []float64
 	}{
+		// The top block is capped at (right+1)/(n+2): two right of two → 3/4.
 		{"already monotone", []float64{0.2, 0.5, 0.9}, []bool{false, true, true},
-			[]float64{0.2, 0.5, 0.9}, []float64{0, 1, 1}},
-		{"a violation is pooled", []float64{0.3, 0.4, 0.6, 0.8}, []bool{true, false, false, true},
-			[]float64{0.3, 0.6, 0.8}, []float64{1.0 / 3, 1.0 / 3, 1}},
-		{"equal confidences share a value", []float64{0.5, 0.5, 0.7, 0.5}, []bool{true, false, true, true},
-			[]float64{0.5, 0.7}, []float64{2.0 / 3, 1}},
+			[]float64{0.2, 0.5, 0.9}, []float64{0, 0.75, 0.75}},
+		{"a violation is pooled", []float64{0.3, 0.4, 0.6, 0.8, 0.9}, []bool{true, false, false, true, true},
+			[]float64{0.3, 0.6, 0.8, 0.9}, []float64{1.0 / 3, 1.0 / 3, 0.75, 0.75}},
+		{"equal confidences share a value", []float64{0.5, 0.5, 0.7, 0.5, 0.5}, []bool{true, false, true, true, false},
+			[]float64{0.5, 0.7}, []float64{0.5, 2.0 / 3}},
+		{"the ceiling only cuts the top", []float64{0.3, 0.5, 0.6, 0.7, 0.8, 0.9}, []bool{false, true, false, true, true, true},
+			[]float64{0.3, 0.5, 0.6, 0.7, 0.9}, []float64{0, 0.5, 0.5, 0.8, 0.8}},
 		{"all wrong", []float64{0.9, 0.4}, []bool{false, false},
 			[]float64{0.4, 0.9}, []float64{0, 0}},
+		{"nothing", nil, nil, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			xs, ys := fitIsotonic(tc.conf, tc.right)
