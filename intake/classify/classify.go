@@ -323,7 +323,7 @@ func (m *Model) Features() int { return len(m.feats) }
 
 // Classify returns the most probable label and its probability. A text with
 // no known n-gram (empty, all punctuation, off topic) gets the label the
-// model leans to a priori with a low probability (about 0.2 for the default
+// model leans to a priori with a low probability (under 0.2 for the default
 // model), so callers should treat a low confidence as "unknown".
 func (m *Model) Classify(text string) (label string, confidence float64) {
 	probs := m.probs(text)
