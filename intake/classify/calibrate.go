@@ -179,7 +179,7 @@ func isoMap(xs, ys []float64, p float64) float64 {
 	if n == 0 {
 		return p
 	}
-	if p <= xs[0] {
+	if !(p > xs[0]) { // NaN too: a model read from a bad file may score one
 		return ys[0]
 	}
 	if p >= xs[n-1] {

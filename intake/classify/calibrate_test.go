@@ -89,6 +89,9 @@ func TestIsoMap(t *testing.T) {
 			t.Errorf("isoMap(%v) = %v, want %v", p, got, want)
 		}
 	}
+	if got := isoMap(xs, ys, math.NaN()); got != 0.1 {
+		t.Errorf("isoMap(NaN) = %v, want the lowest value", got)
+	}
 	if got := isoMap(nil, nil, 0.37); got != 0.37 {
 		t.Errorf("isoMap with no curve = %v, want the identity", got)
 	}
