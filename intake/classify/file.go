@@ -154,7 +154,7 @@ func Read(r io.Reader) (*Model, error) {
 		return nil, fmt.Errorf("classify: read model: %w: wrong magic %q", ErrBadModel, hdr[:len(fileMagic)])
 	}
 	if v := binary.BigEndian.Uint16(hdr[len(fileMagic):]); v < 1 || v > fileVersion {
-		return nil, fmt.Errorf("classify: read model: %w: format version %d, this build reads %d", ErrBadModel, v, fileVersion)
+		return nil, fmt.Errorf("classify: read model: %w: format version %d, this build reads 1 to %d", ErrBadModel, v, fileVersion)
 	}
 	zr, err := gzip.NewReader(r)
 	if err != nil {
