@@ -382,3 +382,14 @@ func BenchmarkCategorize(b *testing.B) {
 		c.Categorize(sms)
 	}
 }
+
+// BenchmarkReadDefault is the cost of loading the embedded model (once per
+// process, on first use).
+func BenchmarkReadDefault(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Read(bytes.NewReader(defaultModel)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -223,7 +223,8 @@ func (r Report) String() string {
 		fmt.Fprintf(&b, "%s %7d   %6.3f %6.3f %6.3f   %6.3f %6.3f %6.3f\n",
 			pad(c.Label, 14), c.Support, c.Precision, c.Recall, c.F1, s.Precision, s.Recall, s.F1)
 	}
-	fmt.Fprintf(&b, "%s %7s   %20.3f   %20.3f\n", pad("macro-F1", 14), "", r.Full.MacroF1, r.SMS.MacroF1)
+	// Four decimals: changes worth making are a few thousandths.
+	fmt.Fprintf(&b, "%s %7s   %20.4f   %20.4f\n", pad("macro-F1", 14), "", r.Full.MacroF1, r.SMS.MacroF1)
 	fmt.Fprintf(&b, "%s %7s   %20.3f   %20.3f\n", pad("accuracy", 14), "", r.Full.Accuracy, r.SMS.Accuracy)
 	fmt.Fprintf(&b, "%s %7s   %20.3f   %20.3f\n", pad("calib. error", 14), "", r.Full.ECE, r.SMS.ECE)
 	fmt.Fprintf(&b, "%s %7s   %20s   %20s\n", pad("fold macro-F1", 14), "", spread(r.Full.FoldF1), spread(r.SMS.FoldF1))

@@ -20,8 +20,10 @@ import (
 // "this is not a model" instead of a confusing gzip or gob error; the version
 // lets a newer binary refuse an older layout cleanly.
 const (
-	fileMagic   = "MSCLASS\x00"
-	fileVersion = 2 // 2 added Sublinear and IDF; version 1 files read as before
+	fileMagic = "MSCLASS\x00"
+	// 2 added Sublinear and IDF, 3 the neighbour index and the isotonic
+	// calibration curve; files of versions 1 and 2 read as before.
+	fileVersion = 3
 )
 
 // ErrBadModel is wrapped by every Read error caused by the content of the
@@ -45,6 +47,21 @@ type fileModel struct {
 	WMin      float64
 	WStep     float64
 	Weights   []byte // little-endian uint16, (w-WMin)/WStep, row-major features × labels
+
+	// Version 3. IsoX and IsoY are the isotonic curve's breakpoints (none =
+	// no curve). NbrK = 0 means no neighbour vote; otherwise the index holds
+	// len(NbrLabels) training texts, with their labels and norms, and
+	// NbrPostings has, per feature in order, the uvarint number of texts
+	// having it and their uvarint ids, the first as is and each next one as
+	// its gap from the one before; NbrCounts has the n-gram's count in each
+	// of those texts, one byte per posting in the same order.
+	IsoX, IsoY  []float64
+	NbrK        int
+	NbrWeight   float64
+	NbrLabels   []byte
+	NbrNorms    []float32
+	NbrPostings []byte
+	NbrCounts   []byte
 }
 
 // WriteTo writes the model in the versioned binary format Read accepts.
@@ -75,6 +92,21 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	for i, v := range m.weights {
 		q := math.Round((float64(v) - fm.WMin) / fm.WStep)
 		binary.LittleEndian.PutUint16(fm.Weights[2*i:], uint16(q))
+	}
+
+	fm.IsoX, fm.IsoY = m.isoX, m.isoY
+	if nb := m.nbr; nb != nil {
+		fm.NbrK, fm.NbrWeight = nb.k, nb.weight
+		fm.NbrLabels, fm.NbrNorms, fm.NbrCounts = nb.labels, nb.norms, nb.counts
+		for f := 0; f+1 < len(nb.start); f++ {
+			lo, hi := nb.start[f], nb.start[f+1]
+			fm.NbrPostings = binary.AppendUvarint(fm.NbrPostings, uint64(hi-lo))
+			prev := int32(0)
+			for _, d := range nb.docs[lo:hi] {
+				fm.NbrPostings = binary.AppendUvarint(fm.NbrPostings, uint64(d-prev))
+				prev = d
+			}
+		}
 	}
 
 	cw := &countingWriter{w: w}
@@ -121,8 +153,8 @@ func Read(r io.Reader) (*Model, error) {
 	if string(hdr[:len(fileMagic)]) != fileMagic {
 		return nil, fmt.Errorf("classify: read model: %w: wrong magic %q", ErrBadModel, hdr[:len(fileMagic)])
 	}
-	if v := binary.BigEndian.Uint16(hdr[len(fileMagic):]); v != fileVersion && v != 1 {
-		return nil, fmt.Errorf("classify: read model: %w: format version %d, this build reads %d", ErrBadModel, v, fileVersion)
+	if v := binary.BigEndian.Uint16(hdr[len(fileMagic):]); v < 1 || v > fileVersion {
+		return nil, fmt.Errorf("classify: read model: %w: format version %d, this build reads 1 to %d", ErrBadModel, v, fileVersion)
 	}
 	zr, err := gzip.NewReader(r)
 	if err != nil {
@@ -198,7 +230,114 @@ func (fm *fileModel) model() (*Model, error) {
 	if len(m.index) != len(m.feats) {
 		return nil, errors.New("duplicate features")
 	}
+	if err := fm.isotonic(m); err != nil {
+		return nil, err
+	}
+	if err := fm.neighbours(m); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// isotonic checks and sets the calibration curve.
+func (fm *fileModel) isotonic(m *Model) error {
+	if len(fm.IsoX) != len(fm.IsoY) {
+		return fmt.Errorf("isotonic curve of %d x and %d y", len(fm.IsoX), len(fm.IsoY))
+	}
+	if len(fm.IsoX) == 0 {
+		return nil
+	}
+	for i := range fm.IsoX {
+		x, y := fm.IsoX[i], fm.IsoY[i]
+		if !(x >= 0 && x <= 1 && y >= 0 && y <= 1) {
+			return errors.New("isotonic curve outside [0, 1]")
+		}
+		if i > 0 && (x < fm.IsoX[i-1] || y < fm.IsoY[i-1]) {
+			return errors.New("isotonic curve not monotone")
+		}
+	}
+	m.isoX, m.isoY = fm.IsoX, fm.IsoY
+	return nil
+}
+
+// neighbours checks and builds the neighbour index.
+func (fm *fileModel) neighbours(m *Model) error {
+	if fm.NbrK == 0 {
+		if len(fm.NbrLabels)+len(fm.NbrNorms)+len(fm.NbrPostings)+len(fm.NbrCounts) != 0 {
+			return errors.New("neighbour index without a neighbour count")
+		}
+		return nil
+	}
+	n := len(fm.NbrLabels)
+	switch {
+	case fm.NbrK < 1 || fm.NbrK > maxNeighbours:
+		return fmt.Errorf("%d neighbours", fm.NbrK)
+	case math.IsNaN(fm.NbrWeight) || math.IsInf(fm.NbrWeight, 0) || fm.NbrWeight < 0:
+		return fmt.Errorf("neighbour weight %v", fm.NbrWeight)
+	case n == 0 || n > math.MaxInt32:
+		return fmt.Errorf("%d texts in the neighbour index", n)
+	case len(fm.NbrNorms) != n:
+		return fmt.Errorf("%d norms for %d texts", len(fm.NbrNorms), n)
+	}
+	for _, l := range fm.NbrLabels {
+		if int(l) >= len(m.labels) {
+			return fmt.Errorf("neighbour label %d of %d", l, len(m.labels))
+		}
+	}
+	for _, v := range fm.NbrNorms {
+		if !(v > 0) || math.IsInf(float64(v), 0) {
+			return errors.New("bad neighbour norm")
+		}
+	}
+	nb := &neighbours{k: fm.NbrK, weight: fm.NbrWeight, labels: fm.NbrLabels, norms: fm.NbrNorms, counts: fm.NbrCounts}
+	nb.start = make([]int32, len(m.feats)+1)
+	nb.docs = make([]int32, len(fm.NbrCounts))
+	buf := fm.NbrPostings
+	next := func() (uint64, error) {
+		v, w := binary.Uvarint(buf)
+		if w <= 0 {
+			return 0, errors.New("neighbour postings cut short")
+		}
+		buf = buf[w:]
+		return v, nil
+	}
+	at := 0
+	for f := range m.feats {
+		cnt, err := next()
+		if err != nil {
+			return err
+		}
+		if cnt > uint64(n) || cnt > uint64(len(nb.docs)-at) {
+			return errors.New("neighbour postings longer than the counts")
+		}
+		var d uint64
+		for i := range cnt {
+			gap, err := next()
+			if err != nil {
+				return err
+			}
+			if i > 0 && gap == 0 {
+				return errors.New("neighbour postings out of order")
+			}
+			if d += gap; gap >= uint64(n) || d >= uint64(n) {
+				return errors.New("neighbour posting beyond the texts")
+			}
+			nb.docs[at] = int32(d)
+			at++
+		}
+		nb.start[f+1] = int32(at)
+	}
+	if len(buf) != 0 || at != len(nb.docs) {
+		return errors.New("neighbour postings and counts disagree")
+	}
+	for _, c := range nb.counts {
+		if c == 0 {
+			return errors.New("zero count in the neighbour index")
+		}
+	}
+	nb.fillVals(m)
+	m.nbr = nb
+	return nil
 }
 
 // ReadJSONL reads labelled examples, one JSON object per line with fields

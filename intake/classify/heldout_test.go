@@ -33,58 +33,37 @@ func fixedSplit(t *testing.T) (train, test []Example) {
 }
 
 // TestDefaultOptionsHeldOut trains with the shipped settings on four fifths
-// of the real appeals and checks the fifth: macro-F1 above a floor on whole
-// texts and on their first 70 characters, and confidences that mean what
-// they say once a temperature is fitted on held-out texts (accuracy rises
-// with confidence; calibration error small).
+// of the real appeals, calibration and all, and checks the fifth: macro-F1
+// above a floor on whole texts and on their first 70 characters, and
+// confidences that mean what they say (accuracy rises with confidence;
+// calibration error small). Training calibrates on its own inner folds, so
+// the fifth is as unseen as an SMS in production.
 func TestDefaultOptionsHeldOut(t *testing.T) {
 	train, test := fixedSplit(t)
-	opts := DefaultOptions()
-	opts.NoCalibrate = true // fitted below, on held-out texts, which is faster
-	m, err := Train(train, opts)
+	m, err := Train(train, DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	labelIdx := map[string]int{}
-	for i, l := range m.Labels() {
-		labelIdx[l] = i
-	}
-	// Fit the temperature on one half of the held-out texts, judge on the other.
-	var fitScores [][]float64
-	var fitTruth []int
-	var full, sms, judged []prediction
-	for i, ex := range test {
-		for _, text := range []string{ex.Text, prefix(ex.Text, SMSChars)} {
-			if i%2 == 0 {
-				fitScores = append(fitScores, m.scores(text))
-				fitTruth = append(fitTruth, labelIdx[ex.Label])
-			}
-		}
-	}
-	m.temp = fitTemperature(fitScores, fitTruth)
-	for i, ex := range test {
+	var full, sms []prediction
+	for _, ex := range test {
 		l, p := m.Classify(ex.Text)
 		full = append(full, prediction{ex.Label, l, p})
-		if i%2 == 1 {
-			judged = append(judged, prediction{ex.Label, l, p})
-		}
 		l, p = m.Classify(prefix(ex.Text, SMSChars))
 		sms = append(sms, prediction{ex.Label, l, p})
-		if i%2 == 1 {
-			judged = append(judged, prediction{ex.Label, l, p})
-		}
 	}
-	// Measured 0.913 and 0.867 on this split; the floors leave room for
+	ev := score(append(full, sms...), m.Labels())
+	fullF1, smsF1 := score(full, m.Labels()).MacroF1, score(sms, m.Labels()).MacroF1
+	t.Logf("held-out macro-F1 %.4f whole, %.4f first %d; calibration error %.4f", fullF1, smsF1, SMSChars, ev.ECE)
+	// Measured 0.9278 and 0.8886 on this split; the floors leave room for
 	// noise from changes that do not matter, not for a worse model.
-	if f1 := score(full, m.Labels()).MacroF1; f1 < 0.90 {
-		t.Errorf("held-out macro-F1 on whole texts %.3f, want >= 0.90", f1)
+	if fullF1 < 0.915 {
+		t.Errorf("held-out macro-F1 on whole texts %.4f, want >= 0.915", fullF1)
 	}
-	if f1 := score(sms, m.Labels()).MacroF1; f1 < 0.85 {
-		t.Errorf("held-out macro-F1 on the first %d characters %.3f, want >= 0.85", SMSChars, f1)
+	if smsF1 < 0.875 {
+		t.Errorf("held-out macro-F1 on the first %d characters %.4f, want >= 0.875", SMSChars, smsF1)
 	}
-	ev := score(judged, m.Labels())
-	if ev.ECE > 0.05 {
-		t.Errorf("calibration error %.3f on held-out texts, want <= 0.05", ev.ECE)
+	if ev.ECE > 0.025 {
+		t.Errorf("calibration error %.4f on held-out texts, want <= 0.025", ev.ECE)
 	}
 	// Accuracy rises with confidence: each bin with enough texts to say
 	// anything is at least as right as the one before, give or take 0.05.

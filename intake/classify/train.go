@@ -37,7 +37,7 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		return nil, err
 	}
 	if !opts.NoCalibrate {
-		m.temp = calibrate(examples, labels, opts)
+		m.temp, m.isoX, m.isoY = calibrate(examples, labels, opts)
 	}
 	return m, nil
 }
@@ -77,6 +77,24 @@ func train(examples []Example, labels []string, opts Options) (*Model, error) {
 	if len(feats) == 0 {
 		return nil, errors.New("classify: no features left after pruning; lower MinCount or add text")
 	}
+	var nbrDocs []nbrDoc
+	if opts.Neighbours > 0 {
+		if len(labels) > math.MaxUint8+1 {
+			return nil, fmt.Errorf("classify: %d labels; the neighbour vote handles at most %d", len(labels), math.MaxUint8+1)
+		}
+		n := nOrig
+		if opts.NeighbourPrefixes {
+			n = len(docs)
+		}
+		nbrDocs = make([]nbrDoc, n)
+		for i, d := range docs[:n] {
+			nd := nbrDoc{ids: d.ids, counts: make([]uint8, len(d.ids)), label: d.label}
+			for j, v := range d.vals {
+				nd.counts[j] = uint8(min(v, math.MaxUint8))
+			}
+			nbrDocs[i] = nd
+		}
+	}
 	m := &Model{
 		Normalize: opts.Normalize,
 		labels:    labels,
@@ -101,6 +119,9 @@ func train(examples []Example, labels []string, opts Options) (*Model, error) {
 		} else {
 			m.weights, m.bias = trainLogReg(docs, len(feats), len(labels), opts)
 		}
+	}
+	if nbrDocs != nil {
+		m.nbr = buildNeighbours(m, nbrDocs, docs[:nOrig], opts.Neighbours, opts.NeighbourWeight, opts.NeighbourMaxDF)
 	}
 	m.buildIndex()
 	return m, nil
@@ -347,75 +368,6 @@ func trainLogReg(docs []doc, nFeat, k int, opts Options) ([]float32, []float32) 
 		b32[i] = float32(v)
 	}
 	return w32, b32
-}
-
-// calibrate picks the softmax temperature that minimises the log-loss of
-// held-out predictions (3-fold, on both whole texts and their first SMSChars
-// characters). Naive Bayes treats overlapping n-grams as independent evidence
-// and is wildly overconfident without it; logistic regression needs little.
-// Too few examples to hold any out → temperature 1.
-func calibrate(examples []Example, labels []string, opts Options) float64 {
-	const folds = 3
-	if len(examples) < 10*folds {
-		return 1
-	}
-	inner := opts
-	inner.NoCalibrate = true
-	labelIdx := make(map[string]int, len(labels))
-	for i, l := range labels {
-		labelIdx[l] = i
-	}
-	var scores [][]float64
-	var truth []int
-	parts := stratifiedFolds(examples, folds, opts.Seed)
-	for f, test := range parts {
-		trainSet := make([]Example, 0, len(examples))
-		for g, part := range parts {
-			if g != f {
-				trainSet = append(trainSet, part...)
-			}
-		}
-		m, err := train(trainSet, labels, inner)
-		if err != nil {
-			return 1
-		}
-		for _, ex := range test {
-			scores = append(scores, m.scores(ex.Text), m.scores(prefix(ex.Text, SMSChars)))
-			truth = append(truth, labelIdx[ex.Label], labelIdx[ex.Label])
-		}
-	}
-	return fitTemperature(scores, truth)
-}
-
-// fitTemperature returns the softmax temperature that minimises the
-// log-loss of the scores against the true label indices.
-func fitTemperature(scores [][]float64, truth []int) float64 {
-	nll := func(logT float64) float64 {
-		t := math.Exp(logT)
-		var sum float64
-		for i, s := range scores {
-			sum -= math.Log(math.Max(softmax(s, t)[truth[i]], 1e-12))
-		}
-		return sum
-	}
-	// Golden-section search on log T in [ln 0.1, ln 1000]; the loss is
-	// unimodal in T for a fixed set of scores.
-	lo, hi := math.Log(0.1), math.Log(1000)
-	const phi = 0.6180339887498949
-	a, b := hi-phi*(hi-lo), lo+phi*(hi-lo)
-	fa, fb := nll(a), nll(b)
-	for hi-lo > 1e-3 {
-		if fa < fb {
-			hi, b, fb = b, a, fa
-			a = hi - phi*(hi-lo)
-			fa = nll(a)
-		} else {
-			lo, a, fa = a, b, fb
-			b = lo + phi*(hi-lo)
-			fb = nll(b)
-		}
-	}
-	return math.Exp((lo + hi) / 2)
 }
 
 // prefix returns the first n characters (runes) of s.

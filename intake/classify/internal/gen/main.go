@@ -3,9 +3,11 @@
 //
 //	go run ./intake/classify/internal/gen -data ../shared/data/appeals-labeled.jsonl -out intake/classify/default.model
 //
-// With no tuning flags it uses classify's default Options, which are the
-// settings of the shipped model; -compare cross-validates the alternatives
-// that were measured when choosing them.
+// It starts from classify.DefaultOptions, the settings of the shipped model
+// (so with no tuning flags it writes the same file as `minsheng train` with
+// the same -seed); each tuning flag given changes that one setting, e.g.
+// -knn 0 for no neighbour vote or -lcr=false for a plain SVM. -compare
+// cross-validates the alternatives that were measured when choosing them.
 package main
 
 import (
@@ -27,7 +29,7 @@ func main() {
 	var (
 		data        = flag.String("data", "", "labelled JSONL: {id,title,text,label} per line (required)")
 		out         = flag.String("out", "", "write the model trained on all the data here")
-		algo        = flag.String("algo", "logreg", "logreg | nb | svm")
+		algo        = flag.String("algo", "svm", "logreg | nb | svm")
 		maxN        = flag.Int("maxn", 0, "longest character n-gram, 1..3 (0 = package default)")
 		minCount    = flag.Int("mincount", 0, "drop n-grams found in fewer texts (0 = package default)")
 		maxFeatures = flag.Int("maxfeatures", 0, "keep the top N n-grams by information gain (0 = package default, -1 = all)")
@@ -37,17 +39,29 @@ func main() {
 		epochs      = flag.Int("epochs", 0, "logreg epochs (0 = package default)")
 		rate        = flag.Float64("rate", 0, "logreg AdaGrad rate (0 = package default)")
 		l2          = flag.Float64("l2", 0, "logreg L2 penalty (0 = package default)")
-		sublinear   = flag.Bool("sublinear", false, "logreg: 1+ln(count)")
-		idf         = flag.Bool("idf", false, "logreg: weight n-grams by idf")
+		sublinear   = flag.Bool("sublinear", false, "1+ln(count) instead of counts (logreg, svm)")
+		idf         = flag.Bool("idf", false, "weight n-grams by idf (logreg, svm)")
 		cost        = flag.Float64("c", 0, "svm cost C (0 = package default)")
-		shipped     = flag.Bool("default", false, "the shipped settings (classify.DefaultOptions); tuning flags ignored")
 		noCal       = flag.Bool("nocal", false, "skip calibration (faster cross-validation)")
 		folds       = flag.Int("cv", 5, "cross-validation folds (0 = skip)")
 		seed        = flag.Int64("seed", 1, "seed for folds and shuffling")
 		noTitle     = flag.Bool("notitle", false, "drop titles (so the 70-character score is on the citizen's own words)")
 		compare     = flag.Bool("compare", false, "cross-validate the alternative settings and print one line each")
 		only        = flag.String("only", "", "with -compare: only settings whose name contains this")
+		lcr         = flag.Bool("lcr", false, "svm: scale by the log-count ratio (NBSVM)")
+		ratioAlpha  = flag.Float64("ralpha", 0, "log-count ratio smoothing (0 = package default)")
+		knn         = flag.Int("knn", 0, "nearest training texts that vote (0 = no vote)")
+		knnWeight   = flag.Float64("knnw", 0, "weight of the neighbours' vote (0 = package default)")
+		knnMaxDF    = flag.Float64("knnmaxdf", 0, "leave n-grams in more than this share of texts out of the neighbour index (0 = package default)")
+		knnPrefix   = flag.Bool("knnprefix", false, "also index the 70-character prefixes of the training texts")
+		noIso       = flag.Bool("noiso", false, "calibrate with the temperature only")
 	)
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: gen -data FILE.jsonl [-out MODEL] [flags]\n"+
+			"Tuning flags change one setting of classify.DefaultOptions each; a boolean one\n"+
+			"turns off with -flag=false. Defaults below are the flags', not the model's.\n")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
 	if *data == "" {
 		flag.Usage()
@@ -57,24 +71,63 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	opts := classify.Options{
-		MaxN: *maxN, MinCount: *minCount, MaxFeatures: *maxFeatures,
-		Binary: *binary, NoAugment: *noAugment, Alpha: *alpha, Epochs: *epochs, Rate: *rate, L2: *l2, Seed: *seed,
-		Sublinear: *sublinear, IDF: *idf, NoCalibrate: *noCal, C: *cost,
-	}
-	switch *algo {
-	case "nb":
-		opts.Algorithm = classify.NaiveBayes
-	case "logreg":
-		opts.Algorithm = classify.LogReg
-	case "svm":
-		opts.Algorithm = classify.SVM
-	default:
-		log.Fatalf("unknown -algo %q", *algo)
-	}
-	if *shipped {
-		opts = classify.DefaultOptions()
-		opts.Seed, opts.NoCalibrate = *seed, *noCal
+	// Start from the shipped settings; each tuning flag given changes one.
+	opts := classify.DefaultOptions()
+	opts.Seed, opts.NoCalibrate, opts.NoIsotonic = *seed, *noCal, *noIso
+	var bad error
+	flag.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "algo":
+			switch *algo {
+			case "nb":
+				opts.Algorithm = classify.NaiveBayes
+			case "logreg":
+				opts.Algorithm = classify.LogReg
+			case "svm":
+				opts.Algorithm = classify.SVM
+			default:
+				bad = fmt.Errorf("unknown -algo %q", *algo)
+			}
+		case "maxn":
+			opts.MaxN = *maxN
+		case "mincount":
+			opts.MinCount = *minCount
+		case "maxfeatures":
+			opts.MaxFeatures = *maxFeatures
+		case "binary":
+			opts.Binary = *binary
+		case "noaugment":
+			opts.NoAugment = *noAugment
+		case "alpha":
+			opts.Alpha = *alpha
+		case "epochs":
+			opts.Epochs = *epochs
+		case "rate":
+			opts.Rate = *rate
+		case "l2":
+			opts.L2 = *l2
+		case "sublinear":
+			opts.Sublinear = *sublinear
+		case "idf":
+			opts.IDF = *idf
+		case "c":
+			opts.C = *cost
+		case "lcr":
+			opts.LogCountRatio = *lcr
+		case "ralpha":
+			opts.RatioAlpha = *ratioAlpha
+		case "knn":
+			opts.Neighbours = *knn
+		case "knnw":
+			opts.NeighbourWeight = *knnWeight
+		case "knnmaxdf":
+			opts.NeighbourMaxDF = *knnMaxDF
+		case "knnprefix":
+			opts.NeighbourPrefixes = *knnPrefix
+		}
+	})
+	if bad != nil {
+		log.Fatal(bad)
 	}
 	if *compare {
 		runCompare(examples, *folds, *seed, *only)
