@@ -219,6 +219,9 @@ func FuzzFold(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		fs := Fold(s)
+		if slow := foldAny(s); fs != slow {
+			t.Fatalf("Fold(%q) = %q, the full path gives %q", s, fs, slow)
+		}
 		if again := Fold(fs); again != fs {
 			t.Fatalf("Fold not idempotent: %q → %q → %q", s, fs, again)
 		}
