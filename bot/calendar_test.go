@@ -77,7 +77,9 @@ func TestDefaultDeadlinesFollowTheHolidays(t *testing.T) {
 
 // TestRuntimeWarnsOfAYearWithoutHolidays: in a year the built-in calendar
 // does not know and the configuration does not list, deadlines skip only
-// weekends; the runtime says so when it starts rather than miss silently.
+// weekends; in a year it knows only by law (its notice not yet built in),
+// they miss the 调休; the runtime says so when it starts rather than miss
+// silently.
 func TestRuntimeWarnsOfAYearWithoutHolidays(t *testing.T) {
 	for _, tt := range []struct {
 		now      time.Time
@@ -85,8 +87,10 @@ func TestRuntimeWarnsOfAYearWithoutHolidays(t *testing.T) {
 		warn     bool
 	}{
 		{time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), nil, false},
-		{time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC), nil, true},
+		{time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC), nil, true}, // statutory days only
+		{time.Date(2028, 1, 4, 9, 0, 0, 0, time.UTC), nil, true}, // nothing at all
 		{time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC), []string{"2027-01-01"}, false},
+		{time.Date(2028, 1, 4, 9, 0, 0, 0, time.UTC), []string{"2028-01-01"}, false},
 	} {
 		rdb, prefix := redistest.Client(t)
 		cfg := config.Default()
@@ -100,7 +104,9 @@ func TestRuntimeWarnsOfAYearWithoutHolidays(t *testing.T) {
 			t.Fatal(err)
 		}
 		rt.Close()
-		if got := strings.Contains(logs.String(), "no public holidays known for this year"); got != tt.warn {
+		got := strings.Contains(logs.String(), "no public holidays known for this year") ||
+			strings.Contains(logs.String(), "holiday notice for this year is not built in")
+		if got != tt.warn {
 			t.Errorf("%s with holidays %v: warned %v, want %v\n%s", tt.now.Format("2006-01-02"), tt.holidays, got, tt.warn, logs.String())
 		}
 	}

@@ -120,8 +120,12 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	if err != nil {
 		return nil, err
 	}
-	if y := opt.Now().In(cfg.Location()).Year(); !set.Calendar.Covers(y) {
+	switch y := opt.Now().In(cfg.Location()).Year(); {
+	case !set.Calendar.Covers(y):
 		log.Warn("no public holidays known for this year: deadlines skip weekends only; list them under intake.holidays and intake.workdays",
+			"year", y)
+	case workday.Provisional(y, cfg.Intake.Holidays, cfg.Intake.Workdays):
+		log.Warn("the State Council's holiday notice for this year is not built in: deadlines skip weekends and the statutory holidays only, without 调休; list the notice's days under intake.holidays and intake.workdays",
 			"year", y)
 	}
 	rt.Metrics = NewMetrics()

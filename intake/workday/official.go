@@ -67,13 +67,60 @@ func (c *Calendar) Covers(year int) bool {
 	return false
 }
 
+// Provisional reports whether deadlines in year rest on the statutory
+// holidays alone: the built-in calendar has only "law" lines for year (the
+// State Council's notice, with its bridging days and 调休, is not built in)
+// and the deployment's own holidays and workdays name no date in it.
+func Provisional(year int, holidays, workdays []string) bool {
+	notice, law := officialYears()
+	if notice[year] || !law[year] {
+		return false
+	}
+	prefix := fmt.Sprintf("%04d-", year)
+	for _, list := range [][]string{holidays, workdays} {
+		for _, d := range list {
+			if strings.HasPrefix(d, prefix) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// officialYears returns the years of the built-in calendar's notice lines
+// (off, work) and of its statutory-only lines (law).
+func officialYears() (notice, law map[int]bool) {
+	notice, law = map[int]bool{}, map[int]bool{}
+	for _, line := range strings.Split(officialText, "\n") {
+		if j := strings.IndexByte(line, '#'); j >= 0 {
+			line = line[:j]
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 || len(f[1]) < 4 {
+			continue
+		}
+		var y int
+		if _, err := fmt.Sscanf(f[1][:4], "%d", &y); err != nil {
+			continue
+		}
+		if f[0] == "law" {
+			law[y] = true
+		} else {
+			notice[y] = true
+		}
+	}
+	return notice, law
+}
+
 // maxPeriod bounds an "off" range: the longest holiday is 9 days; a typo
 // in a year ("2026-10-01..2027-10-07") must not make a year of holidays.
 const maxPeriod = 31
 
 // ParseCalendar reads the holidays.txt format: lines "off FIRST[..LAST]
 // note" and "work DAY note", dates "2006-01-02", # comments and blank
-// lines ignored. It reports every bad line with its number.
+// lines ignored. "law FIRST[..LAST] note" is a statutory day off of a year
+// whose notice is not out yet: a holiday like "off" (see Provisional). It
+// reports every bad line with its number.
 func ParseCalendar(text string) (holidays, workdays []string, err error) {
 	var errs []error
 	for i, line := range strings.Split(text, "\n") {
@@ -100,10 +147,10 @@ func ParseCalendar(text string) (holidays, workdays []string, err error) {
 			bad(fmt.Sprintf("%q is not a date or range like 2026-10-01..2026-10-07", f[1]))
 		case f[0] == "work" && ranged:
 			bad(fmt.Sprintf("work %s: one day per line", f[1]))
-		case f[0] == "off":
+		case f[0] == "off" || f[0] == "law":
 			days := int(to.Sub(from).Hours()/24) + 1
 			if days < 1 || days > maxPeriod {
-				bad(fmt.Sprintf("off %s: %d days, want 1 to %d", f[1], days, maxPeriod))
+				bad(fmt.Sprintf("%s %s: %d days, want 1 to %d", f[0], f[1], days, maxPeriod))
 				continue
 			}
 			for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
@@ -112,7 +159,7 @@ func ParseCalendar(text string) (holidays, workdays []string, err error) {
 		case f[0] == "work":
 			workdays = append(workdays, from.Format(DateLayout))
 		default:
-			bad(fmt.Sprintf("%q: want off or work", f[0]))
+			bad(fmt.Sprintf("%q: want off, work or law", f[0]))
 		}
 	}
 	return holidays, workdays, errors.Join(errs...)

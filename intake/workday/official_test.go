@@ -12,6 +12,7 @@ import (
 // (holidays2026, workdays2026), and that every make-up day is a weekend.
 func TestOfficialIs2026Notice(t *testing.T) {
 	h, w := Official()
+	h = slices.DeleteFunc(slices.Clone(h), func(d string) bool { return strings.HasPrefix(d, "2027-") })
 	if !slices.Equal(sorted(h), sorted(holidays2026)) {
 		t.Errorf("holidays = %v\nwant %v", h, holidays2026)
 	}
@@ -57,8 +58,66 @@ func TestOfficialDeadlinesAroundNationalDay(t *testing.T) {
 				got.AssignBy, got.ContactBy, got.ResolveBy, tt.assign, tt.contact, tt.resolv)
 		}
 	}
-	if !c.Covers(2026) || c.Covers(2027) {
-		t.Errorf("Covers(2026) = %v, Covers(2027) = %v; want true, false", c.Covers(2026), c.Covers(2027))
+	if !c.Covers(2026) || !c.Covers(2027) || c.Covers(2028) {
+		t.Errorf("Covers(2026, 2027, 2028) = %v, %v, %v; want true, true, false", c.Covers(2026), c.Covers(2027), c.Covers(2028))
+	}
+}
+
+// law2027 are the statutory days off of 2027 (全国年节及纪念日放假办法 as
+// revised in 2024), written out from the Chinese calendar: 除夕 is
+// 2027-02-05, 端午 06-09, 中秋 09-15, 清明 04-05.
+var law2027 = []string{"2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-04-05",
+	"2027-05-01", "2027-05-02", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-02", "2027-10-03"}
+
+// TestOfficialKnows2027ByLaw: before its notice, 2027 has its 13 statutory
+// days off and is provisional (the runtime warns), unless the deployment
+// lists dates of its own for it; 2026 has its notice.
+func TestOfficialKnows2027ByLaw(t *testing.T) {
+	h, w := Official()
+	var got []string
+	for _, d := range h {
+		if strings.HasPrefix(d, "2027-") {
+			got = append(got, d)
+		}
+	}
+	if !slices.Equal(sorted(got), law2027) {
+		t.Errorf("2027 holidays = %v, want %v", got, law2027)
+	}
+	for _, d := range w {
+		if strings.HasPrefix(d, "2027-") {
+			t.Errorf("make-up day %s of 2027 before its notice", d)
+		}
+	}
+	for _, tt := range []struct {
+		year               int
+		holidays, workdays []string
+		want               bool
+	}{
+		{2026, nil, nil, false},
+		{2027, nil, nil, true},
+		{2027, []string{"2027-02-09"}, nil, false},
+		{2027, nil, []string{"2027-02-14"}, false},
+		{2027, []string{"2026-12-31"}, nil, true},
+		{2028, nil, nil, false}, // nothing known at all: Covers says so
+	} {
+		if got := Provisional(tt.year, tt.holidays, tt.workdays); got != tt.want {
+			t.Errorf("Provisional(%d, %v, %v) = %v, want %v", tt.year, tt.holidays, tt.workdays, got, tt.want)
+		}
+	}
+}
+
+// TestOfficialDeadlinesOverNewYear2027: received on Thursday 2026-12-31,
+// an urgent petition is assigned on Monday 01-04 (01-01 is New Year's Day
+// by law, 01-02 and 01-03 a weekend) and resolved 2 working days later,
+// 01-06; with weekends only it would have been assigned on the holiday.
+func TestOfficialDeadlinesOverNewYear2027(t *testing.T) {
+	c, err := NewOfficial(cst, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Deadlines(at(t, "2026-12-31 10:00"), true, DefaultSLA)
+	if !got.AssignBy.Equal(eod(t, "2027-01-04")) || !got.ResolveBy.Equal(eod(t, "2027-01-06")) {
+		t.Errorf("urgent, received 2026-12-31: assign by %v, resolve by %v; want the ends of 2027-01-04 and 01-06", got.AssignBy, got.ResolveBy)
 	}
 }
 
