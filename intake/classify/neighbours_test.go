@@ -8,6 +8,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -143,7 +144,7 @@ func TestWriteReadV3(t *testing.T) {
 	}
 	a, b := m.nbr, m2.nbr
 	if b == nil || a.k != b.k || a.weight != b.weight || !bytes.Equal(a.labels, b.labels) ||
-		!equal(a.norms, b.norms) || !equal(a.start, b.start) || !equal(a.docs, b.docs) || !bytes.Equal(a.counts, b.counts) || !equal(a.vals, b.vals) {
+		!slices.Equal(a.norms, b.norms) || !slices.Equal(a.start, b.start) || !slices.Equal(a.docs, b.docs) || !bytes.Equal(a.counts, b.counts) || !slices.Equal(a.vals, b.vals) {
 		t.Fatal("neighbour index differs after a round trip")
 	}
 	if !closeAll(m.isoX, m2.isoX) || !closeAll(m.isoY, m2.isoY) {
@@ -163,18 +164,6 @@ func TestWriteReadV3(t *testing.T) {
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
 		t.Error("a model read back does not write the same bytes")
 	}
-}
-
-func equal[T comparable](a, b []T) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestReadV2 reads a version 2 file written by the code before version 3

@@ -155,13 +155,9 @@ func foldCommon(s string) (string, bool) {
 		case r == ' ':
 			space = b.Len() > 0
 			continue
-		case r > ' ' && r < 0x7F:
-			r = lowerASCII(r)
-		case r >= '\u4E00' && r <= '\u9FFF':
-			r = simplified(r)
-		case r >= '\uFF01' && r <= '\uFF5E':
-			r = lowerASCII(r - 0xFEE0)
-		case r == '\u3001', r == '\u3002':
+		case r > ' ' && r < 0x7F, r >= '\u4E00' && r <= '\u9FFF', r >= '\uFF01' && r <= '\uFF5E':
+			r = FoldRune(r) // one rune to one, as NFKC then Fold map it here
+		case r == '\u3001', r == '\u3002': // NFKC-stable; FoldRune would check
 		default:
 			return "", false
 		}

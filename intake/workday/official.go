@@ -4,6 +4,9 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -56,15 +59,7 @@ func (c *Calendar) Covers(year int) bool {
 	if c == nil {
 		return false
 	}
-	prefix := fmt.Sprintf("%04d-", year)
-	for _, m := range []map[string]bool{c.Holidays, c.Workdays} {
-		for d := range m {
-			if strings.HasPrefix(d, prefix) {
-				return true
-			}
-		}
-	}
-	return false
+	return inYear(year, maps.Keys(c.Holidays)) || inYear(year, maps.Keys(c.Workdays))
 }
 
 // Provisional reports whether deadlines in year rest on the statutory
@@ -72,44 +67,22 @@ func (c *Calendar) Covers(year int) bool {
 // State Council's notice, with its bridging days and 调休, is not built in)
 // and the deployment's own holidays and workdays name no date in it.
 func Provisional(year int, holidays, workdays []string) bool {
-	notice, law := officialYears()
-	if notice[year] || !law[year] {
+	_, _, notice, law, err := parseCalendar(officialText)
+	if err != nil || notice[year] || !law[year] {
 		return false
 	}
-	prefix := fmt.Sprintf("%04d-", year)
-	for _, list := range [][]string{holidays, workdays} {
-		for _, d := range list {
-			if strings.HasPrefix(d, prefix) {
-				return false
-			}
-		}
-	}
-	return true
+	return !inYear(year, slices.Values(holidays)) && !inYear(year, slices.Values(workdays))
 }
 
-// officialYears returns the years of the built-in calendar's notice lines
-// (off, work) and of its statutory-only lines (law).
-func officialYears() (notice, law map[int]bool) {
-	notice, law = map[int]bool{}, map[int]bool{}
-	for _, line := range strings.Split(officialText, "\n") {
-		if j := strings.IndexByte(line, '#'); j >= 0 {
-			line = line[:j]
-		}
-		f := strings.Fields(line)
-		if len(f) < 2 || len(f[1]) < 4 {
-			continue
-		}
-		var y int
-		if _, err := fmt.Sscanf(f[1][:4], "%d", &y); err != nil {
-			continue
-		}
-		if f[0] == "law" {
-			law[y] = true
-		} else {
-			notice[y] = true
+// inYear reports whether any of the "2006-01-02" dates is in year.
+func inYear(year int, dates iter.Seq[string]) bool {
+	prefix := fmt.Sprintf("%04d-", year)
+	for d := range dates {
+		if strings.HasPrefix(d, prefix) {
+			return true
 		}
 	}
-	return notice, law
+	return false
 }
 
 // maxPeriod bounds an "off" range: the longest holiday is 9 days; a typo
@@ -122,6 +95,14 @@ const maxPeriod = 31
 // whose notice is not out yet: a holiday like "off" (see Provisional). It
 // reports every bad line with its number.
 func ParseCalendar(text string) (holidays, workdays []string, err error) {
+	holidays, workdays, _, _, err = parseCalendar(text)
+	return holidays, workdays, err
+}
+
+// parseCalendar is ParseCalendar, also telling the years of its notice
+// lines (off, work) and of its statutory-only lines (law).
+func parseCalendar(text string) (holidays, workdays []string, notice, law map[int]bool, err error) {
+	notice, law = map[int]bool{}, map[int]bool{}
 	var errs []error
 	for i, line := range strings.Split(text, "\n") {
 		if j := strings.IndexByte(line, '#'); j >= 0 {
@@ -156,13 +137,19 @@ func ParseCalendar(text string) (holidays, workdays []string, err error) {
 			for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
 				holidays = append(holidays, d.Format(DateLayout))
 			}
+			if f[0] == "law" {
+				law[from.Year()] = true
+			} else {
+				notice[from.Year()] = true
+			}
 		case f[0] == "work":
 			workdays = append(workdays, from.Format(DateLayout))
+			notice[from.Year()] = true
 		default:
 			bad(fmt.Sprintf("%q: want off, work or law", f[0]))
 		}
 	}
-	return holidays, workdays, errors.Join(errs...)
+	return holidays, workdays, notice, law, errors.Join(errs...)
 }
 
 // parseDate accepts a real date written exactly "2006-01-02".
