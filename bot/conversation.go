@@ -114,15 +114,19 @@ local function read_state(h, legacy)
   return redis.call('HGET', h, 's') or redis.call('GET', legacy) or ''
 end
 local function write_state(h, st)
-  local n = 0
+  local old = tonumber(redis.call('HGET', h, 'sn') or '0')
+  local set, n = {}, 0
   for p = 1, #st, 60 do
     n = n + 1
-    redis.call('HSET', h, 's' .. n, string.sub(st, p, p + 59))
+    set[#set + 1] = 's' .. n
+    set[#set + 1] = string.sub(st, p, p + 59)
   end
-  local old = tonumber(redis.call('HGET', h, 'sn') or '0')
-  for j = n + 1, old do redis.call('HDEL', h, 's' .. j) end
-  redis.call('HSET', h, 'sn', n)
-  redis.call('HDEL', h, 's')
+  set[#set + 1] = 'sn'
+  set[#set + 1] = n
+  redis.call('HSET', h, unpack(set)) -- one call: each one scans the listpack
+  local del = {'s'}
+  for j = n + 1, old do del[#del + 1] = 's' .. j end
+  redis.call('HDEL', h, unpack(del))
 end
 `
 

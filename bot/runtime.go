@@ -96,7 +96,7 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 		}
 	}()
 	if rt.Store == nil {
-		if rt.Store, err = OpenStore(ctx, cfg.Redis); err != nil {
+		if rt.Store, err = OpenStore(ctx, cfg.Redis, WorkConns(cfg.Workers)); err != nil {
 			return nil, err
 		}
 		rt.ownStore = true

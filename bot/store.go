@@ -29,8 +29,11 @@ func NewStore(rdb redis.UniversalClient, prefix string) *Store {
 
 // OpenStore connects to the configured Redis (one node, Sentinel or Cluster),
 // or starts the embedded store when none is configured (Embedded tells; the
-// caller says so to the user, each command in its own way).
-func OpenStore(ctx context.Context, cfg config.Redis) (*Store, error) {
+// caller says so to the user, each command in its own way). workers is how
+// many goroutines of this process's queues and scheduler may be in Redis at
+// once (WorkConns; 0 for a command that runs none): the pool holds them
+// on top of what webhooks need.
+func OpenStore(ctx context.Context, cfg config.Redis, workers int) (*Store, error) {
 	opts := &redis.UniversalOptions{
 		Addrs:      cfg.Addrs,
 		MasterName: cfg.MasterName,
@@ -38,12 +41,13 @@ func OpenStore(ctx context.Context, cfg config.Redis) (*Store, error) {
 		Password:   cfg.Password,
 		DB:         cfg.DB,
 	}
-	if len(cfg.Addrs) > 0 && cfg.MasterName == "" {
+	cluster := len(cfg.Addrs) > 0 && cfg.MasterName == ""
+	if cluster {
 		// addrs without master_name is a Cluster, even when it names one
 		// seed node (go-redis would take a lone address for a plain server).
 		opts.IsClusterMode = true
-		opts.PoolSize = clusterPoolSize()
 	}
+	opts.PoolSize = poolSize(cluster, workers)
 	var mini *miniredis.Miniredis
 	if cfg.Embedded() {
 		mini = miniredis.NewMiniRedis()
@@ -70,18 +74,34 @@ func OpenStore(ctx context.Context, cfg config.Redis) (*Store, error) {
 	return s, nil
 }
 
-// clusterQueues are the queues a runtime reads (sendq, sendbulk, outbox,
+// readQueues are the queues a runtime reads (sendq, sendbulk, outbox,
 // callbacks).
-const clusterQueues = 4
+const readQueues = 4
 
-// clusterPoolSize is the connection pool per Cluster node. A queue cannot
-// read streams of several slots in one XREADGROUP there, so it blocks one
-// connection per shard (intake/queue, Run); up to every shard may live on
-// one node. go-redis's default pool (10 per CPU) is what is left for all
-// other commands: without the readers' share, ingest and commit scripts
-// waited for a free connection until their deadline.
-func clusterPoolSize() int {
-	return 10*runtime.GOMAXPROCS(0) + clusterQueues*queue.Shards
+// poolSize is the connection pool (per node on a Cluster): go-redis's
+// default (10 per CPU) for webhooks, the scheduler's reads and everything
+// else, plus one connection per worker that may wait in Redis at once, plus
+// the queues' blocking reads. Those hold a connection while they block:
+// one per queue on one node; on a Cluster one per queue and shard, since
+// an XREADGROUP cannot read streams of several slots (intake/queue, Run),
+// and every shard may live on one node. With go-redis's default alone, the
+// configured workers were not what ran: under load 15 of the scheduler's
+// 16 waited for a free connection while the send and outbox workers held
+// the pool (a goroutine dump of the load tool's drain), and ingest and
+// commit scripts waited until their deadline on a Cluster.
+func poolSize(cluster bool, workers int) int {
+	readers := readQueues
+	if cluster {
+		readers *= queue.Shards
+	}
+	return 10*runtime.GOMAXPROCS(0) + workers + readers
+}
+
+// WorkConns is how many connections a runtime's workers may hold at once:
+// the send queue's two streams (replies and bulk), the outbox, the
+// scheduler and the call-back writers (see config.Workers).
+func WorkConns(w config.Workers) int {
+	return 2*max(w.Send, 1) + max(w.Outbox, 1) + max(w.Scheduler, 1) + max(w.Callbacks, 1)
 }
 
 // Embedded reports whether this is the in-process store.

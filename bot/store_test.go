@@ -19,7 +19,7 @@ import (
 )
 
 func TestEmbeddedStoreExpiresKeysInRealTime(t *testing.T) {
-	s, err := OpenStore(context.Background(), config.Redis{})
+	s, err := OpenStore(context.Background(), config.Redis{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestEmbeddedStoreExpiresKeysInRealTime(t *testing.T) {
 
 func TestRealStore(t *testing.T) {
 	redistest.Client(t) // fails clearly if no Redis
-	s, err := OpenStore(context.Background(), config.Redis{Addr: redistest.Addr()})
+	s, err := OpenStore(context.Background(), config.Redis{Addr: redistest.Addr()}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestRealStore(t *testing.T) {
 }
 
 func TestOpenStoreFailsWhenRedisDoesNotAnswer(t *testing.T) {
-	_, err := OpenStore(context.Background(), config.Redis{Addr: "127.0.0.1:1"})
+	_, err := OpenStore(context.Background(), config.Redis{Addr: "127.0.0.1:1"}, 0)
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Errorf("want a connection error naming the address, got %v", err)
 	}
@@ -141,7 +141,7 @@ func TestBodyLimitAndMetrics(t *testing.T) {
 func TestOpenStoreOnClusterFromOneSeed(t *testing.T) {
 	_, prefix := redistest.Cluster(t)
 	ctx := context.Background()
-	s, err := OpenStore(ctx, config.Redis{Addrs: redistest.ClusterAddrs()[:1], Prefix: prefix})
+	s, err := OpenStore(ctx, config.Redis{Addrs: redistest.ClusterAddrs()[:1], Prefix: prefix}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,5 +182,47 @@ func TestOpenStoreOnClusterFromOneSeed(t *testing.T) {
 	}
 	if d := time.Since(t0); d > block/3 {
 		t.Errorf("a command to each shard took %s in all while %d readers blocked: it waited for a connection", d, readers)
+	}
+}
+
+// The pool holds every worker the configuration runs, each waiting in
+// Redis at once, with the queues' blocking reads, and still has room for a
+// webhook's command: with go-redis's default pool (10 per CPU) the
+// configured workers were not what ran.
+func TestStorePoolHoldsTheConfiguredWorkers(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	ctx := context.Background()
+	workers := WorkConns(config.Default().Workers)
+	s, err := OpenStore(ctx, config.Redis{Addr: redistest.Addr()}, workers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	client, ok := s.Redis.(*redis.Client)
+	if !ok {
+		t.Fatalf("redis.addr gave a %T, want a single-node client", s.Redis)
+	}
+	const block = 3 * time.Second
+	key := prefix + "nothing"
+	held := workers + readQueues
+	var wg sync.WaitGroup
+	for range held {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = s.Redis.BLPop(ctx, block, key).Err()
+		}()
+	}
+	defer wg.Wait()
+	testwait.For(t, fmt.Sprintf("%d workers and readers to wait in Redis", held), func() bool {
+		st := client.PoolStats()
+		return int(st.TotalConns-st.IdleConns) >= held
+	})
+	t0 := time.Now()
+	if err := s.Redis.Set(ctx, key+":probe", "1", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(t0); d > block/3 {
+		t.Errorf("a webhook's command took %s while %d workers waited in Redis: the pool had no connection for it", d, held)
 	}
 }

@@ -112,7 +112,7 @@ func runHotStored(ctx context.Context, g *globals, cfg *config.Config, f hotFlag
 	if cfg.Redis.Embedded() {
 		return fmt.Errorf("hot --since reads the bot's Redis: set redis.addr (the embedded store of chat keeps nothing between runs)")
 	}
-	store, err := bot.OpenStore(ctx, cfg.Redis)
+	store, err := bot.OpenStore(ctx, cfg.Redis, 0)
 	if err != nil {
 		return err
 	}

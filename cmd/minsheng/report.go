@@ -84,7 +84,7 @@ func runReport(ctx context.Context, g *globals, cfg *config.Config, f reportFlag
 	if cfg.Redis.Embedded() {
 		return fmt.Errorf("report reads the bot's Redis: set redis.addr (the embedded store of chat keeps nothing between runs)")
 	}
-	store, err := bot.OpenStore(ctx, cfg.Redis)
+	store, err := bot.OpenStore(ctx, cfg.Redis, 0)
 	if err != nil {
 		return err
 	}

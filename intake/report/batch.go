@@ -42,9 +42,22 @@ local function report_apply(kb, a)
   local n = tonumber(ARGV[a]); a = a + 1
   local dims = {'a', 'o', 'u', 'c', 'ch', 'g'}
   local skipping = false
+  -- fields of petition records read by count operations, until an
+  -- operation that writes: a commit counts one petition several times
+  local known = {}
+  local function field(rec, name)
+    local k = rec .. '\0' .. name
+    local v = known[k]
+    if v == nil then
+      v = redis.call('HGET', rec, name) or false
+      known[k] = v
+    end
+    return v or nil
+  end
   for _ = 1, n do
     local op = ARGV[a]
     local size
+    if op ~= 'count' then known = {} end
     if op == 'cmd' or op == 'cmdx' then
       size = 4 + tonumber(ARGV[a + 3])
       local key = KEYS[kb + tonumber(ARGV[a + 2])]
@@ -83,7 +96,7 @@ local function report_apply(kb, a)
       local ok = not skipping
       local cond = ARGV[a + 11]
       if ok and cond ~= '' then
-        local dl = rec and tonumber(redis.call('HGET', rec, cond) or '') or nil
+        local dl = rec and tonumber(field(rec, cond) or '') or nil
         ok = dl ~= nil and dl >= tonumber(ARGV[a + 12])
       end
       if ok then
@@ -91,7 +104,7 @@ local function report_apply(kb, a)
           local v = ''
           if d > 1 then
             v = ARGV[a + 5 + d - 1]
-            if v == '' and rec then v = redis.call('HGET', rec, name) or '' end
+            if v == '' and rec then v = field(rec, name) or '' end
           end
           if (d == 1 or v ~= '') and string.sub(mask, d, d) == '1' then
             local f = ARGV[a + 4]

@@ -34,8 +34,17 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// page is how many entries one answer holds at most.
+// page is how many entries one read of the stream holds at most.
 const page = 256
+
+// inlinePage is how many entries the script that adds a petition returns
+// after the caller's last one. A process applying a petition now and then
+// is at most a few entries behind, and gets them in that answer; under
+// load, every concurrent delivery was sent the same page of others'
+// entries, to apply one of them: 64 deliveries at once made Redis send,
+// and serve parse, up to 64 copies of 256 entries. Beyond inlinePage the
+// entries are read once, by one caller at a time (syncTo), for all.
+const inlinePage = 16
 
 // endedPerCall is how many ended clusters one script call removes at most.
 const endedPerCall = 64
@@ -231,7 +240,7 @@ func (x *Index) scriptArgs(epoch string, after streamID, gone []ended, it *hot.I
 	if after.ms > 0 {
 		cutoff = after.time().Add(-x.retention).UnixMilli()
 	}
-	args := []any{epoch, newEpoch(), after.String(), page, cutoff}
+	args := []any{epoch, newEpoch(), after.String(), inlinePage, cutoff}
 	if it == nil {
 		args = append(args, "", "", "", "", "", "")
 	} else {

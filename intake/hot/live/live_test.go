@@ -460,3 +460,52 @@ func TestRedisLosingTheStreamStartsOver(t *testing.T) {
 		t.Errorf("a petition naming a region only got %+v", h)
 	}
 }
+
+// A replica far behind is sent a few entries with its petition's answer
+// (inlinePage, not a page of 256 to every concurrent delivery) and reads
+// the rest once, one caller at a time; it then holds what the other does.
+func TestAReplicaBehindGetsAFewEntriesThenReadsTheRest(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	ctx := context.Background()
+	items := synthetic(120, 60, 7)
+	want, _ := offline(items, 7*24*time.Hour)
+	a, b := newIndex(rdb, prefix), newIndex(rdb, prefix)
+	if err := b.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	last := len(items) - 1
+	for _, it := range items[:last] {
+		add(t, a, it)
+	}
+	b.mu.Lock()
+	epoch, after := b.epoch, b.r.last
+	b.mu.Unlock()
+	args, err := b.scriptArgs(epoch, after, nil, &items[last])
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := addScript.Eval(ctx, rdb, b.keys, args...).Slice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, added, es, err := parseReply(reply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != inlinePage {
+		t.Errorf("the answer to a replica 100 entries behind holds %d entries, want %d", len(es), inlinePage)
+	}
+	b.absorb(epoch, epoch, after, es)
+	if err := b.syncTo(ctx, &added); err != nil {
+		t.Fatal(err)
+	}
+	b.mu.Lock()
+	got, ok := b.r.c.Lookup(items[last].ID)
+	b.mu.Unlock()
+	if hot.HasPlace(items[last].Place) && (!ok || got != want[last]) {
+		t.Errorf("the last petition on the replica behind: %+v (%v), want %+v", got, ok, want[last])
+	}
+	if sa, sb := state(t, a), state(t, b); !slices.Equal(sa, sb) {
+		t.Errorf("A holds\n%s\nB holds\n%s", strings.Join(sa, "\n"), strings.Join(sb, "\n"))
+	}
+}
