@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -135,6 +136,7 @@ func benchmarkCompleteAppeal(b *testing.B, inline int) {
 	post(0) // warm: scripts loaded, connections open
 	testwait.For(b, "the first appeal carried", func() bool { return done(1) })
 	trips.reset()
+	cpu0 := redisCPU(b, rdb)
 	b.ResetTimer()
 	start := time.Now()
 	next := make(chan int)
@@ -163,6 +165,10 @@ func benchmarkCompleteAppeal(b *testing.B, inline int) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "appeals/s")
 	b.ReportMetric(float64(trips.n.Load())/float64(b.N), "trips/appeal")
+	// Redis's own CPU (its main thread, all clients: other tests sharing
+	// the server count too) per appeal: Redis is one thread for all
+	// replicas, so this is what bounds a deployment's appeals per second.
+	b.ReportMetric((redisCPU(b, rdb)-cpu0)/float64(b.N), "redis-cpu-µs/appeal")
 	var lines []string
 	for k, v := range trips.byName {
 		lines = append(lines, fmt.Sprintf("%8.3f %s", float64(v)/float64(b.N), k))
@@ -172,6 +178,26 @@ func benchmarkCompleteAppeal(b *testing.B, inline int) {
 	if path := os.Getenv("BENCH_TRIPS"); path != "" { // where the trips go, per appeal
 		_ = os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 	}
+}
+
+// redisCPU is the CPU time of the Redis server's main thread so far, in µs.
+func redisCPU(tb testing.TB, rdb *redis.Client) float64 {
+	info, err := rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\r\n") {
+		k, v, _ := strings.Cut(line, ":")
+		if k == "used_cpu_user_main_thread" || k == "used_cpu_sys_main_thread" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				tb.Fatalf("INFO cpu %s: %v", k, err)
+			}
+			total += f * 1e6
+		}
+	}
+	return total
 }
 
 // tripCounter counts a client's round trips: one per command, one per
