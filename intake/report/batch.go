@@ -45,6 +45,10 @@ local function report_apply(kb, a)
   -- fields of petition records read by count operations, until an
   -- operation that writes: a commit counts one petition several times
   local known = {}
+  -- counter hashes a field was created in (HINCRBY answered the increment
+  -- itself): a new hash is among them, so it gets its expiry, and a hash
+  -- that had its fields has had it since
+  local created = {}
   local function field(rec, name)
     local k = rec .. '\0' .. name
     local v = known[k]
@@ -57,7 +61,7 @@ local function report_apply(kb, a)
   for _ = 1, n do
     local op = ARGV[a]
     local size
-    if op ~= 'count' then known = {} end
+    if op ~= 'count' and op ~= 'expire' then known = {} end
     if op == 'cmd' or op == 'cmdx' then
       size = 4 + tonumber(ARGV[a + 3])
       local key = KEYS[kb + tonumber(ARGV[a + 2])]
@@ -87,6 +91,10 @@ local function report_apply(kb, a)
     elseif op == 'end' then
       size = 1
       skipping = false
+    elseif op == 'expire' then
+      size = 3
+      local k = kb + tonumber(ARGV[a + 1])
+      if created[k] then redis.call('EXPIREAT', KEYS[k], ARGV[a + 2]) end
     else -- count
       size = 14
       local mask = ARGV[a + 13]
@@ -109,8 +117,9 @@ local function report_apply(kb, a)
           if (d == 1 or v ~= '') and string.sub(mask, d, d) == '1' then
             local f = ARGV[a + 4]
             if d > 1 then f = v .. '|' .. f end
-            redis.call('HINCRBY', KEYS[day + d - 1], f, ARGV[a + 5])
-            redis.call('HINCRBY', KEYS[month + d - 1], f, ARGV[a + 5])
+            local by = tonumber(ARGV[a + 5])
+            if redis.call('HINCRBY', KEYS[day + d - 1], f, by) == by then created[day + d - 1] = true end
+            if redis.call('HINCRBY', KEYS[month + d - 1], f, by) == by then created[month + d - 1] = true end
           end
         end
       end
@@ -137,7 +146,8 @@ type Batch struct {
 	idx  map[string]int
 	args []any
 	n    int
-	// expire is each counter key's expiry (unix s), set once per batch.
+	// expire is each counter key's expiry (unix s): set by the batch that
+	// creates a field in the key (a new key has none), not by every batch.
 	expire map[string]int64
 }
 
@@ -168,7 +178,8 @@ func (b *Batch) Encode() (keys []string, args []any) {
 	}
 	for _, k := range b.keys {
 		if at, ok := b.expire[k]; ok {
-			b.cmd("EXPIREAT", k, at)
+			b.args = append(b.args, "expire", b.key(k), at)
+			b.n++
 		}
 	}
 	b.expire = map[string]int64{}

@@ -262,3 +262,41 @@ func TestCallbackCountsByOfficial(t *testing.T) {
 		t.Fatalf("by official %+v", got)
 	}
 }
+
+// A counter hash gets its expiry from the batch that creates it, and
+// keeps it while later batches count into it: the batches no longer set
+// every expiry again (25 EXPIREATs per appeal), so a hash created without
+// one would be kept for ever.
+func TestEveryCounterHashExpires(t *testing.T) {
+	f := newFixture(t)
+	f.rec.Retention = 30 * 24 * time.Hour
+	ctx := context.Background()
+	day := time.Now().Add(-6 * time.Hour) // inside the retention
+	for i := range 5 {
+		id := intake.PetitionID(day.Add(time.Duration(i)*time.Hour), 2, int64(i+1))
+		p := petition(id, day.Add(time.Duration(i)*time.Hour))
+		if i == 3 {
+			p.Category = intake.Category{Code: "env", Name: "环境保护"} // a new field in hashes that exist
+		}
+		f.apply(id, func(b *Batch) { b.Petition(p, -1) })
+	}
+	b, _ := f.rec.BatchFor(intake.PetitionID(day, 2, 1))
+	var counters int
+	iter := f.rdb.Scan(ctx, 0, b.tag+"rep:[dm]:*", 100).Iterator()
+	for iter.Next(ctx) {
+		counters++
+		ttl, err := f.rdb.TTL(ctx, iter.Val()).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ttl <= 0 {
+			t.Errorf("counter hash %s has no expiry (TTL %s)", iter.Val(), ttl)
+		}
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if counters == 0 {
+		t.Fatal("no counter hashes written")
+	}
+}
