@@ -1,21 +1,19 @@
 package dialog
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"os"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/internal/appealstest"
 )
 
-// appealsFile is the shared set of real appeals (see shared/data/README.md),
-// relative to this package's directory. The repository does not ship it.
-const appealsFile = "../../shared/data/appeals-labeled.jsonl"
+// appealsFile is the shared set of real appeals (see shared/data/README.md).
+// The repository does not ship it.
+const appealsFile = appealstest.LabeledFile
 
 // smsRunes is one SMS segment of Chinese text.
 const smsRunes = 70
@@ -63,14 +61,7 @@ func devHalf(id string) bool {
 // one message and checks that most are answered with the receipt at once:
 // asking "where" of a pension question costs the citizen an SMS for nothing.
 func TestRealAppealsAnsweredAtOnce(t *testing.T) {
-	f, err := os.Open(appealsFile)
-	if os.IsNotExist(err) {
-		t.Skipf("%s not found: the real appeals are not part of the repository", appealsFile)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	rows := appealstest.Read(t, appealsFile)
 
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil { // no tzdata on this machine: the same offset will do
@@ -82,13 +73,7 @@ func TestRealAppealsAnsweredAtOnce(t *testing.T) {
 
 	var all, even, odd firstAnswer
 	byLabel := map[string]*firstAnswer{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var row struct{ ID, Text, Label string }
-		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
-			t.Fatalf("%s: %v", appealsFile, err)
-		}
+	for _, row := range rows {
 		text := []rune(row.Text)
 		if len(text) > smsRunes {
 			text = text[:smsRunes]
@@ -109,9 +94,6 @@ func TestRealAppealsAnsweredAtOnce(t *testing.T) {
 			byLabel[row.Label] = &firstAnswer{}
 		}
 		byLabel[row.Label].add(first)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	if all.rows == 0 {
 		t.Fatalf("%s has no rows", appealsFile)

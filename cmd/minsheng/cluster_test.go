@@ -19,14 +19,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/sms/smstest"
 	"github.com/minsheng/minsheng/intake"
 	"github.com/minsheng/minsheng/intake/backend/webhook/webhooktest"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/minsheng/minsheng/internal/appealstest"
 	"github.com/minsheng/minsheng/internal/testwait"
-	"github.com/redis/go-redis/v9"
 )
 
 // The must-show of scale-out: two `serve` replicas, each its own process,
@@ -322,7 +324,7 @@ func pendingOf(t *testing.T, rdb redis.UniversalClient, prefix, consumer string)
 func appealTexts(t *testing.T, n int) []string {
 	t.Helper()
 	var out []string
-	f, err := os.Open("../../../shared/data/appeals-labeled.jsonl")
+	all, err := appealstest.ReadFile(appealstest.LabeledFile)
 	if err != nil {
 		t.Logf("no shared appeals (%v): sending sentences of our own", err)
 		for i := 0; i < n; i++ {
@@ -330,15 +332,8 @@ func appealTexts(t *testing.T, n int) []string {
 		}
 		return out
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for row := 0; sc.Scan() && len(out) < n; row++ {
-		var a struct{ Text string }
-		if row%37 != 0 || json.Unmarshal(sc.Bytes(), &a) != nil {
-			continue // every 37th row: a spread over the file
-		}
-		text := []rune(strings.Join(strings.Fields(a.Text), " "))
+	for row := 0; row < len(all) && len(out) < n; row += 37 { // every 37th row: a spread over the file
+		text := []rune(strings.Join(strings.Fields(all[row].Text), " "))
 		if len(text) > 70 {
 			text = text[:70]
 		}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/minsheng/minsheng/internal/appealstest"
 )
 
 // synthetic builds a small three-class set: each text mixes a few words of
@@ -341,7 +343,7 @@ func TestDefaultConcurrent(t *testing.T) {
 // TestDefaultOnData checks the embedded model against the labelled data it
 // was trained on; it needs the shared data directory next to the repository.
 func TestDefaultOnData(t *testing.T) {
-	f, err := os.Open("../../../shared/data/appeals-labeled.jsonl")
+	f, err := os.Open(appealstest.Path(appealstest.LabeledFile))
 	if err != nil {
 		t.Skipf("labelled data not available: %v", err)
 	}

@@ -3,10 +3,12 @@ package classify
 import (
 	"os"
 	"testing"
+
+	"github.com/minsheng/minsheng/internal/appealstest"
 )
 
 // appealsPath is the labelled data beside the repository (shared/data).
-const appealsPath = "../../../shared/data/appeals-labeled.jsonl"
+var appealsPath = appealstest.Path(appealstest.LabeledFile)
 
 // fixedSplit reads the labelled appeals and splits them on a fixed rule
 // (every fifth line held out), so the floor below is checked on the same

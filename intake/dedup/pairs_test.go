@@ -2,14 +2,13 @@ package dedup
 
 import (
 	"bufio"
-	"compress/gzip"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/minsheng/minsheng/intake/textnorm"
+	"github.com/minsheng/minsheng/internal/appealstest"
 )
 
 // dice is the Dice coefficient of two texts' character bigram multisets.
@@ -38,8 +37,8 @@ func dice(a, b string) float64 {
 }
 
 // hotFile is the shared set of real appeals with resubmissions (see
-// shared/data/README.md), relative to this package's directory.
-const hotFile = "../../../shared/data/appeals-hot.jsonl.gz"
+// shared/data/README.md).
+const hotFile = appealstest.HotFile
 
 type labelledPair struct {
 	a, b string
@@ -75,26 +74,9 @@ func readPairs(t *testing.T) []labelledPair {
 // readHot returns the texts of appeals-hot by id.
 func readHot(t testing.TB) map[string]string {
 	t.Helper()
-	f, err := os.Open(hotFile)
-	if os.IsNotExist(err) {
-		t.Skipf("%s not found: the shared data lives beside the repository", hotFile)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	texts := map[string]string{}
-	dec := json.NewDecoder(z)
-	for dec.More() {
-		var r struct{ ID, Text string }
-		if err := dec.Decode(&r); err != nil {
-			t.Fatalf("%s: %v", hotFile, err)
-		}
-		texts[r.ID] = r.Text
+	for _, a := range appealstest.Read(t, hotFile) {
+		texts[a.ID] = a.Text
 	}
 	return texts
 }

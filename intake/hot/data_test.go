@@ -5,12 +5,12 @@ import (
 	"testing"
 
 	"github.com/minsheng/minsheng/intake/classify"
+	"github.com/minsheng/minsheng/internal/appealstest"
 )
 
 // hotFile is the shared set of real unlabelled appeals (see
-// shared/data/README.md), relative to this package's directory. The
-// repository does not ship it.
-const hotFile = "../../../shared/data/appeals-hot.jsonl.gz"
+// shared/data/README.md). The repository does not ship it.
+var hotFile = appealstest.Path(appealstest.HotFile)
 
 // readHotItems reads appeals-hot as items in time order (place from the
 // title, else the text; category from the default model), or skips the test

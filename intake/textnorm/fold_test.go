@@ -1,30 +1,16 @@
 package textnorm
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
 	"testing"
+
+	"github.com/minsheng/minsheng/internal/appealstest"
 )
 
-// appealsPath is the labelled appeals beside the repository (shared/data).
-const appealsPath = "../../../shared/data/appeals-labeled.jsonl"
-
+// realAppeals are the texts of the labelled appeals, or the test skips.
 func realAppeals(t testing.TB) []string {
 	t.Helper()
-	f, err := os.Open(appealsPath)
-	if err != nil {
-		t.Skipf("real appeals not available: %v", err)
-	}
-	defer f.Close()
 	var texts []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var a struct{ Text string }
-		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-			t.Fatal(err)
-		}
+	for _, a := range appealstest.Read(t, appealstest.LabeledFile) {
 		texts = append(texts, a.Text)
 	}
 	return texts

@@ -2,9 +2,6 @@ package understand
 
 import (
 	"bufio"
-	"compress/gzip"
-	"encoding/json"
-	"io"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -12,60 +9,29 @@ import (
 	"unicode/utf8"
 
 	"github.com/minsheng/minsheng/intake/gazetteer"
+	"github.com/minsheng/minsheng/internal/appealstest"
 )
 
-// appealsFile is the shared set of real appeals (see shared/data/README.md),
-// relative to this package's directory. The repository does not ship it.
-const appealsFile = "../../../shared/data/appeals-labeled.jsonl"
+// appealsFile is the shared set of real appeals (see shared/data/README.md).
+// The repository does not ship it.
+const appealsFile = appealstest.LabeledFile
 
 // hotFile holds 4,326 unlabelled appeals of another period, never read
 // while the place rules were tuned: place_labels_fair2.tsv is drawn from it.
-const hotFile = "../../../shared/data/appeals-hot.jsonl.gz"
+const hotFile = appealstest.HotFile
 
-type appeal struct {
-	ID, Text string
-}
+type appeal = appealstest.Appeal
 
 // readAppeals reads the real appeals, or skips the test when they are absent.
 func readAppeals(t testing.TB) []appeal {
 	return readAppealsFile(t, appealsFile)
 }
 
-// readAppealsFile reads appeals of the shared data (gzip-compressed when the
-// name ends in .gz), or skips the test when the file is absent.
-func readAppealsFile(t testing.TB, path string) []appeal {
+// readAppealsFile reads appeals of a shared data file, or skips the test
+// when the file is absent.
+func readAppealsFile(t testing.TB, name string) []appeal {
 	t.Helper()
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		t.Skipf("%s not found: the real appeals are not part of the repository", path)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(path, ".gz") {
-		z, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		defer z.Close()
-		r = z
-	}
-	var out []appeal
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var a appeal
-		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, a)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return appealstest.Read(t, name)
 }
 
 // smsRunes is one SMS segment of Chinese text.

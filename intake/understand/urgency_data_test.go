@@ -1,8 +1,6 @@
 package understand
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -42,26 +40,9 @@ func readUrgencyLabels(t *testing.T, name string) []urgencyLabel {
 // readAppealTexts returns the texts of the real appeals by id, or skips.
 func readAppealTexts(t *testing.T) map[string]string {
 	t.Helper()
-	f, err := os.Open(appealsFile)
-	if os.IsNotExist(err) {
-		t.Skipf("%s not found: the real appeals are not part of the repository", appealsFile)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	texts := map[string]string{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var row struct{ ID, Text string }
-		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
-			t.Fatalf("%s: %v", appealsFile, err)
-		}
-		texts[row.ID] = row.Text
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+	for _, a := range readAppeals(t) {
+		texts[a.ID] = a.Text
 	}
 	return texts
 }

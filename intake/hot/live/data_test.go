@@ -7,16 +7,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/minsheng/minsheng/intake/classify"
 	"github.com/minsheng/minsheng/intake/hot"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
-	"github.com/redis/go-redis/v9"
+	"github.com/minsheng/minsheng/internal/appealstest"
 )
 
 // hotFile is the shared set of real unlabelled appeals (see
-// shared/data/README.md), relative to this package's directory. The
-// repository does not ship it.
-const hotFile = "../../../../shared/data/appeals-hot.jsonl.gz"
+// shared/data/README.md). The repository does not ship it.
+var hotFile = appealstest.Path(appealstest.HotFile)
 
 // readAppeals reads appeals-hot as items in time order, to the millisecond
 // (the stream keeps milliseconds), or skips.
