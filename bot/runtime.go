@@ -95,8 +95,9 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 			rt.Close()
 		}
 	}()
+	workers := workersOf(cfg, opt)
 	if rt.Store == nil {
-		if rt.Store, err = OpenStore(ctx, cfg.Redis, WorkConns(cfg.Workers)); err != nil {
+		if rt.Store, err = OpenStore(ctx, cfg.Redis, WorkConns(workers)); err != nil {
 			return nil, err
 		}
 		rt.ownStore = true
@@ -131,7 +132,7 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	rt.Metrics = NewMetrics()
 	popt := opt.Pipeline
 	popt.Flood, popt.Now = cfg.Flood, opt.Now
-	popt.Concurrency = or(popt.Concurrency, cfg.Workers.Scheduler)
+	popt.Concurrency = workers.Scheduler
 	if popt.InlineLimit == 0 {
 		popt.InlineLimit = cfg.Workers.Inline
 	}
@@ -153,11 +154,11 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	qopt := opt.Queue
 	qopt.Logger, qopt.Now = log, opt.Now
 	sopt := qopt
-	sopt.Concurrency = or(qopt.Concurrency, cfg.Workers.Send)
+	sopt.Concurrency = workers.Send
 	rt.SendQueue = NewSendQueue(rt.Store.Redis, rt.Store.Prefix, rt.Metrics, log, sopt)
 	rt.SendQueue.OnOptOut(rt.Pipeline.OptOut)
 	oopt := qopt
-	oopt.Concurrency = or(qopt.Concurrency, cfg.Workers.Outbox)
+	oopt.Concurrency = workers.Outbox
 	if oopt.MaxAttempts == 0 {
 		oopt.MaxAttempts = cfg.Backend.MaxAttempts
 	}
@@ -198,7 +199,7 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	}
 	if rt.office != nil {
 		copt := qopt
-		copt.Concurrency = or(qopt.Concurrency, cfg.Workers.Callbacks)
+		copt.Concurrency = workers.Callbacks
 		rt.calls = rt.office.Worker(copt)
 		rt.Metrics.WatchQueue(rt.calls)
 		for pattern, h := range officials.NewAPI(rt.office, cfg.HTTP.AdminToken).Routes() {
@@ -209,6 +210,18 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 }
 
 // or is a if set, else b.
+// workersOf is how much work this runtime does at once: the configuration's
+// workers, or the options' where a test sets them. The queues run these, and
+// the Redis pool holds a connection for each (WorkConns).
+func workersOf(cfg *config.Config, opt RuntimeOptions) config.Workers {
+	w := cfg.Workers
+	w.Scheduler = or(opt.Pipeline.Concurrency, w.Scheduler)
+	w.Send = or(opt.Queue.Concurrency, w.Send)
+	w.Outbox = or(opt.Queue.Concurrency, w.Outbox)
+	w.Callbacks = or(opt.Queue.Concurrency, w.Callbacks)
+	return w
+}
+
 func or(a, b int) int {
 	if a > 0 {
 		return a

@@ -6,16 +6,18 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
 	"github.com/minsheng/minsheng/internal/testwait"
-	"github.com/redis/go-redis/v9"
 )
 
 func TestEmbeddedStoreExpiresKeysInRealTime(t *testing.T) {
@@ -224,5 +226,45 @@ func TestStorePoolHoldsTheConfiguredWorkers(t *testing.T) {
 	}
 	if d := time.Since(t0); d > block/3 {
 		t.Errorf("a webhook's command took %s while %d workers waited in Redis: the pool had no connection for it", d, held)
+	}
+}
+
+// A record is kept in 60-byte chunks of the conversation's hash: written
+// longer, shorter, empty and longer again, it reads back as written, and
+// the hash holds exactly its chunks, their count and a channel's own field
+// (a shorter record's stale chunks and an earlier version's whole-record
+// field "s" are deleted).
+func TestStateChunksFollowTheRecord(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	ctx := context.Background()
+	write := redis.NewScript(stateLua + `write_state(KEYS[1], ARGV[1]) return 1`)
+	h, legacy := prefix+"c:sms:+8613912345678", prefix+"state:sms:+8613912345678"
+	if err := rdb.HSet(ctx, h, "s", "a record written whole", "l1", "a channel's field").Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []string{strings.Repeat("a", 250), strings.Repeat("b", 70), "", strings.Repeat("c", 130)} {
+		if err := write.Run(ctx, rdb, []string{h}, st).Err(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readStateScript.Run(ctx, rdb, []string{h, legacy}).Text()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != st {
+			t.Errorf("wrote %d bytes, read back %q", len(st), got)
+		}
+		fields, err := rdb.HKeys(ctx, h).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"l1", "sn"}
+		for j := 1; j <= (len(st)+59)/60; j++ {
+			want = append(want, fmt.Sprintf("s%d", j))
+		}
+		slices.Sort(fields)
+		slices.Sort(want)
+		if !slices.Equal(fields, want) {
+			t.Errorf("after writing %d bytes the hash holds %v, want %v", len(st), fields, want)
+		}
 	}
 }
