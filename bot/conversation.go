@@ -113,7 +113,7 @@ local function read_state(h, legacy)
   end
   return redis.call('HGET', h, 's') or redis.call('GET', legacy) or ''
 end
-local function write_state(h, st)
+local function write_state(h, st, waits)
   local old = tonumber(redis.call('HGET', h, 'sn') or '0')
   local set, n = {}, 0
   for p = 1, #st, 60 do
@@ -123,8 +123,14 @@ local function write_state(h, st)
   end
   set[#set + 1] = 'sn'
   set[#set + 1] = n
-  redis.call('HSET', h, unpack(set)) -- one call: each one scans the listpack
   local del = {'s'}
+  if waits then
+    set[#set + 1] = 'w'
+    set[#set + 1] = '1'
+  else
+    del[#del + 1] = 'w'
+  end
+  redis.call('HSET', h, unpack(set)) -- one call: each one scans the listpack
   for j = n + 1, old do del[#del + 1] = 's' .. j end
   redis.call('HDEL', h, unpack(del))
 end
@@ -138,16 +144,26 @@ var readStateScript = redis.NewScript(stateLua + `return read_state(KEYS[1], KEY
 // state, items…}: status 0 = a duplicate (nothing done), 1 = recorded and the
 // lock taken (state and the whole inbox follow), 2 = recorded for the lock
 // holder, who will process it before letting go, or (deferred) for the
-// scheduler, whose timer for the conversation it sets to now.
+// scheduler, whose timer for the conversation it sets to now, 3 = recorded
+// to wait for the rest of its burst: the conversation's timer is set to the
+// end of the window (waitMs), when the scheduler runs the dialog once. It
+// waits only where the last commit marked the conversation so (field w:
+// dialog.Machine.Waits) or there is none yet, and within the flood limit
+// (whose notice is not held back).
 //
 // KEYS: hash, inbox, lock, counter, timers, busy (the shard's copy of the
 // written-to official's busy period), legacy state, legacy seen
 // ARGV: item, seen id (” = no deduplication), stateTTLms, reserve(0/1),
 //
 //	day, token, lockTTLms, nowMs, conv, floodWindowMs, idFloor, maxSeen,
-//	deferred(0/1)
+//	deferred(0/1), waitMs (0 = answer now), floodMax (0 = none)
 var ingestScript = redis.NewScript(stateLua + `
 local now = tonumber(ARGV[8])
+local wait = tonumber(ARGV[14])
+if wait > 0 and redis.call('HGET', KEYS[1], 'w') ~= '1' and
+    (redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[7]) == 1) then
+  wait = 0 -- the state may answer it at once: the dialog runs now
+end
 if ARGV[2] ~= '' then
   local seen = redis.call('HGET', KEYS[1], 'i') or ''
   if string.find(' ' .. seen .. ' ', ' ' .. ARGV[2] .. ' ', 1, true) then return {0} end
@@ -184,18 +200,22 @@ if win > 0 then
   flood = n + 1
   redis.call('HSET', KEYS[1], 'f', string.format('%.0f:%d', start, flood))
 end
-if ARGV[2] ~= '' or win > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+local fmax = tonumber(ARGV[15])
+if wait > 0 and fmax > 0 and flood > fmax then wait = 0 end -- the flood notice goes now
+if wait > 0 then redis.call('HSET', KEYS[1], 'w', '1') end -- a burst's next message waits too
+if ARGV[2] ~= '' or win > 0 or wait > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 -- the official's busy period, as its shard copy has it (会后联系)
 local busy = redis.call('GET', KEYS[6]) or ''
 redis.call('RPUSH', KEYS[2], reserved .. '|' .. flood .. '|' .. busy .. '\n' .. ARGV[1])
 -- if whoever processes this dies, the scheduler comes back after the lock
 -- expired; a deferred input is the scheduler's at once
 local rescue = now + tonumber(ARGV[7])
-if ARGV[13] == '1' then rescue = now end
+if wait > 0 then rescue = wait elseif ARGV[13] == '1' then rescue = now end
 local cur = redis.call('ZSCORE', KEYS[5], ARGV[9])
 if not cur or tonumber(cur) > rescue then
   redis.call('ZADD', KEYS[5], rescue, ARGV[9])
 end
+if wait > 0 then return {3, reserved, flood} end
 if ARGV[13] ~= '1' and redis.call('SET', KEYS[3], ARGV[6], 'NX', 'PX', ARGV[7]) then
   local st = read_state(KEYS[1], KEYS[7])
   local out = {1, reserved, flood, st}
@@ -213,14 +233,15 @@ return {2, reserved, flood}
 // KEYS: lock, hash, inbox, timers, sendq, outbox, bulk, callbacks, legacy state, report…
 // ARGV: token, n, state, stateTTLs, wakeMs (0 = none), conv, lockTTLms, nowMs,
 //
-//	nSend, send…, nOut, out…, nBulk, bulk…, nCallback, callback…, report…
+//	waits (0/1: dialog.Machine.Waits, for ingest), nSend, send…, nOut, out…,
+//	nBulk, bulk…, nCallback, callback…, report…
 var commitScript = redis.NewScript(report.Lua + stateLua + `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
-write_state(KEYS[2], ARGV[3])
+write_state(KEYS[2], ARGV[3], ARGV[9] == '1')
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('DEL', KEYS[9])
 redis.call('LTRIM', KEYS[3], tonumber(ARGV[2]), -1)
-local i = 9
+local i = 10
 local ns = tonumber(ARGV[i])
 for j = 1, ns do redis.call('XADD', KEYS[5], '*', 'e', ARGV[i + j]) end
 i = i + ns + 1
@@ -292,7 +313,7 @@ return out
 
 // ingestResult is what ingest learned.
 type ingestResult struct {
-	status   int // 0 duplicate, 1 locked, 2 queued
+	status   int // 0 duplicate, 1 locked, 2 queued, 3 waiting for its burst
 	reserved string
 	flood    int64
 	state    string
@@ -313,6 +334,11 @@ type ingestArgs struct {
 	idFloor  int64  // the lowest counter a reserved id may take
 	official string // the number written to ("" for other inputs)
 	deferred bool   // leave the input to the scheduler (timer at now), do not take the lock
+	// waitUntil, when set, is when the input's burst window ends: where
+	// the conversation's state Waits, it is left to the scheduler until
+	// then (status 3).
+	waitUntil time.Time
+	floodMax  int
 }
 
 func (s *Store) ingest(ctx context.Context, a ingestArgs) (ingestResult, error) {
@@ -328,10 +354,15 @@ func (s *Store) ingest(ctx context.Context, a ingestArgs) (ingestResult, error) 
 	if a.deferred {
 		deferred = "1"
 	}
+	wait := int64(0)
+	if !a.waitUntil.IsZero() {
+		wait = max(a.waitUntil.UnixMilli(), 1)
+	}
 	res, err := ingestScript.Run(ctx, s.Redis,
 		[]string{k.hash, k.inbox, k.lock, k.counter(a.day), k.timers, k.busy(a.official), k.legacyState, legacySeen},
 		a.item, seen, a.stateTTL.Milliseconds(), reserve, a.day, a.token,
 		a.lockTTL.Milliseconds(), a.now.UnixMilli(), a.conv, a.floodWin.Milliseconds(), a.idFloor, maxSeen, deferred,
+		wait, a.floodMax,
 	).Slice()
 	if err != nil {
 		return ingestResult{}, fmt.Errorf("ingest into %s: %w", redactConv(a.conv), err)
@@ -360,6 +391,7 @@ type commitArgs struct {
 	state    []byte
 	stateTTL time.Duration
 	wake     time.Time
+	waits    bool // a plain message may wait for its burst without the dialog (dialog.Machine.Waits)
 	lockTTL  time.Duration
 	now      time.Time
 	sends    []string // encoded queue envelopes: replies
@@ -382,8 +414,12 @@ func (s *Store) commit(ctx context.Context, a commitArgs, streams streamKeys) ([
 		wake = a.wake.UnixMilli()
 	}
 	args := make([]any, 0, 12+len(a.sends)+len(a.outbox)+len(a.bulk)+len(a.calls))
+	waits := 0
+	if a.waits {
+		waits = 1
+	}
 	args = append(args, a.token, a.n, a.state, int64(a.stateTTL/time.Second), wake, a.conv,
-		a.lockTTL.Milliseconds(), a.now.UnixMilli(), len(a.sends))
+		a.lockTTL.Milliseconds(), a.now.UnixMilli(), waits, len(a.sends))
 	for _, e := range a.sends {
 		args = append(args, e)
 	}

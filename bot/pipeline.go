@@ -155,6 +155,10 @@ type Result struct {
 	Duplicate bool // the provider id was seen before: nothing was done
 	Processed bool // this call ran the dialog; otherwise the worker holding the conversation did, or the scheduler will
 	Deferred  bool // taken in for the scheduler (InlineLimit reached): its dialog runs moments later
+	// Waiting: taken in to wait for the rest of its burst (its answer
+	// comes when the coalescing window ends, whoever runs the dialog): the
+	// scheduler runs the dialog once then, for the whole burst.
+	Waiting bool
 	Replies   int  // replies this call queued (all conversations' inputs it processed)
 	Petitions int  // petitions this call submitted
 	Spooled   bool // Redis could not take it: kept in the local spool, replayed later
@@ -237,8 +241,21 @@ func (p *Pipeline) Handle(ctx context.Context, in Inbound) (Result, error) {
 	n := p.handling.Add(1)
 	defer p.handling.Add(-1)
 	deferred := p.inBurst(n)
-	res, err := p.deliver(ctx, in.Conversation, item{Kind: dialog.KindMessage, In: &in, At: in.At}, dedup, true, p.opt.Flood.Per, deferred)
-	if deferred && err == nil && !res.Duplicate {
+	// A plain message whose answer waits for its burst anyway is left to
+	// the scheduler until the window ends, where the state allows it
+	// (dialog.Machine.Waits): one write now, one dialog run for the burst.
+	var waitUntil time.Time
+	if w := p.machine.BurstWindow(&dialog.Message{Text: in.Text, Call: in.Call, ReportedBy: in.ReportedBy, For: in.For, Window: in.Window}); w > 0 {
+		at := in.At
+		if now := p.opt.Now(); at.After(now) {
+			at = now // a clock ahead does not hold it longer
+		}
+		waitUntil = at.Add(w)
+	}
+	res, err := p.deliver(ctx, in.Conversation, item{Kind: dialog.KindMessage, In: &in, At: in.At}, dedup, true, p.opt.Flood.Per, deferred, waitUntil)
+	if res.Waiting {
+		p.noteWake(queue.ShardOf(in.Conversation), waitUntil.UnixMilli())
+	} else if deferred && err == nil && !res.Duplicate {
 		res.Deferred = true
 		p.metrics.Deferred.WithLabelValues(in.Channel).Inc()
 		p.noteWake(queue.ShardOf(in.Conversation), p.opt.Now().UnixMilli())
@@ -251,7 +268,7 @@ func (p *Pipeline) Handle(ctx context.Context, in Inbound) (Result, error) {
 
 // Flush submits whatever the conversation has open now (the console closing).
 func (p *Pipeline) Flush(ctx context.Context, conv string) (Result, error) {
-	return p.deliver(ctx, conv, item{Kind: dialog.KindFlush, At: p.opt.Now()}, "", false, 0, false)
+	return p.deliver(ctx, conv, item{Kind: dialog.KindFlush, At: p.opt.Now()}, "", false, 0, false, time.Time{})
 }
 
 // Status hands a case status event to the citizen's conversation (d, as
@@ -260,7 +277,7 @@ func (p *Pipeline) Flush(ctx context.Context, conv string) (Result, error) {
 func (p *Pipeline) Status(ctx context.Context, d outbox.Delivered, ev intake.StatusEvent) (Result, error) {
 	key := "event:" + ev.CaseID + ":" + ev.Status + ":" + strconv.FormatInt(ev.At.UnixNano(), 36)
 	return p.deliver(ctx, d.Conversation, item{Kind: dialog.KindStatus, At: p.opt.Now(), Reply: d.Reply,
-		Status: &dialog.StatusInput{PetitionID: d.PetitionID, Event: ev}}, key, false, 0, false)
+		Status: &dialog.StatusInput{PetitionID: d.PetitionID, Event: ev}}, key, false, 0, false, time.Time{})
 }
 
 // NoteDelivered adds to pipe the writes that tell the conversation the
@@ -285,11 +302,11 @@ func (p *Pipeline) NoteDelivered(ctx context.Context, pipe redis.Pipeliner, conv
 // messages (e.g. the carrier reported them unsubscribed: Twilio 21610,
 // or a sender returned ErrOptedOut).
 func (p *Pipeline) OptOut(ctx context.Context, conv string) error {
-	_, err := p.deliver(ctx, conv, item{Kind: dialog.KindOptOut, At: p.opt.Now()}, "", false, 0, false)
+	_, err := p.deliver(ctx, conv, item{Kind: dialog.KindOptOut, At: p.opt.Now()}, "", false, 0, false, time.Time{})
 	return err
 }
 
-func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup string, reserve bool, floodWin time.Duration, deferred bool) (Result, error) {
+func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup string, reserve bool, floodWin time.Duration, deferred bool, waitUntil time.Time) (Result, error) {
 	raw, err := json.Marshal(it)
 	if err != nil {
 		return Result{}, fmt.Errorf("encode input: %w", err)
@@ -309,7 +326,7 @@ func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup stri
 	ing, err := p.store.ingest(ctx, ingestArgs{
 		conv: conv, item: raw, dedupID: dedup, reserve: reserve, day: day, token: token,
 		lockTTL: p.opt.LockTTL, stateTTL: p.opt.StateTTL, now: now, floodWin: floodWin, idFloor: floor, official: official,
-		deferred: deferred,
+		deferred: deferred, waitUntil: waitUntil, floodMax: p.opt.Flood.MaxMessages,
 	})
 	if err != nil {
 		return Result{}, err
@@ -322,6 +339,8 @@ func (p *Pipeline) deliver(ctx context.Context, conv string, it item, dedup stri
 		return Result{Duplicate: true}, nil
 	case 2:
 		return Result{}, nil // the worker holding the conversation takes it
+	case 3:
+		return Result{Waiting: true}, nil
 	}
 	return p.process(ctx, conv, token, ing.state, ing.items)
 }
@@ -416,7 +435,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 		wake := p.machine.WakeAt(&rec.Dialog)
 		more, err := p.store.commit(cctx, commitArgs{
 			conv: conv, token: token, n: len(items), state: state, stateTTL: p.opt.StateTTL,
-			wake: wake, lockTTL: p.opt.LockTTL, now: now,
+			wake: wake, waits: p.machine.Waits(&rec.Dialog, now), lockTTL: p.opt.LockTTL, now: now,
 			sends: sends, outbox: boxes, bulk: bulk, calls: calls, report: rep,
 		}, p.streams)
 		cancel()
@@ -456,6 +475,13 @@ func (p *Pipeline) input(rec *record, it item, reserved string, busy []byte, sha
 		return in
 	}
 	m := it.In
+	// A message is the dialog's as of its arrival, however late it runs (a
+	// burst left to its window's end, webhooks beyond InlineLimit, a redo
+	// after a crash): it does what it would have done at once, and the
+	// tick that follows answers the burst.
+	if !m.At.IsZero() && m.At.Before(now) {
+		now, in.Now = m.At, m.At
+	}
 	rec.Reply, rec.Notify, rec.Official = m.Reply, m.Notify, m.To
 	msg := &dialog.Message{
 		Channel: m.Channel, Citizen: m.Citizen, Text: m.Text,

@@ -102,7 +102,14 @@ func BenchmarkCompleteAppeal(b *testing.B) { benchmarkCompleteAppeal(b, 0) }
 // runs every dialog.
 func BenchmarkCompleteAppealDeferred(b *testing.B) { benchmarkCompleteAppeal(b, -1) }
 
-func benchmarkCompleteAppeal(b *testing.B, inline int) {
+// BenchmarkCompleteAppealOffHours is BenchmarkCompleteAppeal outside the
+// official's office hours: every receipt says 会后联系 and every citizen
+// goes on the official's call-back list (one item per citizen per period).
+func BenchmarkCompleteAppealOffHours(b *testing.B) { benchmarkCompleteAppealAt(b, 0, false) }
+
+func benchmarkCompleteAppeal(b *testing.B, inline int) { benchmarkCompleteAppealAt(b, inline, true) }
+
+func benchmarkCompleteAppealAt(b *testing.B, inline int, inHours bool) {
 	_, prefix := redistest.Client(b) // the keys, cleaned after
 	trips := &tripCounter{}
 	rdb := redis.NewClient(redistest.Options())
@@ -116,6 +123,9 @@ func benchmarkCompleteAppeal(b *testing.B, inline int) {
 		// its own.
 		configure: func(c *config.Config) {
 			c.Officials[0].Schedule = config.Schedule{Days: []int{1, 2, 3, 4, 5, 6, 7}, From: "00:00", To: "23:59"}
+			if !inHours { // in the office one minute a week
+				c.Officials[0].Schedule = config.Schedule{Days: []int{1}, From: "23:58", To: "23:59"}
+			}
 			c.Workers.Inline = inline
 		}})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -169,14 +179,8 @@ func benchmarkCompleteAppeal(b *testing.B, inline int) {
 	// the server count too) per appeal: Redis is one thread for all
 	// replicas, so this is what bounds a deployment's appeals per second.
 	b.ReportMetric((redisCPU(b, rdb)-cpu0)/float64(b.N), "redis-cpu-µs/appeal")
-	var lines []string
-	for k, v := range trips.byName {
-		lines = append(lines, fmt.Sprintf("%8.3f %s", float64(v)/float64(b.N), k))
-	}
-	slices.Sort(lines)
-	slices.Reverse(lines)
 	if path := os.Getenv("BENCH_TRIPS"); path != "" { // where the trips go, per appeal
-		_ = os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+		_ = os.WriteFile(path, []byte(strings.Join(trips.breakdown(b.N), "\n")+"\n"), 0o644)
 	}
 }
 
@@ -217,7 +221,25 @@ func (c *tripCounter) note(name string) {
 	c.mu.Unlock()
 }
 
-func (c *tripCounter) reset() { c.n.Store(0) }
+func (c *tripCounter) reset() {
+	c.mu.Lock()
+	c.n.Store(0)
+	c.byName = nil
+	c.mu.Unlock()
+}
+
+// breakdown is the trips so far by name, per appeal, most first.
+func (c *tripCounter) breakdown(appeals int) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var lines []string
+	for k, v := range c.byName {
+		lines = append(lines, fmt.Sprintf("%8.3f %s", float64(v)/float64(appeals), k))
+	}
+	slices.Sort(lines)
+	slices.Reverse(lines)
+	return lines
+}
 
 func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
 
@@ -244,13 +266,35 @@ func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.
 	}
 }
 
-// tripName names a command for the breakdown: a script by its hash.
+// tripName names a command for the breakdown by the shape of its first
+// key (the test's prefix cut, digits and capitals folded), which says whose
+// it is; a script also by its hash.
 func tripName(cmd redis.Cmder) string {
-	args := cmd.Args()
-	if cmd.Name() == "evalsha" && len(args) > 1 {
-		return fmt.Sprintf("evalsha %.8s", args[1])
+	args, name := cmd.Args(), cmd.Name()
+	at := 1
+	switch name {
+	case "evalsha", "eval":
+		at = 3
+	case "xreadgroup", "xgroup", "client", "hello", "info", "multi", "exec":
+		return name
 	}
-	return cmd.Name()
+	if len(args) <= at {
+		return name
+	}
+	key := fmt.Sprint(args[at])
+	if rest, ok := strings.CutPrefix(key, "mstest:"); ok {
+		_, key, _ = strings.Cut(rest, ":")
+	}
+	key = strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' {
+			return '#'
+		}
+		return r
+	}, key)
+	if name == "evalsha" {
+		return fmt.Sprintf("evalsha %.8s (%s)", args[1], key)
+	}
+	return name + " (" + key + ")"
 }
 
 // percentile of durations, in microseconds.
