@@ -158,7 +158,7 @@ type Result struct {
 	// Waiting: taken in to wait for the rest of its burst (its answer
 	// comes when the coalescing window ends, whoever runs the dialog): the
 	// scheduler runs the dialog once then, for the whole burst.
-	Waiting bool
+	Waiting   bool
 	Replies   int  // replies this call queued (all conversations' inputs it processed)
 	Petitions int  // petitions this call submitted
 	Spooled   bool // Redis could not take it: kept in the local spool, replayed later
