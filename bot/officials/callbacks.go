@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -95,8 +94,9 @@ func (o *Office) update(ctx context.Context, number, id string, change func(it *
 		var it Item
 		exists := old != ""
 		if exists {
-			if err := json.Unmarshal([]byte(old), &it); err != nil {
-				return Item{}, fmt.Errorf("call-back item %s unreadable: %w", id, err)
+			var err error
+			if it, err = decodeItem(number, id, old, o.loc()); err != nil {
+				return Item{}, err
 			}
 		}
 		if err := change(&it, exists); err != nil {
@@ -105,8 +105,7 @@ func (o *Office) update(ctx context.Context, number, id string, change func(it *
 			}
 			return Item{}, err
 		}
-		raw, _ := json.Marshal(it)
-		ok, err := casScript.Run(ctx, o.rdb, []string{key}, id, old, raw).Int()
+		ok, err := casScript.Run(ctx, o.rdb, []string{key}, id, old, encodeItem(it)).Int()
 		if err != nil {
 			return Item{}, fmt.Errorf("write call-back item: %w", err)
 		}
@@ -199,8 +198,9 @@ func (o *Office) Items(ctx context.Context, number string, openOnly bool, period
 	var items []Item
 	var stale []string
 	for id, raw := range all {
-		var it Item
-		if json.Unmarshal([]byte(raw), &it) != nil {
+		it, err := decodeItem(number, id, raw, o.loc())
+		if err != nil {
+			o.log.Error("call-back item unreadable: not listed", "official", number, "id", id, "err", err)
 			continue
 		}
 		if it.State == Done && now.Sub(it.DoneAt) > keepDone {
