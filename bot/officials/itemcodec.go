@@ -84,4 +84,3 @@ func timeOrZero(sec int64, loc *time.Location) time.Time {
 	}
 	return time.Unix(sec, 0).In(loc)
 }
-
