@@ -22,11 +22,13 @@ import (
 //	                     nb (not before, unix ms: a re-send waits), ap, at
 //	                     (part ap was handed to Twilio at at, unix ms:
 //	                     unresolved while ap = parts), lf (failed lookups
-//	                     of that attempt)                                  1 day
-//	sms:ob:{key}         string: the Outbound (bot.CompactJSON), once a part went, for a
-//	                     re-send after a failure callback (apart from the
-//	                     hashes: a value over 64 bytes would make Redis
-//	                     store a hash in its large encoding)               1 day
+//	                     of that attempt), and once a part went the
+//	                     Outbound (bot.CompactJSON) for a re-send after a
+//	                     failure callback, in chunks b1…bN of 60 bytes (N
+//	                     in bn: a value over 64 bytes would make Redis
+//	                     store the hash in its large encoding)             1 day
+//	sms:ob:{key}         string: the Outbound, as earlier versions kept it
+//	                     apart (read, no longer written)                   1 day
 //	sms:msg:{sid}        hash: k, n (the message key and part number sent
 //	                     as Twilio's MessageSid), for status callbacks
 //	                     (state, resent) and lookups; records of earlier
@@ -304,11 +306,11 @@ func (s *records) sent(ctx context.Context, m bot.Outbound, n int, last bool, si
 	if err != nil {
 		return fmt.Errorf("encode outbound: %w", err)
 	}
+	fields := append([]any{"parts", n + 1}, outboundChunks(ob)...)
 	write := func(pipe redis.Pipeliner) {
 		out := s.outKey(m.Key)
-		pipe.HSet(ctx, out, "parts", n+1)
+		pipe.HSet(ctx, out, fields...)
 		pipe.Expire(ctx, out, recordTTL)
-		pipe.Set(ctx, s.obKey(m.Key), ob, recordTTL)
 		if sid != "" {
 			// The part's text is the Outbound's, split: kept once, in out.
 			msg := s.msgKey(sid)
@@ -375,9 +377,17 @@ func (s *records) message(ctx context.Context, u statusUpdate) (sentRecord, erro
 	if u.record.Outbound.Key != "" {
 		return u.record, nil
 	}
-	raw, err := s.rdb.Get(ctx, s.obKey(u.key)).Result()
-	if err != nil {
+	pipe := s.rdb.Pipeline()
+	out := pipe.HGetAll(ctx, s.outKey(u.key))
+	legacy := pipe.Get(ctx, s.obKey(u.key))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return sentRecord{}, fmt.Errorf("sent message %s: %w", bot.MaskPhones(u.key), err)
+	}
+	raw, ok := outboundOf(out.Val())
+	if !ok {
+		if raw = legacy.Val(); raw == "" {
+			return sentRecord{}, fmt.Errorf("sent message %s: %w", bot.MaskPhones(u.key), redis.Nil)
+		}
 	}
 	var rec sentRecord
 	if err := bot.ReadCompactJSON(raw, &rec.Outbound); err != nil {
@@ -433,4 +443,37 @@ func (s *records) delay(ctx context.Context, key string, at time.Time) error {
 	pipe.Expire(ctx, s.outKey(key), recordTTL)
 	_, err := pipe.Exec(ctx)
 	return err
+}
+
+// obChunk is the size of the Outbound's pieces in its progress hash.
+const obChunk = 60
+
+// outboundChunks are the hash fields that keep an encoded Outbound: b1…bN
+// and bn = N.
+func outboundChunks(ob []byte) []any {
+	var f []any
+	n := 0
+	for p := 0; p < len(ob); p += obChunk {
+		n++
+		f = append(f, "b"+strconv.Itoa(n), ob[p:min(p+obChunk, len(ob))])
+	}
+	return append(f, "bn", n)
+}
+
+// outboundOf puts an Outbound's chunks back together; false when the hash
+// has none (or not all of them).
+func outboundOf(h map[string]string) (string, bool) {
+	n, err := strconv.Atoi(h["bn"])
+	if err != nil || n <= 0 {
+		return "", false
+	}
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		c, ok := h["b"+strconv.Itoa(i)]
+		if !ok {
+			return "", false
+		}
+		b.WriteString(c)
+	}
+	return b.String(), true
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/sms"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -151,6 +152,37 @@ func TestStatusCallbackForARecordOfAnEarlierVersion(t *testing.T) {
 	form := url.Values{
 		"AccountSid": {accountSID}, "ApiVersion": {"2010-04-01"}, "From": {official}, "To": {citizen},
 		"MessageSid": {"SMold0001"}, "SmsSid": {"SMold0001"}, "MessageStatus": {"failed"}, "SmsStatus": {"failed"}, "ErrorCode": {"30003"},
+	}
+	if resp := h.post("/sms/twilio/status", form); resp.StatusCode != http.StatusOK {
+		t.Fatalf("callback: %d", resp.StatusCode)
+	}
+	msgs := h.fake.WaitForMessages(t, 1, 10*time.Second)
+	if msgs[0].Body != ob.Text || msgs[0].To != citizen {
+		t.Errorf("re-sent %+v", msgs[0])
+	}
+}
+
+// A message sent before the Outbound moved into its progress hash: the
+// re-send after a failure reads it from its own key (sms:ob:), as kept then.
+func TestStatusCallbackForAnOutboundKeptApart(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.start()
+	ctx := context.Background()
+	ob := outbound(citizen, 4, "已收到您的诉求，编号MS-20261130-KSTG3。", false)
+	raw, err := bot.CompactJSON(ob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe := h.rdb.Pipeline()
+	pipe.HSet(ctx, h.prefix+"sms:out:"+ob.Key, "parts", 1)
+	pipe.Set(ctx, h.prefix+"sms:ob:"+ob.Key, raw, time.Hour)
+	pipe.HSet(ctx, h.prefix+"sms:msg:SMold0002", "k", ob.Key, "n", 0)
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{
+		"AccountSid": {accountSID}, "ApiVersion": {"2010-04-01"}, "From": {official}, "To": {citizen},
+		"MessageSid": {"SMold0002"}, "SmsSid": {"SMold0002"}, "MessageStatus": {"failed"}, "SmsStatus": {"failed"}, "ErrorCode": {"30003"},
 	}
 	if resp := h.post("/sms/twilio/status", form); resp.StatusCode != http.StatusOK {
 		t.Fatalf("callback: %d", resp.StatusCode)
