@@ -149,13 +149,7 @@ func TestStatusCallbackForARecordOfAnEarlierVersion(t *testing.T) {
 	if err := h.rdb.HSet(ctx, h.prefix+"sms:msg:SMold0001", "ob", raw, "part", ob.Text, "n", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	form := url.Values{
-		"AccountSid": {accountSID}, "ApiVersion": {"2010-04-01"}, "From": {official}, "To": {citizen},
-		"MessageSid": {"SMold0001"}, "SmsSid": {"SMold0001"}, "MessageStatus": {"failed"}, "SmsStatus": {"failed"}, "ErrorCode": {"30003"},
-	}
-	if resp := h.post("/sms/twilio/status", form); resp.StatusCode != http.StatusOK {
-		t.Fatalf("callback: %d", resp.StatusCode)
-	}
+	failed30003(t, h, "SMold0001")
 	msgs := h.fake.WaitForMessages(t, 1, 10*time.Second)
 	if msgs[0].Body != ob.Text || msgs[0].To != citizen {
 		t.Errorf("re-sent %+v", msgs[0])
@@ -180,15 +174,22 @@ func TestStatusCallbackForAnOutboundKeptApart(t *testing.T) {
 	if _, err := pipe.Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
-	form := url.Values{
-		"AccountSid": {accountSID}, "ApiVersion": {"2010-04-01"}, "From": {official}, "To": {citizen},
-		"MessageSid": {"SMold0002"}, "SmsSid": {"SMold0002"}, "MessageStatus": {"failed"}, "SmsStatus": {"failed"}, "ErrorCode": {"30003"},
-	}
-	if resp := h.post("/sms/twilio/status", form); resp.StatusCode != http.StatusOK {
-		t.Fatalf("callback: %d", resp.StatusCode)
-	}
+	failed30003(t, h, "SMold0002")
 	msgs := h.fake.WaitForMessages(t, 1, 10*time.Second)
 	if msgs[0].Body != ob.Text || msgs[0].To != citizen {
 		t.Errorf("re-sent %+v", msgs[0])
+	}
+}
+
+// failed30003 posts Twilio's callback that the message sid failed with
+// 30003 (unreachable handset: worth a re-send) to the citizen.
+func failed30003(t *testing.T, h *harness, sid string) {
+	t.Helper()
+	form := url.Values{
+		"AccountSid": {accountSID}, "ApiVersion": {"2010-04-01"}, "From": {official}, "To": {citizen},
+		"MessageSid": {sid}, "SmsSid": {sid}, "MessageStatus": {"failed"}, "SmsStatus": {"failed"}, "ErrorCode": {"30003"},
+	}
+	if resp := h.post("/sms/twilio/status", form); resp.StatusCode != http.StatusOK {
+		t.Fatalf("callback: %d", resp.StatusCode)
 	}
 }
