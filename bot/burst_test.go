@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -122,5 +123,33 @@ func TestAFloodIsNotHeldBackByTheWindow(t *testing.T) {
 	}
 	if flood != 1 {
 		t.Errorf("%d flood notices sent at the 21st message, want 1", flood)
+	}
+}
+
+// A conversation kept by an earlier version (its state under the legacy
+// key, no hash, so no w) may answer at once: its message runs the dialog
+// at once, as before, and the commit marks it for the next.
+func TestALegacyConversationRunsAtOnceThenWaits(t *testing.T) {
+	env, _, now := burstEnv(t)
+	ctx := context.Background()
+	const citizen = "+8613912345679"
+	conv := ConversationKey(ChannelSMS, citizen)
+	raw, err := json.Marshal(record{Reply: Address{Channel: ChannelSMS, To: citizen, From: "+8613800000001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.store.Redis.Set(ctx, env.store.conv(conv).legacyState, raw, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	in := sms(citizen, "幸福小区门口的路灯坏了一个月了", "SMl1")
+	in.At = *now
+	if res, err := env.p.Handle(ctx, in); err != nil || res.Waiting || !res.Processed {
+		t.Fatalf("first message after the upgrade: %+v %v, want the dialog run at once", res, err)
+	}
+	in = sms(citizen, "晚上很黑", "SMl2")
+	*now = now.Add(5 * time.Second)
+	in.At = *now
+	if res, err := env.p.Handle(ctx, in); err != nil || !res.Waiting {
+		t.Fatalf("second message of the burst: %+v %v, want it waiting", res, err)
 	}
 }

@@ -246,11 +246,7 @@ func (p *Pipeline) Handle(ctx context.Context, in Inbound) (Result, error) {
 	// (dialog.Machine.Waits): one write now, one dialog run for the burst.
 	var waitUntil time.Time
 	if w := p.machine.BurstWindow(&dialog.Message{Text: in.Text, Call: in.Call, ReportedBy: in.ReportedBy, For: in.For, Window: in.Window}); w > 0 {
-		at := in.At
-		if now := p.opt.Now(); at.After(now) {
-			at = now // a clock ahead does not hold it longer
-		}
-		waitUntil = at.Add(w)
+		waitUntil = in.At.Add(w) // when the dialog answers it (its reply is due w after its time)
 	}
 	res, err := p.deliver(ctx, in.Conversation, item{Kind: dialog.KindMessage, In: &in, At: in.At}, dedup, true, p.opt.Flood.Per, deferred, waitUntil)
 	if res.Waiting {

@@ -209,7 +209,6 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	return rt, nil
 }
 
-// or is a if set, else b.
 // workersOf is how much work this runtime does at once: the configuration's
 // workers, or the options' where a test sets them. The queues run these, and
 // the Redis pool holds a connection for each (WorkConns).
@@ -222,6 +221,7 @@ func workersOf(cfg *config.Config, opt RuntimeOptions) config.Workers {
 	return w
 }
 
+// or is a if set, else b.
 func or(a, b int) int {
 	if a > 0 {
 		return a

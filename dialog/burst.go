@@ -31,8 +31,8 @@ func (m *Machine) Waits(st *State, now time.Time) bool {
 // the citizen; 0 for a command, a missed call, a staff report or a reply
 // to a given petition, which are answered as they come.
 func (m *Machine) BurstWindow(msg *Message) time.Duration {
-	if msg.Call || msg.ReportedBy != nil || msg.For != "" || msg.Window > 0 {
-		return 0
+	if m.set.CoalesceWindow <= 0 || msg.Call || msg.ReportedBy != nil || msg.For != "" || msg.Window > 0 {
+		return 0 // and no command parse on the webhook's path when nothing waits
 	}
 	if cmd, _ := understand.ParseCommand(msg.Text); cmd != understand.None {
 		return 0

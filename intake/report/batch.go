@@ -37,6 +37,10 @@ import (
 //	                            is skipped. condField ≠ "": only when the
 //	                            record's field (a deadline, unix s) ≥ condAt.
 //	                            mask: "1" at a dimension's place to count it.
+//	expire key at               EXPIREAT, only when a count of this run
+//	                            created a field in the key (a new key is
+//	                            such): a counter hash gets its expiry once,
+//	                            not from every batch
 const Lua = `
 local function report_apply(kb, a)
   local n = tonumber(ARGV[a]); a = a + 1
