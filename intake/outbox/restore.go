@@ -85,13 +85,22 @@ func (o *Outbox) CheckStore(ctx context.Context) (lost bool, err error) {
 		}
 		fresh = fresh && n == 0
 	}
-	for _, s := range missing {
-		v := newEpoch()
-		ok, err := e.rdb.SetNX(ctx, e.key(s), v, 0).Result()
-		if err != nil {
-			return true, fmt.Errorf("set epoch: %w", err)
-		}
-		if !ok { // another replica set it meanwhile
+	// All missing epochs in one round trip: a process stopped while setting
+	// them one by one left a Redis that the next start took for one that
+	// lost part of its data.
+	pipe = e.rdb.Pipeline()
+	set := make([]*redis.BoolCmd, len(missing))
+	vals := make([]string, len(missing))
+	for i, s := range missing {
+		vals[i] = newEpoch()
+		set[i] = pipe.SetNX(ctx, e.key(s), vals[i], 0)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return true, fmt.Errorf("set epochs: %w", err)
+	}
+	for i, s := range missing {
+		v := vals[i]
+		if !set[i].Val() { // another replica set it meanwhile
 			if v, err = e.rdb.Get(ctx, e.key(s)).Result(); err != nil {
 				return true, fmt.Errorf("read epoch: %w", err)
 			}
