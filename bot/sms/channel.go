@@ -86,7 +86,7 @@ func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
 		resendAfter = 0
 	}
 	m := newMetrics(env.Metrics)
-	recs := &records{rdb: env.Redis, prefix: env.Prefix}
+	recs := &records{rdb: env.Redis, prefix: env.Prefix, now: now}
 	country := countryGuard{codes: opt.AllowedCountryCodes}
 	verify := twilio.NewVerifier(opt.PublicURL, tw.AuthToken, tw.WebhookOverrides)
 	if len(country.codes) == 0 {

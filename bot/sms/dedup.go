@@ -139,7 +139,7 @@ func (s *Sender) lookup(ctx context.Context, m bot.Outbound, n int, part string,
 	if len(candidates) == 0 {
 		return "", ans, nil
 	}
-	owners, err := s.records.owners(ctx, candidates)
+	owners, err := s.records.owners(ctx, m.To, candidates)
 	if err != nil {
 		return "", ans, err
 	}

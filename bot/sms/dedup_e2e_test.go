@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/sms/smstest"
 	"github.com/minsheng/minsheng/internal/testwait"
 )
@@ -24,16 +25,21 @@ func (h *harness) partsSent(key string) string {
 	return v
 }
 
-// sidRecord is the message key and part number a sid was recorded under.
+// sidRecord is the message key and part number a sid sent to citizen was
+// recorded under: field x<the sid's last 12> of the citizen's conversation
+// hash, "<key after the conversation>|<part>|<unix s>".
 func (h *harness) sidRecord(sid string) (key, part string) {
 	h.tb.Helper()
-	vals, err := h.rdb.HMGet(context.Background(), h.prefix+"sms:msg:"+sid, "k", "n").Result()
+	conv := "sms:" + citizen
+	v, err := h.rdb.HGet(context.Background(), bot.ConversationHashKey(h.prefix, conv), "x"+sid[len(sid)-12:]).Result()
 	if err != nil {
-		h.tb.Fatal(err)
+		h.tb.Fatalf("sid %s: %v", sid, err)
 	}
-	key, _ = vals[0].(string)
-	part, _ = vals[1].(string)
-	return key, part
+	f := strings.Split(v, "|")
+	if len(f) != 3 || !strings.HasPrefix(f[0], ":") {
+		h.tb.Fatalf("sid %s recorded as %q", sid, v)
+	}
+	return conv + f[0], f[1]
 }
 
 func (h *harness) dedup(result string) float64 {

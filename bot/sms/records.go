@@ -21,27 +21,41 @@ import (
 //	sms:out:{key}        hash: parts (parts of the message already sent),
 //	                     nb (not before, unix ms: a re-send waits), ap, at
 //	                     (part ap was handed to Twilio at at, unix ms:
-//	                     unresolved while ap = parts), lf (failed lookups
-//	                     of that attempt), and once a part went the
-//	                     Outbound (bot.CompactJSON) for a re-send after a
-//	                     failure callback, in chunks b1…bN of 60 bytes (N
-//	                     in bn: a value over 64 bytes would make Redis
-//	                     store the hash in its large encoding)             1 day
-//	sms:ob:{key}         string: the Outbound, as earlier versions kept it
-//	                     apart (read, no longer written)                   1 day
-//	sms:msg:{sid}        hash: k, n (the message key and part number sent
-//	                     as Twilio's MessageSid), for status callbacks
-//	                     (state, resent) and lookups; records of earlier
-//	                     versions hold ob and part instead of k            1 day
-//	l<member> fields of the citizen's conversation hash (bot.ConversationHashKey):
-//	                     the loop guard, messages with this text lately    10 min
+//	                     unresolved while ap = parts; removed once it is
+//	                     sent), lf (failed lookups of that attempt), and once
+//	                     a part went the Outbound (bot.CompactJSON, without
+//	                     what its key tells: see storedOutbound) for a
+//	                     re-send after a failure callback, in chunks b1…bN
+//	                     of 60 bytes (N in bn: a value over 64 bytes would
+//	                     make Redis store the hash in its large encoding);
+//	                     from status callbacks y<n>:<status> (seen) and c<n>
+//	                     (the re-send of part n claimed)                   1 day
+//	x<sid's last 12> fields of the recipient's conversation hash
+//	                     (bot.ConversationHashKey of sms:<To>): "<member>|<part>|<unix s>",
+//	                     what a MessageSid was sent for (member: the key
+//	                     after the conversation, ":3", or the whole key
+//	                     when it is not under it): for lookups before a
+//	                     re-send, and callbacks whose URL does not name
+//	                     the part (see callbackURL); dropped by the loop
+//	                     guard after a day                                 1 day
+//	l<member> fields of the citizen's conversation hash: the loop guard,
+//	                     messages with this text lately                    10 min
 //	sms:rate:{from}      the number's send schedule (see bot.RateLimiter)
+//
+// Read, no longer written (kept by earlier versions, gone within a day):
+//
+//	sms:ob:{key}         string: the Outbound
+//	sms:msg:{sid}        hash: k, n (or ob and part): what a sid was sent for
+//
+// No key per sid: a key costs Redis ≈ 90 bytes in its tables besides
+// what it holds, and the sid's entry in the conversation hash ≈ 30.
 //
 // Each command touches one key, so they work in Redis Cluster; the few sent
 // together go in one pipelined round trip.
 type records struct {
 	rdb    redis.UniversalClient
 	prefix string
+	now    func() time.Time
 }
 
 // recordTTL is how long a sent message is remembered for its callbacks.
@@ -57,6 +71,62 @@ const (
 func (s *records) outKey(key string) string { return s.prefix + "sms:out:" + key }
 func (s *records) msgKey(sid string) string { return s.prefix + "sms:msg:" + sid }
 func (s *records) obKey(key string) string  { return s.prefix + "sms:ob:" + key }
+
+// convHash is the conversation hash of the citizen at number to, where the
+// sids of the messages sent to it are kept.
+func (s *records) convHash(to string) string {
+	return bot.ConversationHashKey(s.prefix, bot.ConversationKey(bot.ChannelSMS, to))
+}
+
+// sidField is a sid's field in the recipient's conversation hash: its last
+// 12 characters (48 random bits: among one citizen's messages of a day a
+// clash is out of reach, and would only cost a lookup its answer).
+func sidField(sid string) string { return "x" + sid[max(0, len(sid)-12):] }
+
+// memberOf is a message key as the recipient's conversation hash and the
+// status callback's URL name it: after the conversation (":3", ":3#r1"),
+// or whole when the key is not under the recipient's SMS conversation.
+func memberOf(key, to string) string {
+	if rest, ok := strings.CutPrefix(key, bot.ConversationKey(bot.ChannelSMS, to)); ok && strings.HasPrefix(rest, ":") {
+		return rest
+	}
+	return key
+}
+
+// keyOf is the message key memberOf named.
+func keyOf(member, to string) string {
+	if strings.HasPrefix(member, ":") {
+		return bot.ConversationKey(bot.ChannelSMS, to) + member
+	}
+	return member
+}
+
+// sidValue is what sidField keeps: the message part and when it was sent.
+func sidValue(member string, n int, at time.Time) string {
+	return member + "|" + strconv.Itoa(n) + "|" + strconv.FormatInt(at.Unix(), 10)
+}
+
+// parseSidValue reads sidValue back into the part it names.
+func parseSidValue(v, to string) (partRef, bool) {
+	rest, _, ok := cutLast(v, "|")
+	if !ok {
+		return partRef{}, false
+	}
+	member, n, ok := cutLast(rest, "|")
+	part, err := strconv.Atoi(n)
+	if !ok || err != nil || part < 0 || member == "" {
+		return partRef{}, false
+	}
+	return partRef{key: keyOf(member, to), n: part}, true
+}
+
+func cutLast(s, sep string) (before, after string, ok bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
+}
 
 // loopArgs name a message for the loop guard: the conversation hash it is
 // kept in (bot.ConversationHashKey), the message within it and its text.
@@ -75,9 +145,11 @@ func (s *records) loopArgs(m bot.Outbound) (key, member, text string) {
 // "l<member>" = "<text hash>:<ms>" of the citizen's conversation hash (no
 // key of its own: a key costs Redis more than the entry). It returns 0 when
 // the message would be one too many; it forgets entries older than the
-// window as it goes.
+// window as it goes, and the sids of messages older than recordTTL
+// (fields x…, see sidField).
 //
-// KEYS: conversation hash. ARGV: now ms, window ms, member, max, text hash.
+// KEYS: conversation hash. ARGV: now ms, window ms, member, max, text hash,
+// recordTTL s.
 var loopScript = redis.NewScript(`
 local now, win = tonumber(ARGV[1]), tonumber(ARGV[2])
 local all = redis.call('HGETALL', KEYS[1])
@@ -93,6 +165,9 @@ for i = 1, #all, 2 do
     elseif h == ARGV[5] then
       same = same + 1
     end
+  elseif string.sub(f, 1, 1) == 'x' then
+    local t = tonumber(string.match(all[i + 1], '|(%d+)$') or '0')
+    if now / 1000 - t > tonumber(ARGV[6]) then redis.call('HDEL', KEYS[1], f) end
   end
 end
 if mine then return 1 end
@@ -167,7 +242,7 @@ func (s *records) begin(ctx context.Context, m bot.Outbound, parts int, now time
 func (s *records) tryBegin(ctx context.Context, m bot.Outbound, parts int, now time.Time, limiter *bot.RateLimiter, from string) (progress, error) {
 	pipe := s.rdb.Pipeline()
 	loopKey, member, textSum := s.loopArgs(m)
-	loop := loopScript.EvalSha(ctx, pipe, []string{loopKey}, now.UnixMilli(), loopWindow.Milliseconds(), member, loopMax, textSum)
+	loop := loopScript.EvalSha(ctx, pipe, []string{loopKey}, now.UnixMilli(), loopWindow.Milliseconds(), member, loopMax, textSum, int64(recordTTL.Seconds()))
 	st := beginScript.EvalSha(ctx, pipe, []string{s.outKey(m.Key)}, now.UnixMilli(), parts, recordTTL.Milliseconds())
 	// The token of the next part, taken in the same trip. Wasted when the
 	// part turns out not to go now (a loop, a pending attempt, a re-send
@@ -249,41 +324,58 @@ func (s *records) lookupFailed(ctx context.Context, m bot.Outbound) (int, error)
 	return int(n), err
 }
 
-// owners reads which message and part each sid was recorded for (within
-// recordTTL), in one round trip: a lookup must not take another message's
-// part with the same text for its own.
-func (s *records) owners(ctx context.Context, sids []string) (map[string]partRef, error) {
+// owners reads which message and part each sid (sent to the number to)
+// was recorded for, within recordTTL, in one round trip: a lookup must not
+// take another message's part with the same text for its own.
+func (s *records) owners(ctx context.Context, to string, sids []string) (map[string]partRef, error) {
 	if len(sids) == 0 {
 		return nil, nil
 	}
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.SliceCmd, len(sids))
+	fields := make([]string, len(sids))
 	for i, sid := range sids {
-		cmds[i] = pipe.HMGet(ctx, s.msgKey(sid), "k", "n", "ob")
+		fields[i] = sidField(sid)
+	}
+	pipe := s.rdb.Pipeline()
+	kept := pipe.HMGet(ctx, s.convHash(to), fields...)
+	legacy := make([]*redis.SliceCmd, len(sids))
+	for i, sid := range sids {
+		legacy[i] = pipe.HMGet(ctx, s.msgKey(sid), "k", "n", "ob")
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("read sent message records: %w", err)
 	}
 	out := make(map[string]partRef, len(sids))
 	for i, sid := range sids {
-		vals := cmds[i].Val()
-		key, _ := vals[0].(string)
-		if raw, ok := vals[2].(string); ok && key == "" { // an earlier version's record
-			var ob struct{ Key string }
-			if json.Unmarshal([]byte(raw), &ob) == nil {
-				key = ob.Key
+		if v, _ := kept.Val()[i].(string); v != "" {
+			if ref, ok := parseSidValue(v, to); ok {
+				out[sid] = ref
+				continue
 			}
 		}
-		if key == "" {
-			continue // not ours, or forgotten
+		if ref, ok := legacyRef(legacy[i].Val()); ok {
+			out[sid] = ref
 		}
-		ref := partRef{key: key, n: -1} // recorded before part numbers were
-		if v, ok := vals[1].(string); ok {
-			ref.n, _ = strconv.Atoi(v)
-		}
-		out[sid] = ref
 	}
 	return out, nil
+}
+
+// legacyRef reads an earlier version's sid record (k, n, ob).
+func legacyRef(vals []any) (partRef, bool) {
+	key, _ := vals[0].(string)
+	if raw, ok := vals[2].(string); ok && key == "" {
+		var ob struct{ Key string }
+		if json.Unmarshal([]byte(raw), &ob) == nil {
+			key = ob.Key
+		}
+	}
+	if key == "" {
+		return partRef{}, false // not ours, or forgotten
+	}
+	ref := partRef{key: key, n: -1} // recorded before part numbers were
+	if v, ok := vals[1].(string); ok {
+		ref.n, _ = strconv.Atoi(v)
+	}
+	return ref, true
 }
 
 // partRef names one part of one message.
@@ -302,7 +394,7 @@ type sentRecord struct {
 // acknowledgement when it is the last part (bot.OnSent), else at once (a
 // later part may fail, and the retry must start after this one).
 func (s *records) sent(ctx context.Context, m bot.Outbound, n int, last bool, sid string) error {
-	ob, err := bot.CompactJSON(m)
+	ob, err := bot.CompactJSON(storedOutbound(m))
 	if err != nil {
 		return fmt.Errorf("encode outbound: %w", err)
 	}
@@ -310,12 +402,15 @@ func (s *records) sent(ctx context.Context, m bot.Outbound, n int, last bool, si
 	write := func(pipe redis.Pipeliner) {
 		out := s.outKey(m.Key)
 		pipe.HSet(ctx, out, fields...)
+		pipe.HDel(ctx, out, "ap", "at", "lf") // settled
 		pipe.Expire(ctx, out, recordTTL)
 		if sid != "" {
-			// The part's text is the Outbound's, split: kept once, in out.
-			msg := s.msgKey(sid)
-			pipe.HSet(ctx, msg, "k", m.Key, "n", n)
-			pipe.Expire(ctx, msg, recordTTL)
+			conv := s.convHash(m.To)
+			pipe.HSet(ctx, conv, sidField(sid), sidValue(memberOf(m.Key, m.To), n, s.now()))
+			// A conversation's hash lives months; one made here (a number
+			// with no conversation) or by the loop guard lives a day.
+			pipe.ExpireNX(ctx, conv, recordTTL)
+			pipe.ExpireGT(ctx, conv, recordTTL)
 		}
 	}
 	if last {
@@ -329,22 +424,86 @@ func (s *records) sent(ctx context.Context, m bot.Outbound, n int, last bool, si
 	return nil
 }
 
-// statusScript records a delivery status of a sent message. It returns
-// {0} for an unknown sid, else {1, first (this status not seen before for
-// this sid), claimed (1 if ARGV[3] asked to claim the re-send and nobody had),
-// message key, part number, and, for records of earlier versions, outbound
-// and part text}.
+// storedOutbound is m without what its key tells (the key itself, the
+// channel, the conversation and recipient it is under): a third of the
+// bytes. outboundFromStore puts them back.
+func storedOutbound(m bot.Outbound) bot.Outbound {
+	conv, to := underKey(m.Key)
+	m.Key = ""
+	if m.Channel == bot.ChannelSMS {
+		m.Channel = ""
+	}
+	if m.Conversation == conv {
+		m.Conversation = ""
+	}
+	if m.To == to {
+		m.To = ""
+	}
+	return m
+}
+
+// outboundFromStore is the Outbound storedOutbound kept under key.
+func outboundFromStore(key string, m bot.Outbound) bot.Outbound {
+	conv, to := underKey(key)
+	if m.Key == "" {
+		m.Key = key
+	}
+	if m.Channel == "" {
+		m.Channel = bot.ChannelSMS
+	}
+	if m.Conversation == "" {
+		m.Conversation = conv
+	}
+	if m.To == "" {
+		m.To = to
+	}
+	return m
+}
+
+// underKey is the conversation a message key is under and, for an SMS
+// conversation, its number.
+func underKey(key string) (conv, to string) {
+	root, _ := resendOf(key)
+	i := strings.LastIndexByte(root, ':')
+	if i <= 0 {
+		return "", ""
+	}
+	conv = root[:i]
+	to, _ = strings.CutPrefix(conv, bot.ChannelSMS+":")
+	if to == conv {
+		to = ""
+	}
+	return conv, to
+}
+
+// partStatusScript records a delivery status of part ARGV[3] of the
+// message whose progress hash is KEYS[1]. It returns {0} when the hash is
+// gone (older than recordTTL), else {1, first (this status not seen before
+// for this part), claimed (1 if ARGV[3] asked to claim the re-send and
+// nobody had)}.
 //
-// KEYS: msg hash. ARGV: state, twilio status, claim re-send (0/1), state rank.
+// KEYS: out hash. ARGV: twilio status, claim re-send (0/1), part.
+var partStatusScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local first = redis.call('HSETNX', KEYS[1], 'y' .. ARGV[3] .. ':' .. ARGV[1], '1')
+local claimed = 0
+if ARGV[2] == '1' then claimed = redis.call('HSETNX', KEYS[1], 'c' .. ARGV[3], '1') end
+return {1, first, claimed}
+`)
+
+// statusScript records a delivery status of a message sent by an earlier
+// version, under its sid (sms:msg:). It returns
+// {0} for an unknown sid, else {1, first (this status not seen before for
+// this sid), claimed (1 if ARGV[2] asked to claim the re-send and nobody had),
+// message key, part number, and, for the oldest records, outbound and part
+// text}.
+//
+// KEYS: msg hash. ARGV: twilio status, claim re-send (0/1).
 var statusScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
-local first = redis.call('HSETNX', KEYS[1], 'st:' .. ARGV[2], '1')
-local rank = tonumber(redis.call('HGET', KEYS[1], 'rank') or '0')
-if tonumber(ARGV[4]) >= rank then
-  redis.call('HSET', KEYS[1], 'state', ARGV[1], 'rank', ARGV[4])
-end
+local first = redis.call('HSETNX', KEYS[1], 'st:' .. ARGV[1], '1')
 local claimed = 0
-if ARGV[3] == '1' then claimed = redis.call('HSETNX', KEYS[1], 'resent', '1') end
+if ARGV[2] == '1' then claimed = redis.call('HSETNX', KEYS[1], 'resent', '1') end
 local v = redis.call('HMGET', KEYS[1], 'k', 'n', 'ob', 'part')
 return {1, first, claimed, v[1] or '', v[2] or '', v[3] or '', v[4] or ''}
 `)
@@ -357,6 +516,7 @@ type statusUpdate struct {
 	key     string
 	n       int
 	record  sentRecord // filled by records of earlier versions; see message
+	bySid   bool       // recorded under the sid (sms:msg:), by an earlier version
 }
 
 // conversation is the citizen's conversation the sid was sent to.
@@ -393,18 +553,42 @@ func (s *records) message(ctx context.Context, u statusUpdate) (sentRecord, erro
 	if err := bot.ReadCompactJSON(raw, &rec.Outbound); err != nil {
 		return sentRecord{}, fmt.Errorf("sent message %s unreadable: %w", bot.MaskPhones(u.key), err)
 	}
+	rec.Outbound = outboundFromStore(u.key, rec.Outbound)
 	if parts := Split(rec.Outbound.Text); u.n >= 0 && u.n < len(parts) {
 		rec.Part = parts[u.n]
 	}
 	return rec, nil
 }
 
-func (s *records) status(ctx context.Context, sid string, st deliveryState, twilioStatus string, claimResend bool) (statusUpdate, error) {
+// status records a delivery status of sid, sent to the number to: of the
+// part ref when the callback's URL named it (see callbackURL), else of the
+// part the recipient's conversation hash keeps for sid (a second round
+// trip), else of an earlier version's record.
+func (s *records) status(ctx context.Context, sid, to string, ref *partRef, twilioStatus string, claimResend bool) (statusUpdate, error) {
 	claim := "0"
 	if claimResend {
 		claim = "1"
 	}
-	res, err := statusScript.Run(ctx, s.rdb, []string{s.msgKey(sid)}, string(st), twilioStatus, claim, st.rank()).Slice()
+	if ref == nil && to != "" {
+		v, err := s.rdb.HGet(ctx, s.convHash(to), sidField(sid)).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return statusUpdate{}, fmt.Errorf("read the sid's message: %w", err)
+		}
+		if r, ok := parseSidValue(v, to); ok {
+			ref = &r
+		}
+	}
+	if ref != nil {
+		res, err := partStatusScript.Run(ctx, s.rdb, []string{s.outKey(ref.key)}, twilioStatus, claim, ref.n).Slice()
+		if err != nil {
+			return statusUpdate{}, fmt.Errorf("record delivery status: %w", err)
+		}
+		if n, _ := res[0].(int64); n == 0 || len(res) < 3 {
+			return statusUpdate{}, nil
+		}
+		return statusUpdate{known: true, first: res[1] == int64(1), claimed: res[2] == int64(1), key: ref.key, n: ref.n}, nil
+	}
+	res, err := statusScript.Run(ctx, s.rdb, []string{s.msgKey(sid)}, twilioStatus, claim).Slice()
 	if err != nil {
 		return statusUpdate{}, fmt.Errorf("record delivery status: %w", err)
 	}
@@ -412,7 +596,7 @@ func (s *records) status(ctx context.Context, sid string, st deliveryState, twil
 	if n, _ := res[0].(int64); n == 0 || len(res) < 7 {
 		return u, nil
 	}
-	u.known = true
+	u.known, u.bySid = true, true
 	u.first = res[1] == int64(1)
 	u.claimed = res[2] == int64(1)
 	u.key, _ = res[3].(string)
@@ -432,8 +616,11 @@ func (s *records) status(ctx context.Context, sid string, st deliveryState, twil
 
 // unclaimResend gives the re-send back after it could not be queued, so
 // Twilio's retry of the callback can try again.
-func (s *records) unclaimResend(ctx context.Context, sid string) error {
-	return s.rdb.HDel(ctx, s.msgKey(sid), "resent").Err()
+func (s *records) unclaimResend(ctx context.Context, sid string, u statusUpdate) error {
+	if u.bySid {
+		return s.rdb.HDel(ctx, s.msgKey(sid), "resent").Err()
+	}
+	return s.rdb.HDel(ctx, s.outKey(u.key), "c"+strconv.Itoa(u.n)).Err()
 }
 
 // delay makes a message wait until at before it is sent (a re-send).

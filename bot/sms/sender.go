@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
@@ -130,7 +133,9 @@ func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, par
 		p.SetFrom(m.From)
 	}
 	p.SetBody(part)
-	p.SetStatusCallback(s.statusCallback)
+	if cb := s.callbackURL(m, n); cb != "" {
+		p.SetStatusCallback(cb)
+	}
 	msg, ans, err := s.api.CreateMessage(ctx, p)
 	sid := ""
 	if msg != nil && msg.Sid != nil {
@@ -151,6 +156,24 @@ func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, par
 	}
 	s.log.Debug("SMS sent", "sid", sid, "to", bot.MaskPhones(m.To), "part", n+1, "of", total, "kind", kindOf(m))
 	return nil
+}
+
+// callbackURL is where Twilio posts part n's delivery status: the status
+// path, naming the part (m: its key after the recipient's conversation, n:
+// the part) so that the callback goes straight to the part's record. A key
+// not under the recipient's SMS conversation is left out (it could carry a
+// phone number into access logs): its callback finds the part through the
+// sid (a second round trip).
+func (s *Sender) callbackURL(m bot.Outbound, n int) string {
+	member := memberOf(m.Key, m.To)
+	if s.statusCallback == "" || !strings.HasPrefix(member, ":") {
+		return s.statusCallback
+	}
+	sep := "?"
+	if strings.Contains(s.statusCallback, "?") {
+		sep = "&"
+	}
+	return s.statusCallback + sep + url.Values{"m": {member}, "n": {strconv.Itoa(n)}}.Encode()
 }
 
 // failed turns a failed call for part n, attempted at `at`, into the send

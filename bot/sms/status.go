@@ -42,20 +42,6 @@ func deliveryStateOf(status string) deliveryState {
 	return stateUnknown
 }
 
-// rank orders states, so a late "sent" does not overwrite "delivered"
-// (Twilio does not promise callbacks in order).
-func (s deliveryState) rank() int {
-	switch s {
-	case statePending:
-		return 1
-	case stateSent:
-		return 2
-	case stateDelivered, stateFailed, stateCanceled:
-		return 3
-	}
-	return 0
-}
-
 // retryableCodes are the carrier errors of a failed or undelivered message
 // worth sending again, later (from Twilio's error reference):
 //
@@ -106,7 +92,7 @@ func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	state := deliveryStateOf(status)
 	retry := state == stateFailed && retryableCodes[code]
 	ctx := r.Context()
-	u, err := h.records.status(ctx, sid, state, strings.ToLower(status), retry)
+	u, err := h.records.status(ctx, sid, f.Get("To"), partOfCallback(r, f.Get("To")), strings.ToLower(status), retry)
 	if err != nil {
 		h.log.Error("delivery status not recorded", "sid", sid, "err", err)
 		bot.Error(w, http.StatusInternalServerError, "could not record the status; retry")
@@ -145,7 +131,7 @@ func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if err != nil {
 			h.log.Error("re-send after a delivery failure not queued", "sid", sid, "err", bot.MaskPhones(err.Error()))
-			if uerr := h.records.unclaimResend(context.WithoutCancel(ctx), sid); uerr != nil {
+			if uerr := h.records.unclaimResend(context.WithoutCancel(ctx), sid, u); uerr != nil {
 				h.log.Error("re-send claim not released; this message will not be re-sent", "sid", sid, "err", uerr)
 			}
 			bot.Error(w, http.StatusInternalServerError, "could not queue the re-send; retry")
@@ -155,6 +141,19 @@ func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Warn("failed SMS not re-sent: not sent by us in the last day", "sid", sid)
 	}
 	answerTwiML(w)
+}
+
+// partOfCallback is the message part a status callback's URL names (see
+// callbackURL), or nil. The URL is signed with the form: Twilio calls the
+// URL it was given.
+func partOfCallback(r *http.Request, to string) *partRef {
+	q := r.URL.Query()
+	member := q.Get("m")
+	n, err := strconv.Atoi(q.Get("n"))
+	if to == "" || !strings.HasPrefix(member, ":") || err != nil || n < 0 {
+		return nil
+	}
+	return &partRef{key: keyOf(member, to), n: n}
 }
 
 // resend queues the failed part of a message again, as a message of its

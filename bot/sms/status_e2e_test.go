@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,5 +193,55 @@ func failed30003(t *testing.T, h *harness, sid string) {
 	}
 	if resp := h.post("/sms/twilio/status", form); resp.StatusCode != http.StatusOK {
 		t.Fatalf("callback: %d", resp.StatusCode)
+	}
+}
+
+// A callback to the plain status URL (one set on a Messaging Service, or a
+// message sent before callbacks named their part) finds the part through
+// its sid in the citizen's conversation hash: a failure is re-sent once.
+func TestStatusCallbackWithoutThePartInItsURL(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.start()
+	sid := replied(t, h, "SMplain")
+	for i := 0; i < 2; i++ { // Twilio may repeat a callback
+		failed30003(t, h, sid)
+	}
+	msgs := h.fake.WaitForMessages(t, 2, 10*time.Second)
+	h.drained()
+	if n := len(h.fake.Messages()); n != 2 {
+		t.Fatalf("%d messages, want the reply and one re-send", n)
+	}
+	if msgs[1].Body != msgs[0].Body || msgs[1].To != citizen || msgs[1].SID == sid {
+		t.Errorf("re-sent %+v, first %+v", msgs[1], msgs[0])
+	}
+	// The re-send's own callback names its part: key …:1#r1.
+	if want := "?m=%3A1%23r1&n=0"; !strings.HasSuffix(msgs[1].StatusCallback, want) {
+		t.Errorf("re-send's callback URL %s, want …%s", msgs[1].StatusCallback, want)
+	}
+}
+
+// The sids kept in a conversation hash go after a day, with the next
+// message's loop check; the new message's stays.
+func TestSidsOlderThanADayAreDropped(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	ctx := context.Background()
+	hash := bot.ConversationHashKey(h.prefix, "sms:"+citizen)
+	old := strconv.FormatInt(time.Now().Add(-25*time.Hour).Unix(), 10)
+	recent := strconv.FormatInt(time.Now().Add(-23*time.Hour).Unix(), 10)
+	if err := h.rdb.HSet(ctx, hash, "x000000000old", ":7|0|"+old, "x00000recent", ":8|0|"+recent).Err(); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	sid := replied(t, h, "SMprune")
+	fields, err := h.rdb.HKeys(ctx, hash).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range fields {
+		got[f] = true
+	}
+	if got["x000000000old"] || !got["x00000recent"] || !got["x"+sid[len(sid)-12:]] {
+		t.Errorf("fields %v: want the day-old sid gone, the recent one and %s kept", fields, sid)
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"testing"
 	"time"
 
+	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/twilio"
 	"github.com/twilio/twilio-go/client"
 )
@@ -75,5 +77,67 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 	if _, ok := parseRetryAfter("soon", now); ok {
 		t.Error("garbage accepted")
+	}
+}
+
+// An Outbound is kept without what its key tells, and read back whole.
+func TestStoredOutboundDropsWhatItsKeyTells(t *testing.T) {
+	for _, m := range []bot.Outbound{
+		{Key: "sms:+8613912345678:3", Channel: "sms", Conversation: "sms:+8613912345678", To: "+8613912345678", From: "+8613800000001", Text: "请问具体在什么地方？", Seq: 3},
+		{Key: "sms:+8613912345678:3#r1", Channel: "sms", Conversation: "sms:+8613912345678", To: "+8613912345678", From: "+8613800000001", Text: "已收到"},
+		// Status of a Telegram conversation sent by SMS: nothing to drop but the key and channel.
+		{Key: "tg:4242:9", Channel: "sms", Conversation: "tg:4242", To: "+8613912345678", From: "+8613800000001", Text: "诉求已办结", Bulk: true, Seq: 9},
+		// A conversation apart from the key's (never written so, kept if it were).
+		{Key: "sms:+8613912345678:4", Channel: "sms", Conversation: "sms:+8613900000000", To: "+8613900000000", Text: "x"},
+	} {
+		st := storedOutbound(m)
+		if st.Key != "" || st.Channel != "" {
+			t.Errorf("%s stored with key %q channel %q", m.Key, st.Key, st.Channel)
+		}
+		if got := outboundFromStore(m.Key, st); !reflect.DeepEqual(got, m) {
+			t.Errorf("%s read back as %+v", m.Key, got)
+		}
+		whole, _ := bot.CompactJSON(m)
+		kept, _ := bot.CompactJSON(st)
+		if len(kept) > len(whole) || m.Conversation == "sms:"+m.To && len(kept) > len(whole)*3/4 {
+			t.Errorf("%s kept in %d bytes, whole %d", m.Key, len(kept), len(whole))
+		}
+	}
+	m := bot.Outbound{Key: "sms:+8613912345678:3", Channel: "sms", Conversation: "sms:+8613912345678", To: "+8613912345678", Text: "x"}
+	if st := storedOutbound(m); st.To != "" || st.Conversation != "" {
+		t.Errorf("recipient and conversation kept: %+v", st)
+	}
+}
+
+// A sid's entry names its message part relative to the recipient's
+// conversation, and is read back to the same part.
+func TestSidEntries(t *testing.T) {
+	const to = "+8613912345678"
+	at := time.Unix(1796083052, 0)
+	for _, tc := range []struct {
+		key, member string
+		n           int
+	}{
+		{"sms:+8613912345678:3", ":3", 0},
+		{"sms:+8613912345678:3#r2", ":3#r2", 1},
+		{"tg:4242:9", "tg:4242:9", 0},
+		{"sms:+8613900000000:1", "sms:+8613900000000:1", 2},   // another number's conversation
+		{"sms:+86139123456789:1", "sms:+86139123456789:1", 0}, // a longer number is not under to's
+	} {
+		if got := memberOf(tc.key, to); got != tc.member {
+			t.Errorf("memberOf(%s) = %q, want %q", tc.key, got, tc.member)
+		}
+		ref, ok := parseSidValue(sidValue(tc.member, tc.n, at), to)
+		if !ok || ref.key != tc.key || ref.n != tc.n {
+			t.Errorf("%s part %d read back as %+v %v", tc.key, tc.n, ref, ok)
+		}
+	}
+	for _, bad := range []string{"", "|0|1", ":3|x|1", ":3|-1|1", ":3|0", "garbage"} {
+		if ref, ok := parseSidValue(bad, to); ok {
+			t.Errorf("%q read as %+v", bad, ref)
+		}
+	}
+	if f := sidField("SM0123456789abcdef0123456789abcdef"); f != "x456789abcdef" {
+		t.Errorf("sidField %q", f)
 	}
 }

@@ -46,7 +46,7 @@ func TestServeTakesSignedSMSAndRepliesThroughTwilio(t *testing.T) {
 		t.Fatalf("signed inbound: %d %q %q\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body, errb.String())
 	}
 	m := fake.WaitForMessages(t, 1, 15*time.Second)[0]
-	if m.From != official || m.To != citizen || !idRe.MatchString(m.Body) || m.StatusCallback != public+"/sms/twilio/status" {
+	if m.From != official || m.To != citizen || !idRe.MatchString(m.Body) || m.StatusCallback != public+"/sms/twilio/status?m=%3A1&n=0" {
 		t.Errorf("reply at Twilio: %+v", m)
 	}
 
