@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/minsheng/minsheng/intake/queue"
@@ -27,11 +28,20 @@ type Metrics struct {
 	mu            sync.Mutex
 	queues        []*queue.Queue
 	depths        []queue.Stats // as last read, by queue; nil: not yet
+	readAt        time.Time     // when depths were read
+	scraped       atomic.Int64  // unix ns of the last scrape of the depths
+	every         atomic.Int64  // how often the depths are read while scraped (ns)
+	stale         chan struct{} // a scrape found the depths older than every
 }
+
+// DepthsEvery is how often the queue depths are read while /metrics is
+// scraped.
+const DepthsEvery = 15 * time.Second
 
 // NewMetrics registers minsheng's metrics and the Go runtime's.
 func NewMetrics() *Metrics {
 	m := &Metrics{
+		stale:    make(chan struct{}, 1),
 		Registry: prometheus.NewRegistry(),
 		Inbound: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "minsheng_inbound_messages_total", Help: "Messages received from citizens.",
@@ -86,10 +96,35 @@ func (m *Metrics) RefreshQueues(ctx context.Context, rdb redis.UniversalClient) 
 	}
 	m.mu.Lock()
 	if len(m.queues) == len(qs) {
-		m.depths = st
+		m.depths, m.readAt = st, time.Now()
 	}
 	m.mu.Unlock()
 	return nil
+}
+
+// KeepQueueDepths reads the queue depths every `every` (DepthsEvery) while
+// /metrics is scraped (within the last 4 × every), and at once when a
+// scrape finds them older; a serve nobody scrapes reads none (idle is
+// idle). A scrape after a quiet spell gets the depths as last read, and the
+// next one fresh ones.
+func (m *Metrics) KeepQueueDepths(ctx context.Context, rdb redis.UniversalClient, every time.Duration, onError func(error)) {
+	m.every.Store(int64(every))
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if time.Since(time.Unix(0, m.scraped.Load())) > 4*every {
+				continue
+			}
+		case <-m.stale:
+		}
+		if err := m.RefreshQueues(ctx, rdb); err != nil && ctx.Err() == nil {
+			onError(err)
+		}
+	}
 }
 
 // queueCollector serves the queue depths last read; before the first
@@ -97,15 +132,22 @@ func (m *Metrics) RefreshQueues(ctx context.Context, rdb redis.UniversalClient) 
 type queueCollector struct{ m *Metrics }
 
 var queueDepthDesc = prometheus.NewDesc("minsheng_queue_depth",
-	"Entries in a durable queue by state (ready, pending, retry, dead), as last read (every 15 s).", []string{"queue", "state"}, nil)
+	"Entries in a durable queue by state (ready, pending, retry, dead), as last read (every 15 s while scraped).", []string{"queue", "state"}, nil)
 
 func (c queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueDepthDesc }
 
 func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	m := c.m
+	m.scraped.Store(time.Now().UnixNano())
 	m.mu.Lock()
-	qs, depths := m.queues, m.depths
+	qs, depths, readAt := m.queues, m.depths, m.readAt
 	m.mu.Unlock()
+	if every := time.Duration(m.every.Load()); depths != nil && every > 0 && time.Since(readAt) > every {
+		select {
+		case m.stale <- struct{}{}:
+		default:
+		}
+	}
 	if depths == nil && len(qs) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

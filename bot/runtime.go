@@ -317,13 +317,9 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 	start("outbox", rt.Outbox.Run)
 	start("scheduler", func(ctx context.Context) error { rt.Pipeline.RunScheduler(ctx, tick); return nil })
 	start("metrics", func(ctx context.Context) error {
-		// Queue depths for /metrics, read in the background: a scrape costs
-		// Redis nothing.
-		repeat(ctx, 15*time.Second, func() {
-			if err := rt.Metrics.RefreshQueues(ctx, rt.Store.Redis); err != nil && ctx.Err() == nil {
-				rt.Log.Warn("queue depths not read", "err", err)
-			}
-		})
+		// Queue depths for /metrics, read in the background while it is
+		// scraped: a scrape costs Redis nothing.
+		rt.Metrics.KeepQueueDepths(ctx, rt.Store.Redis, DepthsEvery, func(err error) { rt.Log.Warn("queue depths not read", "err", err) })
 		return nil
 	})
 	if rt.office != nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -439,5 +440,78 @@ func TestGroupKeepsOrderAcrossKeys(t *testing.T) {
 	testwait.For(t, "all handled", func() bool { mu.Lock(); defer mu.Unlock(); return handled == 120 })
 	for _, p := range problems {
 		t.Error(p)
+	}
+}
+
+// commandCounter counts the commands a client sends, by name.
+type commandCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.mu.Lock()
+		c.n[cmd.Name()]++
+		c.mu.Unlock()
+		return next(ctx, cmd)
+	}
+}
+func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.mu.Lock()
+		for _, cmd := range cmds {
+			c.n[cmd.Name()]++
+		}
+		c.mu.Unlock()
+		return next(ctx, cmds)
+	}
+}
+
+func (c *commandCounter) get(name string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[name]
+}
+
+// An idle queue's sweep (retries due, entries of stopped workers) is one
+// script per shard: no XAUTOCLAIM of its own, and an entry a stopped worker
+// left is still taken over through it.
+func TestAnIdleSweepIsOneCommandPerShard(t *testing.T) {
+	if redistest.Embedded() {
+		t.Skip("the embedded store has no XAUTOCLAIM in scripts")
+	}
+	rdb, prefix := redistest.Client(t)
+	ctx := context.Background()
+	// An entry read by a worker that stopped without finishing it.
+	doomed := queue.New(rdb, prefix, "idle", nil, queue.Options{})
+	if err := doomed.Enqueue(ctx, "MS-left", "x"); err != nil {
+		t.Fatal(err)
+	}
+	left := doomed.StreamKey(queue.ShardOf("MS-left"))
+	if err := rdb.XGroupCreateMkStream(ctx, left, "workers", "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+		t.Fatal(err)
+	}
+	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "workers", Consumer: "gone", Streams: []string{left, ">"}, Count: 1}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	counted := redis.NewClient(redistest.Options())
+	t.Cleanup(func() { _ = counted.Close() })
+	cc := &commandCounter{n: map[string]int{}}
+	counted.AddHook(cc)
+	var handled atomic.Int32
+	q := queue.New(counted, prefix, "idle", func(ctx context.Context, e queue.Entry) error {
+		handled.Add(1)
+		return nil
+	}, queue.Options{Block: time.Second, Poll: 50 * time.Millisecond, ClaimIdle: 100 * time.Millisecond, Consumer: "survivor"})
+	run(t, q)
+	testwait.For(t, "the left entry taken over", func() bool { return handled.Load() == 1 })
+	testwait.For(t, "three more sweeps", func() bool { return cc.get("evalsha")+cc.get("eval") >= 4*queue.Shards })
+	if n := cc.get("xautoclaim"); n != 0 {
+		t.Errorf("%d XAUTOCLAIM commands of their own, want none", n)
+	}
+	if n := handled.Load(); n != 1 {
+		t.Errorf("handled %d times", n)
 	}
 }
