@@ -55,10 +55,39 @@ func (s *Store) conv(conv string) convKeys {
 		hash:        convHashKey(s.Prefix, conv),
 		inbox:       tag + "inbox:" + conv,
 		lock:        tag + "lock:" + conv,
-		timers:      tag + "timers",
+		timers:      timerKey(tag, conv),
 		legacyState: tag + "conv:" + conv,
 	}
 }
+
+// Timers: a shard's due conversations are spread over timerBuckets sorted
+// sets ({sN}:t0…), by timerBucket of the conversation key. Up to 128
+// entries a sorted set keeps Redis's compact encoding (listpack, ≈ 35 bytes
+// an entry: member and score) instead of a skiplist (≈ 125 bytes): with 32
+// buckets, 65,000 open timers over the 16 shards before any grows past it.
+// The one set per shard of earlier versions ({sN}:timers) is still read;
+// a conversation due there moves to its bucket.
+const timerBuckets = 32
+
+// timerBucket spreads conversation keys over the buckets: a polynomial hash
+// of the key's bytes modulo 2^31-1, mixed twice by Park and Miller's
+// multiplier (every step exact in Lua's doubles), its middle bits; dueScript
+// computes the same (timer_key). 20,000 sequential phone numbers fill the
+// 32 buckets within 618 to 633; a plain sum or polynomial piles them into
+// a few.
+func timerBucket(conv string) int {
+	const m = 2147483647
+	h := 0
+	for i := 0; i < len(conv); i++ {
+		h = (h*31 + int(conv[i])) % m
+	}
+	h = h * 48271 % m
+	h = h * 48271 % m
+	return h / 4096 % timerBuckets
+}
+
+// timerKey is the sorted set that keeps conv's timer, under the shard's tag.
+func timerKey(tag, conv string) string { return tag + "t" + strconv.Itoa(timerBucket(conv)) }
 
 // ConversationHashKey is a conversation's hash (see convKeys). A channel
 // may keep a field of its own there, named with a letter the hash does not
@@ -283,31 +312,53 @@ return {0}
 // The keys of each conversation are named from the shard's tag (ARGV[4]),
 // as Store.conv names them: they share KEYS[1]'s hash slot.
 //
-// KEYS: timers  ARGV: nowMs, leaseMs, limit, tag, token, lockTTLms, tick item
+// KEYS: the shard's timers of earlier versions (the buckets are named from
+// the tag)  ARGV: nowMs, leaseMs, limit, tag, token, lockTTLms, tick item
 var dueScript = redis.NewScript(stateLua + `
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local now, limit, tag = tonumber(ARGV[1]), tonumber(ARGV[3]), ARGV[4]
+local lease = now + tonumber(ARGV[2])
+local function timer_key(c) -- Store.conv's timerKey
+  local m = 2147483647
+  local h = 0
+  for i = 1, #c do h = (h * 31 + string.byte(c, i)) % m end
+  h = (h * 48271) % m
+  h = (h * 48271) % m
+  return tag .. 't' .. (math.floor(h / 4096) % ` + strconv.Itoa(timerBuckets) + `)
+end
+local sets = {KEYS[1]} -- the shard's set of earlier versions
+for b = 0, ` + strconv.Itoa(timerBuckets-1) + ` do sets[#sets+1] = tag .. 't' .. b end
 local out = {'0'}
-for i, c in ipairs(due) do
-  redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), c)
-  local inbox = ARGV[4] .. 'inbox:' .. c
-  redis.call('RPUSH', inbox, ARGV[7])
-  local token = ARGV[5] .. ':' .. i
-  if redis.call('SET', ARGV[4] .. 'lock:' .. c, token, 'NX', 'PX', ARGV[6]) then
-    local items = redis.call('LRANGE', inbox, 0, -1)
-    out[#out+1] = c
-    out[#out+1] = token
-    out[#out+1] = read_state(ARGV[4] .. 'c:' .. c, ARGV[4] .. 'conv:' .. c)
-    out[#out+1] = tostring(#items)
-    for _, it in ipairs(items) do out[#out+1] = it end
-  else
-    out[#out+1] = c
-    out[#out+1] = ''
-    out[#out+1] = ''
-    out[#out+1] = '0'
+local n = 0
+for _, set in ipairs(sets) do
+  if n >= limit then break end
+  for _, c in ipairs(redis.call('ZRANGEBYSCORE', set, '-inf', now, 'LIMIT', 0, limit - n)) do
+    n = n + 1
+    if set == KEYS[1] then redis.call('ZREM', set, c) end
+    redis.call('ZADD', timer_key(c), lease, c)
+    local inbox = tag .. 'inbox:' .. c
+    redis.call('RPUSH', inbox, ARGV[7])
+    local token = ARGV[5] .. ':' .. n
+    if redis.call('SET', tag .. 'lock:' .. c, token, 'NX', 'PX', ARGV[6]) then
+      local items = redis.call('LRANGE', inbox, 0, -1)
+      out[#out+1] = c
+      out[#out+1] = token
+      out[#out+1] = read_state(tag .. 'c:' .. c, tag .. 'conv:' .. c)
+      out[#out+1] = tostring(#items)
+      for _, it in ipairs(items) do out[#out+1] = it end
+    else
+      out[#out+1] = c
+      out[#out+1] = ''
+      out[#out+1] = ''
+      out[#out+1] = '0'
+    end
   end
 end
-local next = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #next == 2 then out[1] = next[2] end
+local first
+for _, set in ipairs(sets) do
+  local next = redis.call('ZRANGE', set, 0, 0, 'WITHSCORES')
+  if #next == 2 and (not first or tonumber(next[2]) < first) then first = tonumber(next[2]) end
+end
+if first then out[1] = string.format('%.0f', first) end
 return out
 `)
 

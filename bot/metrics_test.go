@@ -13,11 +13,16 @@ import (
 // The queue depths are read while /metrics is scraped, never by the
 // scrape itself once read, and not at all when nobody scrapes.
 func TestQueueDepthsAreReadWhileScraped(t *testing.T) {
+	// The scrape reads through the queue's client (scrapes), the
+	// background through its own (hook).
 	rdb, prefix := redistest.Client(t)
 	hook := &roundTrips{}
 	rdb.AddHook(hook)
+	qrdb, _ := redistest.Client(t)
+	scrapes := &roundTrips{}
+	qrdb.AddHook(scrapes)
 	m := NewMetrics()
-	m.WatchQueue(queue.New(rdb, prefix, "depths", nil, queue.Options{}))
+	m.WatchQueue(queue.New(qrdb, prefix, "depths", nil, queue.Options{}))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const every = 20 * time.Millisecond
@@ -29,15 +34,18 @@ func TestQueueDepthsAreReadWhileScraped(t *testing.T) {
 		}
 	}
 	scrape() // the first reads them itself, once
-	first := hook.n.Load()
+	first := scrapes.n.Load()
 	if first == 0 {
 		t.Fatal("the first scrape read nothing")
 	}
-	testwait.For(t, "a read while scraped", func() bool { return hook.n.Load() > first })
-	before := hook.n.Load()
+	testwait.For(t, "a read while scraped", func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return hook.n.Load() > 0 && m.depths != nil
+	})
 	scrape()
-	if n := hook.n.Load() - before; n != 0 {
-		t.Errorf("a scrape cost %d round trips, want none", n)
+	if n := scrapes.n.Load() - first; n != 0 {
+		t.Errorf("a later scrape cost %d round trips, want none", n)
 	}
 	// Nobody scrapes: after 4 × every the reads stop.
 	testwait.For(t, "reads stopped", func() bool {
