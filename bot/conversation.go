@@ -189,19 +189,23 @@ var readStateScript = redis.NewScript(stateLua + `return read_state(KEYS[1], KEY
 var ingestScript = redis.NewScript(stateLua + `
 local now = tonumber(ARGV[8])
 local wait = tonumber(ARGV[14])
-if wait > 0 and redis.call('HGET', KEYS[1], 'w') ~= '1' and
-    (redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[7]) == 1) then
+-- the hash's fields ingest reads, in one call; its writes go in one HSET
+local h = redis.call('HMGET', KEYS[1], 'w', 'i', 'f')
+if wait > 0 and h[1] ~= '1' and
+    (h[2] or h[3] or redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[7]) == 1) then
   wait = 0 -- the state may answer it at once: the dialog runs now
 end
+local set = {}
 if ARGV[2] ~= '' then
-  local seen = redis.call('HGET', KEYS[1], 'i') or ''
+  local seen = h[2] or ''
   if string.find(' ' .. seen .. ' ', ' ' .. ARGV[2] .. ' ', 1, true) then return {0} end
   if redis.call('EXISTS', KEYS[8]) == 1 then return {0} end
   local ids = {}
   for id in string.gmatch(seen, '%S+') do ids[#ids+1] = id end
   ids[#ids+1] = ARGV[2]
   while #ids > tonumber(ARGV[12]) do table.remove(ids, 1) end
-  redis.call('HSET', KEYS[1], 'i', table.concat(ids, ' '))
+  set[#set+1] = 'i'
+  set[#set+1] = table.concat(ids, ' ')
 end
 local reserved = ''
 if ARGV[4] == '1' then
@@ -221,18 +225,24 @@ local flood = 0
 local win = tonumber(ARGV[10])
 if win > 0 then
   local start, n = now, 0
-  local f = redis.call('HGET', KEYS[1], 'f')
-  if f then
-    local a, b = string.match(f, '^(%d+):(%d+)$')
+  if h[3] then
+    local a, b = string.match(h[3], '^(%d+):(%d+)$')
     if a and now - tonumber(a) < win then start, n = tonumber(a), tonumber(b) end
   end
   flood = n + 1
-  redis.call('HSET', KEYS[1], 'f', string.format('%.0f:%d', start, flood))
+  set[#set+1] = 'f'
+  set[#set+1] = string.format('%.0f:%d', start, flood)
 end
 local fmax = tonumber(ARGV[15])
 if wait > 0 and fmax > 0 and flood > fmax then wait = 0 end -- the flood notice goes now
-if wait > 0 then redis.call('HSET', KEYS[1], 'w', '1') end -- a burst's next message waits too
-if ARGV[2] ~= '' or win > 0 or wait > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+if wait > 0 then -- a burst's next message waits too
+  set[#set+1] = 'w'
+  set[#set+1] = '1'
+end
+if #set > 0 then
+  redis.call('HSET', KEYS[1], unpack(set))
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
 -- the official's busy period, as its shard copy has it (会后联系)
 local busy = redis.call('GET', KEYS[6]) or ''
 redis.call('RPUSH', KEYS[2], reserved .. '|' .. flood .. '|' .. busy .. '\n' .. ARGV[1])
@@ -240,10 +250,7 @@ redis.call('RPUSH', KEYS[2], reserved .. '|' .. flood .. '|' .. busy .. '\n' .. 
 -- expired; a deferred input is the scheduler's at once
 local rescue = now + tonumber(ARGV[7])
 if wait > 0 then rescue = wait elseif ARGV[13] == '1' then rescue = now end
-local cur = redis.call('ZSCORE', KEYS[5], ARGV[9])
-if not cur or tonumber(cur) > rescue then
-  redis.call('ZADD', KEYS[5], rescue, ARGV[9])
-end
+redis.call('ZADD', KEYS[5], 'LT', rescue, ARGV[9]) -- an earlier timer stays
 if wait > 0 then return {3, reserved, flood} end
 if ARGV[13] ~= '1' and redis.call('SET', KEYS[3], ARGV[6], 'NX', 'PX', ARGV[7]) then
   local st = read_state(KEYS[1], KEYS[7])
