@@ -45,7 +45,7 @@ const (
 // false when the part is to be sent, or an error: queue.Defer while the
 // attempt is too recent to conclude, a retryable error when the lookup
 // failed.
-func (s *Sender) settle(ctx context.Context, m bot.Outbound, n, total int, part string, at time.Time, failures int) (bool, error) {
+func (s *Sender) settle(ctx context.Context, m bot.Outbound, stored []any, n, total int, part string, at time.Time, failures int) (bool, error) {
 	age := s.now().Sub(at)
 	sid, ans, err := s.lookup(ctx, m, n, part, at)
 	switch {
@@ -70,7 +70,7 @@ func (s *Sender) settle(ctx context.Context, m bot.Outbound, n, total int, part 
 		return false, nil
 	case sid != "":
 		s.metrics.dedup.WithLabelValues("found").Inc()
-		if err := s.records.sent(ctx, m, n, n == total-1, sid); err != nil {
+		if err := s.records.sent(ctx, m, stored, n, n == total-1, sid); err != nil {
 			// The next retry finds it again.
 			return false, fmt.Errorf("sms %s part %d/%d found at Twilio as %s but not recorded: %w", bot.MaskPhones(m.Key), n+1, total, sid, err)
 		}

@@ -144,7 +144,11 @@ type progress struct {
 // repeated (a script missing after a Redis restart): marked, not pending.
 // It returns {parts, nb, ap, at, lf, marked}.
 //
-// KEYS: out hash. ARGV: now ms, parts in all, ttl ms.
+// Marking, it also writes the Outbound's chunks (ARGV[4]…): a status
+// callback may come before the part's "sent" is recorded, and a re-send
+// needs the message.
+//
+// KEYS: out hash. ARGV: now ms, parts in all, ttl ms, chunk fields….
 var beginScript = redis.NewScript(`
 local v = redis.call('HMGET', KEYS[1], 'parts', 'nb', 'ap', 'at', 'lf')
 local parts = tonumber(v[1] or '0')
@@ -156,7 +160,7 @@ if pending and v[4] == ARGV[1] then
 end
 local marked = 0
 if not pending and nb <= tonumber(ARGV[1]) and parts < tonumber(ARGV[2]) then
-  redis.call('HSET', KEYS[1], 'ap', parts, 'at', ARGV[1], 'lf', 0)
+  redis.call('HSET', KEYS[1], 'ap', parts, 'at', ARGV[1], 'lf', 0, unpack(ARGV, 4))
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
   marked = 1
 end
@@ -166,9 +170,9 @@ return {parts, nb, v[3] or '', v[4] or '', v[5] or '', marked}
 // begin passes a message through the loop guard, reads its progress, marks
 // its next part attempted when it may go, and takes that part's token
 // from limiter: one round trip.
-func (s *records) begin(ctx context.Context, m bot.Outbound, parts int, now time.Time, limiter *bot.RateLimiter, from string) (progress, error) {
+func (s *records) begin(ctx context.Context, m bot.Outbound, stored []any, parts int, now time.Time, limiter *bot.RateLimiter, from string) (progress, error) {
 	for try := 0; ; try++ {
-		p, err := s.tryBegin(ctx, m, parts, now, limiter, from)
+		p, err := s.tryBegin(ctx, m, stored, parts, now, limiter, from)
 		// EVALSHA in a pipeline cannot fall back to EVAL by itself: load
 		// the scripts (a fresh or flushed Redis) and try once more.
 		if try == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
@@ -182,11 +186,11 @@ func (s *records) begin(ctx context.Context, m bot.Outbound, parts int, now time
 	}
 }
 
-func (s *records) tryBegin(ctx context.Context, m bot.Outbound, parts int, now time.Time, limiter *bot.RateLimiter, from string) (progress, error) {
+func (s *records) tryBegin(ctx context.Context, m bot.Outbound, stored []any, parts int, now time.Time, limiter *bot.RateLimiter, from string) (progress, error) {
 	pipe := s.rdb.Pipeline()
 	loopKey, member, textSum := s.loopArgs(m)
 	loop := loopScript.EvalSha(ctx, pipe, []string{loopKey}, now.UnixMilli(), loopWindow.Milliseconds(), member, loopMax, textSum, int64(recordTTL.Seconds()))
-	st := beginScript.EvalSha(ctx, pipe, []string{s.outKey(m.Key)}, now.UnixMilli(), parts, recordTTL.Milliseconds())
+	st := beginScript.EvalSha(ctx, pipe, []string{s.outKey(m.Key)}, append([]any{now.UnixMilli(), parts, recordTTL.Milliseconds()}, stored...)...)
 	// The token of the next part, taken in the same trip. Wasted when the
 	// part turns out not to go now (a loop, a pending attempt, a re-send
 	// waiting): rare, and it costs one interval of the number's rate.
@@ -267,15 +271,24 @@ func (s *records) lookupFailed(ctx context.Context, m bot.Outbound) (int, error)
 	return int(n), err
 }
 
-// sent records that part n of m went out as sid: with the send queue's
-// acknowledgement when it is the last part (bot.OnSent), else at once (a
-// later part may fail, and the retry must start after this one).
-func (s *records) sent(ctx context.Context, m bot.Outbound, n int, last bool, sid string) error {
+// stored is how m is kept in its progress hash (storedOutbound, deflated,
+// in chunks): the fields begin and sent write.
+func (s *records) stored(m bot.Outbound) ([]any, error) {
 	ob, err := bot.CompactJSON(storedOutbound(m))
 	if err != nil {
-		return fmt.Errorf("encode outbound: %w", err)
+		return nil, fmt.Errorf("encode outbound: %w", err)
 	}
-	fields := append([]any{"parts", n + 1}, outboundChunks(ob)...)
+	return outboundChunks(ob), nil
+}
+
+// sent records that part n of m went out as sid: with the send queue's
+// acknowledgement when it is the last part (bot.OnSent), else at once (a
+// later part may fail, and the retry must start after this one). The
+// Outbound's chunks (stored) go again: begin wrote them unless an earlier
+// version marked the attempt.
+func (s *records) sent(ctx context.Context, m bot.Outbound, stored []any, n int, last bool, sid string) error {
+	var err error
+	fields := append([]any{"parts", n + 1}, stored...)
 	write := func(pipe redis.Pipeliner) {
 		out := s.outKey(m.Key)
 		pipe.HSet(ctx, out, fields...)

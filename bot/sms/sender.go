@@ -60,8 +60,12 @@ func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 	if len(parts) == 0 {
 		return fmt.Errorf("sms %s: empty message: %w", bot.MaskPhones(m.Key), queue.ErrPermanent)
 	}
+	stored, err := s.records.stored(m)
+	if err != nil {
+		return fmt.Errorf("sms %s: %w: %w", bot.MaskPhones(m.Key), err, queue.ErrPermanent)
+	}
 	now := s.now()
-	prog, err := s.records.begin(ctx, m, len(parts), now, s.limiter, from)
+	prog, err := s.records.begin(ctx, m, stored, len(parts), now, s.limiter, from)
 	if err != nil {
 		return err
 	}
@@ -84,7 +88,7 @@ func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 	}
 	for n := prog.partsSent; n < len(parts); n++ {
 		if n == prog.partsSent && !prog.pending.IsZero() {
-			taken, err := s.settle(ctx, m, n, len(parts), parts[n], prog.pending, prog.lookupFailures)
+			taken, err := s.settle(ctx, m, stored, n, len(parts), parts[n], prog.pending, prog.lookupFailures)
 			if err != nil {
 				return err
 			}
@@ -105,7 +109,7 @@ func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 				return queue.Defer(wait)
 			}
 		}
-		if err := s.sendPart(ctx, m, n, len(parts), parts[n], marked, now); err != nil {
+		if err := s.sendPart(ctx, m, stored, n, len(parts), parts[n], marked, now); err != nil {
 			return err
 		}
 		s.metrics.segments.WithLabelValues(kind).Add(float64(dialog.Segments(parts[n])))
@@ -117,7 +121,7 @@ func (s *Sender) Send(ctx context.Context, m bot.Outbound) error {
 // before the call (unless begin marked it at markedAt), so that a retry
 // after a timeout or a crash looks the part up before sending it again,
 // and its sid after.
-func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, part string, marked bool, markedAt time.Time) error {
+func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, stored []any, n, total int, part string, marked bool, markedAt time.Time) error {
 	at := markedAt
 	if !marked {
 		at = s.now()
@@ -150,7 +154,7 @@ func (s *Sender) sendPart(ctx context.Context, m bot.Outbound, n, total int, par
 	if err != nil {
 		return s.failed(ctx, m, n, at, err, ans)
 	}
-	if rerr := s.records.sent(ctx, m, n, n == total-1, sid); rerr != nil {
+	if rerr := s.records.sent(ctx, m, stored, n, n == total-1, sid); rerr != nil {
 		// Twilio has it; the retry finds it there through the attempt.
 		return fmt.Errorf("sms %s part %d/%d sent as %s but not recorded: %w", bot.MaskPhones(m.Key), n+1, total, sid, rerr)
 	}

@@ -124,6 +124,8 @@ func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.metrics.optOuts.WithLabelValues("callback").Inc()
 		}
 		h.log.Info("citizen opted out: the carrier reports the recipient unsubscribed (21610)", "conv", bot.MaskPhones(conv))
+	case retry && u.claimed && u.key != "" && generation(u.key) >= maxResends:
+		h.log.Warn("failed SMS not re-sent: sent too often already", "sid", sid, "key", bot.MaskPhones(u.key))
 	case retry && u.claimed:
 		rec, err := h.records.message(ctx, u)
 		if err == nil {
@@ -183,6 +185,12 @@ func (h *statusHandler) resend(ctx context.Context, sid string, rec sentRecord) 
 	h.metrics.resends.Inc()
 	h.log.Info("failed SMS queued to be sent again", "sid", sid, "key", bot.MaskPhones(m.Key), "after", h.resendAfter<<gen)
 	return nil
+}
+
+// generation is how many times the message keyed key was sent again.
+func generation(key string) int {
+	_, gen := resendOf(key)
+	return gen
 }
 
 // resendKey is the key of the gen-th re-send of the message keyed root.

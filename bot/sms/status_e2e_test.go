@@ -12,6 +12,7 @@ import (
 
 	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/sms"
+	"github.com/minsheng/minsheng/bot/sms/smstest"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -243,5 +244,29 @@ func TestSidsOlderThanADayAreDropped(t *testing.T) {
 	}
 	if got["x000000000old"] || !got["x00000recent"] || !got["x"+sid[len(sid)-12:]] {
 		t.Errorf("fields %v: want the day-old sid gone, the recent one and %s kept", fields, sid)
+	}
+}
+
+// A failure callback can come before the part's "sent" is recorded (Twilio
+// answered after our client gave up, and the lookup has not run yet): the
+// Outbound was kept when the attempt was marked, so the re-send goes.
+func TestAFailureCallbackBeforeTheSentRecordIsResent(t *testing.T) {
+	h := newHarness(t, harnessOptions{requestTimeout: 200 * time.Millisecond, lookupSettle: time.Minute})
+	ob := outbound(citizen, 1, "已收到您的诉求，编号MS-20261130-KSTG4。", false)
+	if err := h.sendq.Enqueue(context.Background(), ob); err != nil {
+		t.Fatal(err)
+	}
+	h.fake.FailNext(smstest.NoAnswer)
+	h.start()
+	first := h.fake.WaitForMessages(t, 1, 10*time.Second)[0]
+	if p := h.partsSent(ob.Key); p != "" {
+		t.Fatalf("parts sent %q before the lookup: the race this test needs did not happen", p)
+	}
+	if code, err := h.fake.SendStatus(context.Background(), h.local, first.SID, "undelivered", 30003); err != nil || code != http.StatusOK {
+		t.Fatalf("callback: %d %v", code, err)
+	}
+	msgs := h.fake.WaitForMessages(t, 2, 10*time.Second)
+	if msgs[1].Body != ob.Text || msgs[1].To != citizen || msgs[1].From != official {
+		t.Errorf("re-sent %+v", msgs[1])
 	}
 }
