@@ -21,8 +21,8 @@ import (
 //	                     nb (not before, unix ms: a re-send waits), ap, at
 //	                     (part ap was handed to Twilio at at, unix ms:
 //	                     unresolved while ap = parts; removed once it is
-//	                     sent), lf (failed lookups of that attempt), and once
-//	                     a part went the Outbound (bot.CompactJSON, without
+//	                     sent), lf (failed lookups of that attempt), and from
+//	                     the first attempt's mark the Outbound (bot.CompactJSON, without
 //	                     what its key tells: see storedOutbound) for a
 //	                     re-send after a failure callback, in chunks b1…bN
 //	                     of 60 bytes (N in bn: a value over 64 bytes would
