@@ -443,38 +443,6 @@ func TestGroupKeepsOrderAcrossKeys(t *testing.T) {
 	}
 }
 
-// commandCounter counts the commands a client sends, by name.
-type commandCounter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.mu.Lock()
-		c.n[cmd.Name()]++
-		c.mu.Unlock()
-		return next(ctx, cmd)
-	}
-}
-func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.mu.Lock()
-		for _, cmd := range cmds {
-			c.n[cmd.Name()]++
-		}
-		c.mu.Unlock()
-		return next(ctx, cmds)
-	}
-}
-
-func (c *commandCounter) get(name string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[name]
-}
-
 // An idle queue's sweep (retries due, entries of stopped workers) is one
 // script per shard: no XAUTOCLAIM of its own, and an entry a stopped worker
 // left is still taken over through it.
@@ -498,7 +466,7 @@ func TestAnIdleSweepIsOneCommandPerShard(t *testing.T) {
 	}
 	counted := redis.NewClient(redistest.Options())
 	t.Cleanup(func() { _ = counted.Close() })
-	cc := &commandCounter{n: map[string]int{}}
+	cc := &redistest.Commands{}
 	counted.AddHook(cc)
 	var handled atomic.Int32
 	q := queue.New(counted, prefix, "idle", func(ctx context.Context, e queue.Entry) error {
@@ -507,8 +475,8 @@ func TestAnIdleSweepIsOneCommandPerShard(t *testing.T) {
 	}, queue.Options{Block: time.Second, Poll: 50 * time.Millisecond, ClaimIdle: 100 * time.Millisecond, Consumer: "survivor"})
 	run(t, q)
 	testwait.For(t, "the left entry taken over", func() bool { return handled.Load() == 1 })
-	testwait.For(t, "three more sweeps", func() bool { return cc.get("evalsha")+cc.get("eval") >= 4*queue.Shards })
-	if n := cc.get("xautoclaim"); n != 0 {
+	testwait.For(t, "three more sweeps", func() bool { return cc.Count("evalsha")+cc.Count("eval") >= 4*queue.Shards })
+	if n := cc.Count("xautoclaim"); n != 0 {
 		t.Errorf("%d XAUTOCLAIM commands of their own, want none", n)
 	}
 	if n := handled.Load(); n != 1 {
