@@ -28,14 +28,18 @@ func (m *Machine) Waits(st *State, now time.Time) bool {
 
 // BurstWindow is how long the answer to msg may wait for more of its burst
 // in a state that Waits: the coalescing window for a plain message from
-// the citizen; 0 for a command, a missed call, a staff report or a reply
-// to a given petition, which are answered as they come.
+// the citizen; 0 for a command, a missed call, a staff report, a reply to
+// a given petition or a report of danger now, which are answered as they
+// come.
 func (m *Machine) BurstWindow(msg *Message) time.Duration {
 	if m.set.CoalesceWindow <= 0 || msg.Call || msg.ReportedBy != nil || msg.For != "" || msg.Window > 0 {
 		return 0 // and no command parse on the webhook's path when nothing waits
 	}
 	if cmd, _ := understand.ParseCommand(msg.Text); cmd != understand.None {
 		return 0
+	}
+	if m.urgency.Assess(msg.Text).Emergency() {
+		return 0 // the number to call goes at once
 	}
 	return m.set.CoalesceWindow
 }

@@ -127,6 +127,9 @@ type Event struct {
 type Output struct {
 	Replies []Reply
 	Events  []Event
+	// NoMatter counts messages with no matter in them ("asdfghjkl",
+	// "123456"): kept, answered with a prompt, and counted for the office.
+	NoMatter int
 }
 
 // CategoryInfo is a category as the dialog needs it.

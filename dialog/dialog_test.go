@@ -195,7 +195,7 @@ func TestSupplementAndNewMatter(t *testing.T) {
 	play(t, machine(nil), []step{
 		{text: "幸福小区3号楼的路灯坏了", want: []string{"receipt"}, events: []string{"submit"}},
 		{at: 5 * time.Minute, text: "是北边那盏，已经一个月了", want: []string{"supplement"}, events: []string{"supplement"}},
-		{at: 6 * time.Minute, text: "谢谢", events: []string{"supplement"}},
+		{at: 6 * time.Minute, text: "谢谢", want: []string{"after_receipt"}, events: []string{"supplement"}},
 		{at: 10 * time.Minute, text: "另外人民医院门口的公交站牌被撞倒了", want: []string{"receipt"}, events: []string{"submit"}},
 		{at: 2 * time.Hour, text: "北边那盏还是不亮", want: []string{"ask_where"}}, // after the window: a new draft
 	})

@@ -37,20 +37,28 @@ func (m *Machine) message(st *State, in Input, out *Output) {
 		return
 	}
 	turn := intake.Turn{At: msg.At.In(m.set.Location).Truncate(time.Second), From: "citizen", Text: msg.Text}
-	filler := len(msg.Attachments) == 0 && understand.IsFiller(msg.Text)
+	plain := len(msg.Attachments) == 0
+	filler := plain && understand.IsFiller(msg.Text)
+	noise := plain && !filler && understand.IsNoise(msg.Text)
+	if noise {
+		out.NoMatter++ // kept and counted: the office sees how many
+	}
 
 	if st.Draft == nil {
 		recent := m.recentCase(st, now)
 		switch {
-		case filler && recent != nil:
-			// "谢谢" after the receipt: kept with the petition, no answer needed.
-			m.supplement(st, recent, msg, out, false)
+		case (filler || noise || understand.AsksProgress(msg.Text)) && recent != nil:
+			// "在吗", "？", "谢谢", "怎么样了" after the receipt: kept with
+			// the petition, and answered with its id, how it stands and
+			// what to do.
+			m.supplement(st, recent, msg, out, "after_receipt")
 			return
-		case filler:
+		case filler || noise:
 			st.Preamble = append(st.Preamble, turn)
 			if len(st.Preamble) > 5 {
 				st.Preamble = st.Preamble[len(st.Preamble)-5:]
 			}
+			st.PromptUnclear = noise
 			if m.set.CoalesceWindow > 0 {
 				// The appeal may follow within the window ("书记您好" then the
 				// complaint): the burst gets one answer, so the prompt waits.
@@ -60,15 +68,26 @@ func (m *Machine) message(st *State, in Input, out *Output) {
 				}
 			}
 			st.PromptDue = time.Time{}
-			m.say(st, now, out, "prompt", Data{})
+			m.prompt(st, now, out)
 			return
-		case recent != nil && !m.newMatter(recent, msg.Text):
-			m.supplement(st, recent, msg, out, true)
+		case recent != nil && !m.newMatter(recent, msg):
+			m.addToCase(st, recent, in.Official.Number, msg, out)
 			return
 		}
 		m.open(st, in)
 	}
-	m.addToDraft(st, msg, now, out, turn, filler)
+	m.addToDraft(st, msg, now, out, turn, filler || noise)
+}
+
+// prompt asks for the matter: the greeting's prompt, or for a text with no
+// matter in it the one that says it was not understood.
+func (m *Machine) prompt(st *State, now time.Time, out *Output) {
+	tpl := "prompt"
+	if st.PromptUnclear {
+		tpl = "prompt_unclear"
+	}
+	st.PromptUnclear = false
+	m.say(st, now, out, tpl, Data{})
 }
 
 // addToDraft adds a message to the open draft and answers the draft when
@@ -94,7 +113,9 @@ func (m *Machine) addToDraft(st *State, msg *Message, now time.Time, out *Output
 	if msg.Window > 0 {
 		window = msg.Window
 	}
-	if window <= 0 {
+	if window <= 0 || m.urgency.Assess(msg.Text).Emergency() {
+		// Danger now is answered now: the citizen must hear the number
+		// to call, not wait for the rest of a burst.
 		m.respond(st, now, out)
 		return
 	}
@@ -133,6 +154,14 @@ func (m *Machine) open(st *State, in Input) {
 func (m *Machine) answer(d *Draft, text string) bool {
 	awaiting := d.Awaiting
 	d.Awaiting = ""
+	if awaiting == "where" && !m.places.Place(text).Found {
+		// The place in the citizen's own words ("就在菜市场后面"): it is
+		// the place, kept as they said it; "不知道" is asked again.
+		if words, ok := understand.PlaceAnswer(text); ok {
+			d.PlaceWords = words
+		}
+		return false // the words stay in the description too
+	}
 	if utf8.RuneCountInString(text) > 12 || understand.Describes(text) {
 		return false
 	}
@@ -160,6 +189,9 @@ func (m *Machine) respond(st *State, now time.Time, out *Output) {
 	s := m.slots(d)
 	next := ""
 	switch {
+	case s.danger.Emergency():
+		// The number to call comes first, with the case id: questions
+		// would only delay it (a place sent later is a supplement).
 	case d.Who.ReportedBy != nil:
 		// Staff forwarded it: they are not the citizen, so nothing is asked;
 		// the receipt says what is missing and staff add it by replying.
@@ -217,7 +249,11 @@ func (m *Machine) slots(d *Draft) slots {
 		}
 	}
 	s.place = m.places.Place(s.text)
+	if !s.place.Found && d.PlaceWords != "" {
+		s.place = understand.Location{Text: d.PlaceWords, Found: true}
+	}
 	s.placeMissing = !s.place.Found && understand.NeedsPlace(s.text)
+	s.danger = m.urgency.Assess(s.text)
 	return s
 }
 
@@ -236,44 +272,104 @@ func (m *Machine) recentCase(st *State, now time.Time) *Case {
 	return c
 }
 
-// newMatter reports whether a message after a receipt is clearly another
-// matter: it describes something, in another place, of another category.
-func (m *Machine) newMatter(c *Case, text string) bool {
+// newMatter reports whether a message after a receipt is another matter,
+// a petition of its own: it describes something, and names another place,
+// or is of another kind. One that adds to the same matter ("旁边的井盖也
+// 丢了", "已经一个星期了"), a photo of the scene, or the place a petition
+// lacked, is a supplement.
+func (m *Machine) newMatter(c *Case, msg *Message) bool {
+	text := msg.Text
 	if !understand.Describes(text) {
 		return false
 	}
 	place := m.places.Place(text)
-	samePlace := place.Found && c.Place != "" && (strings.Contains(c.Place, place.Text) || strings.Contains(place.Text, c.Place))
 	switch {
-	case samePlace:
+	case place.Found && c.PlaceMissing:
+		return m.otherKind(c, text) // the place the petition lacked, unless another matter
+	case place.Found && c.Place != "" && samePlace(c.Place, place.Text):
+		return m.otherKind(c, text)
+	case place.Found:
+		return true // another place: its own petition, with its own urgency
+	case len(msg.Attachments) > 0:
+		return false // a photo with a caption: the scene of the petition
+	case understand.RefersBack(text), understand.NeedsPlace(text):
+		// "旁边的井盖也丢了", "有个骑车的摔进去了": somewhere, and the
+		// place was said before.
 		return false
-	case !place.Found && understand.NeedsPlace(text):
-		return false // "旁边的井盖也丢了": somewhere, and the place said before
-	case m.set.Categorize == nil:
-		return place.Found // a new place with a description of its own
 	}
-	// A matter of its own: another place, or one that needs none (a
-	// pension question after a street-light complaint), of another kind.
+	// A matter of its own that needs no place (a pension question after
+	// a street-light complaint), by a sure suggestion of another kind.
+	return m.otherKind(c, text)
+}
+
+// otherKind reports whether text is a matter of another category than the
+// case's, by a confident suggestion.
+func (m *Machine) otherKind(c *Case, text string) bool {
+	if m.set.Categorize == nil || c.Category == "" {
+		return false
+	}
 	cat := m.set.Categorize(text)
 	return cat.Code != "" && cat.Code != c.Category && cat.Confidence >= 0.5
 }
 
-// supplement adds a message to a petition already submitted.
-func (m *Machine) supplement(st *State, c *Case, msg *Message, out *Output, ack bool) {
-	out.Events = append(out.Events, Event{Supplement: &intake.Supplement{
+// samePlace reports whether two place texts name the same place: one
+// inside the other ("幸福小区" and "幸福小区3号楼").
+func samePlace(a, b string) bool {
+	a, b = textnorm.Compact(a), textnorm.Compact(b)
+	return a != "" && b != "" && (strings.Contains(a, b) || strings.Contains(b, a))
+}
+
+// addToCase adds a message to a petition already submitted. Danger in it
+// makes the petition urgent (the office is alerted, once) and danger now
+// gets the number to call, whatever the petition was.
+func (m *Machine) addToCase(st *State, c *Case, official string, msg *Message, out *Output) {
+	a := m.urgency.Assess(msg.Text)
+	sup := m.supplement(st, c, msg, out, "")
+	tpl, data := "supplement", Data{ID: c.publicID()}
+	if a.Urgency == understand.Urgent && !c.Urgent {
+		c.Urgent = true
+		sup.Urgency = intake.UrgencyUrgent
+		tpl = "supplement_urgent"
+		out.Events = append(out.Events, Event{Callback: m.urgentCallback(c, official, msg)})
+	}
+	if a.Emergency() {
+		tpl, data.Emergency = "supplement_emergency", callList(a.Calls)
+		sup.Emergency = true
+	}
+	r := m.reply(tpl, data)
+	r.Case = c.ID
+	m.sayReply(st, msg.At, out, r)
+}
+
+// supplement adds a message to a petition already submitted, answered
+// with the reply named (none when "").
+func (m *Machine) supplement(st *State, c *Case, msg *Message, out *Output, reply string) *intake.Supplement {
+	sup := &intake.Supplement{
 		PetitionID: c.ID, CaseID: c.CaseID, Text: msg.Text,
 		Attachments: append([]intake.Attachment{}, msg.Attachments...),
 		At:          msg.At.In(m.set.Location),
-	}})
-	if ack {
-		m.say(st, msg.At, out, "supplement", Data{ID: c.publicID()})
 	}
+	out.Events = append(out.Events, Event{Supplement: sup})
+	if reply != "" {
+		r := m.reply(reply, Data{ID: c.publicID(), Status: StatusWord(c.Status)})
+		r.Case = c.ID
+		m.sayReply(st, msg.At, out, r)
+	}
+	return sup
 }
 
-// publicID is the id the citizen should quote: the backend's once known.
-func (c *Case) publicID() string {
-	if c.CaseID != "" {
-		return c.CaseID
+// callList is the numbers to call, as the reply says them: "119、120".
+func callList(calls []understand.Call) string {
+	var b strings.Builder
+	for i, c := range calls {
+		if i > 0 {
+			b.WriteString("、")
+		}
+		b.WriteString(string(c))
 	}
-	return c.ID
+	return b.String()
 }
+
+// publicID is the id the citizen quotes: the one their receipt gave, not
+// the backend's (they may differ; 查询 finds either).
+func (c *Case) publicID() string { return c.ID }

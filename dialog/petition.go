@@ -24,8 +24,13 @@ func (m *Machine) submit(st *State, now time.Time, out *Output, s slots) {
 	if m.set.Categorize != nil && p.Category.Confidence < m.set.MinCategoryConfidence {
 		p.AddFlag(intake.FlagCategoryUncertain)
 	}
+	emergency := s.danger.Emergency()
+	if emergency {
+		p.AddFlag(intake.FlagEmergency)
+	}
 	c := Case{ID: p.ID, At: now, Summary: summary(p.Description), Folded: textnorm.Compact(p.Description),
-		Category: p.Category.Code, Place: p.Location.Text, Sources: lastN(d.Sources, maxSources)}
+		Category: p.Category.Code, Place: p.Location.Text, Sources: lastN(d.Sources, maxSources),
+		PlaceMissing: s.placeMissing, Urgent: p.Urgency == intake.UrgencyUrgent}
 	tpl, data := "receipt", Data{ID: p.ID}
 	if earlier := m.duplicateOf(st, c, now); earlier != nil {
 		p.DuplicateOf = earlier.ID
@@ -37,8 +42,11 @@ func (m *Machine) submit(st *State, now time.Time, out *Output, s slots) {
 	if p.HasFlag(intake.FlagCallbackRequested) {
 		tpl = "human"
 	}
-	if d.Who.ReportedBy != nil && c.Duplicate == "" {
-		tpl, data = "receipt_reported", Data{ID: p.ID, Category: p.Category.Name, Missing: missing(s, p)}
+	if emergency {
+		tpl, data = "receipt_emergency", Data{ID: p.ID, Emergency: callList(s.danger.Calls)}
+	}
+	if d.Who.ReportedBy != nil && (c.Duplicate == "" || emergency) {
+		tpl, data = "receipt_reported", Data{ID: p.ID, Category: p.Category.Name, Missing: missing(s, p), Emergency: data.Emergency}
 	}
 	r := m.reply(tpl, data)
 	r.Case = p.ID
@@ -47,6 +55,17 @@ func (m *Machine) submit(st *State, now time.Time, out *Output, s slots) {
 	p.Transcript = d.Turns
 	out.Events = append(out.Events, Event{Submit: p})
 	if cb := m.callbackFor(d, p, now); cb != nil {
+		out.Events = append(out.Events, Event{Callback: cb})
+	}
+	if c.Urgent {
+		// The office hears of it now, whatever the schedule: it may not
+		// wait for the morning's list or the 3-day contact.
+		cb := m.callbackFor(d, p, now)
+		if cb == nil {
+			cb = &intake.Callback{Official: p.AddressedTo.Number, Phone: firstContact(p), Name: p.Citizen.Name,
+				At: p.ReceivedAt, PetitionID: p.ID, Summary: summary20(p.Description), ContactBy: p.Deadlines.ContactBy}
+		}
+		cb.Period, cb.Reason = "", intake.CallbackUrgent // one item per petition
 		out.Events = append(out.Events, Event{Callback: cb})
 	}
 	st.addCase(c)
@@ -67,7 +86,7 @@ func (m *Machine) petition(d *Draft, s slots) *intake.Petition {
 		AddressedTo:   intake.Addressee{Number: d.Who.Official.Number, Name: d.Who.Official.Name, Title: d.Who.Official.Title},
 		Description:   s.text,
 		Location:      intake.Location{Text: s.place.Text, County: s.place.County, Town: s.place.Town},
-		Urgency:       m.urgency.Urgency(s.text),
+		Urgency:       s.danger.Urgency,
 		Contacts:      []string{},
 		Attachments:   append([]intake.Attachment{}, d.Attachments...),
 		Flags:         append([]string{}, d.Flags...),
@@ -99,6 +118,23 @@ func (m *Machine) petition(d *Draft, s slots) *intake.Petition {
 	}
 	p.Deadlines = m.set.Calendar.Deadlines(received, p.Urgency == intake.UrgencyUrgent, m.set.SLA)
 	return p
+}
+
+// urgentCallback is the alert of a petition a supplement made urgent.
+func (m *Machine) urgentCallback(c *Case, official string, msg *Message) *intake.Callback {
+	return &intake.Callback{Official: official, Phone: msg.Citizen.Phone, Name: msg.Citizen.Name,
+		At: msg.At.In(m.set.Location), PetitionID: c.ID, Summary: shorten(c.Summary, 20), Reason: intake.CallbackUrgent,
+		ContactBy: m.set.Calendar.Deadlines(msg.At, true, m.set.SLA).ContactBy}
+}
+
+func firstContact(p *intake.Petition) string {
+	if p.Citizen.Phone != "" {
+		return p.Citizen.Phone
+	}
+	if len(p.Contacts) > 0 {
+		return p.Contacts[0]
+	}
+	return ""
 }
 
 // category is the citizen's choice if asked, else the suggestion.

@@ -27,7 +27,7 @@ func (m *Machine) reported(st *State, in Input, out *Output) {
 			}
 		}
 		if c := st.findCase(msg.For); c != nil {
-			m.supplement(st, c, msg, out, true)
+			m.addToCase(st, c, in.Official.Number, msg, out)
 			return
 		}
 	}

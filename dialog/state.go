@@ -21,7 +21,9 @@ type State struct {
 	// PromptDue is when a greeting gets its prompt if no appeal follows
 	// within the coalesce window.
 	PromptDue time.Time `json:"prompt_due,omitzero"`
-	Survey    *Survey   `json:"survey,omitempty"`
+	// PromptUnclear: the prompt due answers a text with no matter in it.
+	PromptUnclear bool    `json:"prompt_unclear,omitempty"`
+	Survey        *Survey `json:"survey,omitempty"`
 	// Reason is a recorded rating whose reason was asked for.
 	Reason *ReasonWait `json:"reason,omitempty"`
 	Held   []Held      `json:"held,omitempty"` // bulk messages waiting for quiet hours to end
@@ -53,10 +55,13 @@ type Draft struct {
 	Name         string              `json:"name,omitempty"`
 	Anonymous    bool                `json:"anonymous,omitempty"`
 	Category     string              `json:"category,omitempty"` // chosen by the citizen, when asked
-	Flags        []string            `json:"flags,omitempty"`
-	Sources      []string            `json:"sources,omitempty"` // originals of forwarded messages
-	Away         *Away               `json:"away,omitempty"`    // the official was away while it was written
-	Who          Who                 `json:"who"`
+	// PlaceWords is the citizen's answer to "where" in their own words
+	// ("菜市场后面"), the place when Place finds none.
+	PlaceWords string   `json:"place_words,omitempty"`
+	Flags      []string `json:"flags,omitempty"`
+	Sources    []string `json:"sources,omitempty"` // originals of forwarded messages
+	Away       *Away    `json:"away,omitempty"`    // the official was away while it was written
+	Who        Who      `json:"who"`
 }
 
 // Who is how the citizen was reached when the draft opened.
@@ -89,22 +94,25 @@ func (w Who) citizen() intake.Citizen {
 
 // Case is a petition the citizen made.
 type Case struct {
-	ID        string         `json:"id"`
-	CaseID    string         `json:"case_id,omitempty"` // the backend's id, once it answered
-	At        time.Time      `json:"at"`                // submitted
-	Summary   string         `json:"summary"`
-	Folded    string         `json:"folded"` // the description folded, for duplicates
-	Category  string         `json:"category,omitempty"`
-	Place     string         `json:"place,omitempty"`
-	Status    string         `json:"status,omitempty"` // "" until the backend reports one
-	StatusAt  time.Time      `json:"status_at,omitzero"`
-	Unit      string         `json:"unit,omitempty"`
-	Handler   string         `json:"handler,omitempty"`
-	Phone     string         `json:"phone,omitempty"` // the handler's
-	Duplicate string         `json:"duplicate_of,omitempty"`
-	Rating    string         `json:"rating,omitempty"` // satisfied | understood | unsatisfied | none
-	History   []StatusRecord `json:"history,omitempty"`
-	Sources   []string       `json:"sources,omitempty"` // originals of the forwarded messages it holds
+	ID       string    `json:"id"`
+	CaseID   string    `json:"case_id,omitempty"` // the backend's id, once it answered
+	At       time.Time `json:"at"`                // submitted
+	Summary  string    `json:"summary"`
+	Folded   string    `json:"folded"` // the description folded, for duplicates
+	Category string    `json:"category,omitempty"`
+	Place    string    `json:"place,omitempty"`
+	// PlaceMissing: submitted without the place its matter needs.
+	PlaceMissing bool           `json:"place_missing,omitempty"`
+	Urgent       bool           `json:"urgent,omitempty"`
+	Status       string         `json:"status,omitempty"` // "" until the backend reports one
+	StatusAt     time.Time      `json:"status_at,omitzero"`
+	Unit         string         `json:"unit,omitempty"`
+	Handler      string         `json:"handler,omitempty"`
+	Phone        string         `json:"phone,omitempty"` // the handler's
+	Duplicate    string         `json:"duplicate_of,omitempty"`
+	Rating       string         `json:"rating,omitempty"` // satisfied | understood | unsatisfied | none
+	History      []StatusRecord `json:"history,omitempty"`
+	Sources      []string       `json:"sources,omitempty"` // originals of the forwarded messages it holds
 }
 
 // slots is what a draft says so far.
@@ -114,7 +122,8 @@ type slots struct {
 	// placeMissing: no place found and the matter needs one
 	// (understand.NeedsPlace, worked out once: it is not cheap).
 	placeMissing bool
-	text         string // the description: the citizen's words joined
+	text         string                // the description: the citizen's words joined
+	danger       understand.Assessment // what the description says of danger
 }
 
 func (d *Draft) asked(q string) int { return d.Asked[q] }

@@ -127,7 +127,7 @@ func (m *Machine) reasonAnswer(st *State, msg *Message, now time.Time, out *Outp
 	w := st.Reason
 	st.Reason = nil // one message answers it, whatever it is
 	c := st.findCase(w.PetitionID)
-	if c == nil || !now.Before(w.Until) || m.newMatter(c, msg.Text) {
+	if c == nil || !now.Before(w.Until) || m.newMatter(c, msg) {
 		return false
 	}
 	if rating, ok := understand.ParseRating(msg.Text, m.set.SurveyWords); ok && (rating != w.Rating || hasReason(msg.Text)) {

@@ -15,6 +15,8 @@ import (
 var Defaults = map[string]string{
 	// Not an appeal yet: a greeting or a filler.
 	"prompt": "您好，请直接发送您要反映的问题和具体地点，例如：幸福小区3号楼下水道堵了。",
+	// Letters or digits with no matter in them ("asdfghjkl", "123456").
+	"prompt_unclear": "没看懂您的消息。请用文字说明要反映的问题和地点，例如：幸福小区3号楼下水道堵了。",
 	// Missing pieces, asked one at a time.
 	"ask_what":     "请问您要反映什么问题？请简要说明情况。",
 	"ask_where":    "请问具体在什么地方？请回复区县、街道、小区或路名。",
@@ -22,13 +24,16 @@ var Defaults = map[string]string{
 	"ask_category": "请问属于哪类问题？回复序号：{{.Categories}}",
 	// The receipt of a complete appeal.
 	"receipt": "已收到您的诉求，编号{{.ID}}。1个工作日内交办，承办单位3日内联系您。补充请直接回复，查进度回复“查询”。",
+	// Danger to people now: call the emergency number first; the office is
+	// alerted at once.
+	"receipt_emergency": "情况紧急请立即拨打{{.Emergency}}！您的诉求已登记，编号{{.ID}}，我们将优先处理。",
 	// Submitted with pieces missing: staff call back.
 	"receipt_incomplete": "已记录您的诉求，编号{{.ID}}。信息不全，工作人员将电话联系您核实。查进度回复“查询”。",
 	// The same appeal again within intake.dedup_window.
 	"receipt_duplicate": "您反映的问题已登记，编号{{.Earlier}}，正在办理，无需重复反映。有新情况请直接回复补充。",
 	// A complaint staff forwarded from a group: the case, the category
 	// guessed, and what staff should add by replying to this message.
-	"receipt_reported": "已登记诉求{{.ID}}{{if .Category}}（{{.Category}}）{{end}}。{{if .Missing}}未识别{{.Missing}}，回复本消息补充。{{end}}",
+	"receipt_reported": "{{if .Emergency}}情况紧急请立即拨打{{.Emergency}}！{{end}}已登记诉求{{.ID}}{{if .Category}}（{{.Category}}）{{end}}。{{if .Missing}}未识别{{.Missing}}，回复本消息补充。{{end}}",
 	// The same complaint forwarded again.
 	"reported_again": "该诉求已登记，编号{{.ID}}，无需重复转发。",
 	// 会后联系: the official is in a meeting (busy) or off hours; once per
@@ -42,6 +47,11 @@ var Defaults = map[string]string{
 	"missed_call_auto_reply": "您好，刚才未能接听您的来电，稍后联系您。请先短信说明什么事、在哪里。",
 	// A message soon after the receipt, added to that petition.
 	"supplement": "已补充到诉求{{.ID}}，谢谢。",
+	// A supplement that reports danger: the petition is now urgent.
+	"supplement_urgent":    "已补充到诉求{{.ID}}，已按紧急诉求加急办理。",
+	"supplement_emergency": "情况紧急请立即拨打{{.Emergency}}！已补充到诉求{{.ID}}，我们将优先处理。",
+	// A greeting, a question mark or thanks soon after the receipt.
+	"after_receipt": "您的诉求{{.ID}}{{if .Status}}{{.Status}}{{else}}已登记{{end}}，正在办理。补充情况请直接回复，查进度回复“查询”。",
 	// Keywords.
 	"query":         "您的诉求：{{range .Cases}}{{.ID}}{{.Status}}；{{end}}回复“查询 编号”看详情。",
 	"query_one":     "诉求{{.ID}}：{{.Status}}{{if .Unit}}，承办单位{{.Unit}}{{end}}{{if .Phone}}，电话{{.Phone}}{{end}}。",
@@ -87,6 +97,7 @@ type Data struct {
 	Categories string     // numbered category names (ask_category)
 	Category   string     // the category guessed (receipt_reported)
 	Missing    string     // what a reported petition lacks: 地点、联系电话 (receipt_reported)
+	Emergency  string     // the emergency numbers to call now: 119, or 119、120
 }
 
 // CaseLine is one petition in a list.
@@ -152,7 +163,7 @@ var Sample = Data{
 	Status: "已交办", Unit: "谯城区住建局", Handler: "李明", Phone: "0558-5123456",
 	Note: "已安排维修人员更换灯具", Summary: "幸福小区3号楼门口的路灯…", Official: "王市长",
 	Categories: "1城乡建设 2环境保护 3交通运输 4教育文体 5劳动和社会保障 6商贸旅游 7卫生计生",
-	Category:   "劳动和社会保障", Missing: "问题内容、地点、联系电话",
+	Category:   "劳动和社会保障", Missing: "问题内容、地点、联系电话", Emergency: "119、120",
 }
 
 // Names lists the template names.

@@ -16,6 +16,7 @@ const (
 	FlagCallbackRequested = "callback_requested" // the citizen asked for a person (人工)
 	FlagOfficialBusy      = "official_busy"      // written to an official who was busy (会后联系)
 	FlagCategoryUncertain = "category_uncertain" // the suggested category's confidence is below intake.classifier.min_confidence
+	FlagEmergency         = "emergency"          // danger to people now: the citizen was told to call 119/120/110
 )
 
 // Urgency levels.
@@ -153,7 +154,7 @@ type Callback struct {
 	At         time.Time `json:"at"` // when the citizen wrote or called
 	PetitionID string    `json:"petition_id,omitempty"`
 	Summary    string    `json:"summary,omitempty"` // a few words of the matter
-	Reason     string    `json:"reason"`            // official_busy | incomplete | callback_requested | missed_call
+	Reason     string    `json:"reason"`            // official_busy | incomplete | callback_requested | missed_call | urgent
 	ContactBy  time.Time `json:"contact_by"`        // the 3-day contact deadline
 }
 
@@ -163,6 +164,9 @@ const (
 	CallbackIncomplete = FlagIncomplete
 	CallbackRequested  = FlagCallbackRequested
 	CallbackMissedCall = "missed_call"
+	// CallbackUrgent: an urgent petition; the office is alerted at once,
+	// whatever the schedule.
+	CallbackUrgent = UrgencyUrgent
 )
 
 // Supplement is text or files a citizen added to a petition after its receipt.
@@ -173,6 +177,12 @@ type Supplement struct {
 	Text        string       `json:"text"`
 	Attachments []Attachment `json:"attachments"`
 	At          time.Time    `json:"at"`
+	// Urgency is "urgent" when this supplement reports danger that made
+	// the petition urgent (it was not); absent otherwise.
+	Urgency string `json:"urgency,omitempty"`
+	// Emergency: the supplement reports danger to people now; the citizen
+	// was told to call 119/120/110.
+	Emergency bool `json:"emergency,omitempty"`
 }
 
 // Ratings of the satisfaction survey (回访).

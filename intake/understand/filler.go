@@ -110,3 +110,31 @@ func leadingFiller(c []rune) int {
 	}
 	return 0
 }
+
+// progressWords ask how the matter stands.
+var progressWords = newLexicon("怎么样了", "怎样了", "咋样了", "有人管吗", "有人管没", "有没有人管",
+	"处理了吗", "处理了没", "处理没", "办了吗", "办了没", "修了吗", "修了没", "什么时候处理",
+	"什么时候修", "什么时候来", "啥时候来", "啥时候修", "有结果吗", "有回复吗", "有进展吗", "进展",
+	"进度", "还没来", "还没人来", "还没有人来", "有人来吗", "收到了吗", "收到没", "受理了吗", "到哪一步")
+
+// AsksProgress reports whether a short message only asks how a matter
+// stands ("怎么样了？有人管吗", "什么时候来修"): after a receipt, it is
+// answered with the case, not taken for a new appeal.
+func AsksProgress(text string) bool {
+	c := []rune(textnorm.Compact(text))
+	if len(c) == 0 || len(c) > 16 {
+		return false
+	}
+	return progressWords.containsAny(string(c))
+}
+
+// backWords point back at what the citizen said before: "也", "又",
+// "那个坑", "摔进去".
+var backWords = newLexicon("也", "又", "还是", "仍然", "依然", "那个", "这个", "那里", "这里",
+	"那边", "这边", "进去", "上去", "下去", "它", "那儿", "这儿", "同一", "刚才说的", "上面说的")
+
+// RefersBack reports whether a message points back at the matter said
+// before instead of naming one of its own.
+func RefersBack(text string) bool {
+	return backWords.containsAny(textnorm.Compact(text))
+}

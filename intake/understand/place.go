@@ -157,8 +157,39 @@ func placePhrases(fold []rune, known *PlaceIndex) []phrase {
 	ps := known.phrases(fold)
 	ps = append(ps, markerPhrases(fold)...)
 	ps = append(ps, provincePhrases(fold)...)
+	ps = append(ps, standalonePhrases(fold, ps)...)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].start < ps[j].start })
 	return ps
+}
+
+// standalonePlaces are places a county town has one of, named without a
+// name: the streets by a direction ("东街", "西大街") and the markets by
+// their trade ("五金城", "建材城").
+var standalonePlaces = newLexicon("东街", "西街", "南街", "北街", "中街", "东大街", "西大街", "南大街",
+	"北大街", "正街", "十字街", "五金城", "建材城", "家具城", "服装城", "小商品城", "电脑城", "数码城",
+	"美食城", "商贸城", "物流城", "汽配城", "批发城", "灯饰城", "家电城", "农机城")
+
+// standalonePhrases finds the standalone places no other phrase covers.
+func standalonePhrases(fold []rune, ps []phrase) []phrase {
+	var out []phrase
+	for i := 0; i < len(fold); i++ {
+		n := standalonePlaces.longestAt(fold, i)
+		if n == 0 {
+			continue
+		}
+		if end := i + n; end < len(fold) && strings.ContainsRune("坊头道市", fold[end]) {
+			continue // 东街坊, 街头, 街道, 城市 are other words
+		}
+		covered := false
+		for _, p := range ps {
+			covered = covered || p.start < i+n && i < p.end
+		}
+		if !covered {
+			out = append(out, phrase{start: i, end: i + n, kind: kindStreet})
+		}
+		i += n - 1
+	}
+	return out
 }
 
 // markerPhrases scans for markers and the names before them.

@@ -67,6 +67,8 @@ var markers = func() map[string]marker {
 	all = append(all, mk(kindEstate, nameProper, "是不要拉报在有没很能会已还也可得被", "名都")...)
 	all = append(all, mk(kindEstate, nameProper, "区市镇乡", "新城", "华城")...)
 	all = append(all, mk(kindEstate, nameProper, "", "世界城", "汽配城", "建材城", "商贸城")...)
+	// Work units' housing ("铁路宿舍", "粮食局家属院").
+	all = append(all, mk(kindEstate, nameProper, "", "宿舍", "宿舍区", "家属院", "家属楼", "家属区", "大院")...)
 	for _, x := range [...]struct{ word, notBefore string }{
 		{"园", "林区艺丁长内里所"}, {"城", "市区乡镇际管中内外里墙关建东南西北铁"}, {"湾", ""},
 	} {
@@ -131,7 +133,8 @@ var markers = func() map[string]marker {
 	all = append(all, mk(kindOrg, nameProper, "城区", "中心")...)
 	all = append(all, mk(kindNear, nameChain, "", "门口", "附近", "对面", "旁边", "路口",
 		"十字路口", "交叉口", "东侧", "西侧", "南侧", "北侧", "一带", "周边", "后面",
-		"前面", "周围")...)
+		"前面", "周围", "东边", "西边", "南边", "北边", "东头", "西头", "南头", "北头", "后边",
+		"前边", "斜对面", "边上", "拐角")...)
 	m := map[string]marker{}
 	for _, x := range all {
 		m[string(x.word)] = x
@@ -182,7 +185,8 @@ var commonWords = newLexicon("城市", "都市", "股市", "上市", "门市", "
 	"校园", "果园", "菜园", "田园", "乐园", "陵园", "墓园", "县城", "省城", "进城", "全城",
 	"满城", "京城", "主城", "老城", "山城", "名城", "围城", "边城", "入城", "出城", "港湾",
 	"海湾", "台湾", "鬼城", "绕城", "双城", "转城", "同城", "开园", "闭园", "游园",
-	"大厅", "客厅", "餐厅", "门厅", "展厅", "前厅")
+	"大厅", "客厅", "餐厅", "门厅", "展厅", "前厅", "堵路", "挡路", "拦路", "占路", "让路", "引路",
+	"开路", "断路", "赶路", "问路", "认路", "探路", "绕路", "封路", "铺路", "学生宿舍", "员工宿舍")
 
 // shortCommonWords are ordinary words only with a short name before them:
 // "车站", "景区" alone, but "长沙车站", "张家界景区" are places.
