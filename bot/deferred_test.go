@@ -49,7 +49,7 @@ func TestDeferredMessagesGetWhatInlineOnesGet(t *testing.T) {
 		sms("+8613912345678", "幸福小区门口的路灯坏了一个月了", "SMd1"),
 		sms("+8613912345678", "幸福小区门口的路灯坏了一个月了", "SMd1"), // Twilio's retry
 		sms("+8613900000002", "人民路的下水道堵了，污水漫到路上", "SMd2"),
-		sms("+8613912345678", "补充一下：是3号楼南边那盏", "SMd3"),
+		sms("+8613912345678", "解放路8号门口的下水道也堵了", "SMd3"),
 	}
 	run := func(limit int) (*testEnv, []Result) {
 		env := newTestEnv(t, PipelineOptions{InlineLimit: limit})
@@ -104,14 +104,14 @@ func TestInlineMessageRunsTheDeferredOneBeforeIt(t *testing.T) {
 	if res, err := busy.p.Handle(ctx, sms("+8613912345678", "幸福小区门口的路灯坏了一个月了", "SMa")); err != nil || !res.Deferred {
 		t.Fatalf("first: %+v %v, want deferred", res, err)
 	}
-	res, err := idle.Handle(ctx, sms("+8613912345678", "补充一下：是3号楼南边那盏", "SMb"))
+	res, err := idle.Handle(ctx, sms("+8613912345678", "解放路8号门口的下水道也堵了", "SMb"))
 	if err != nil || !res.Processed || res.Replies != 2 {
 		t.Fatalf("second: %+v %v, want it to run both messages", res, err)
 	}
 	// No coalescing window here: each message is answered on its own.
 	recs := streamRecords[outbox.Record](t, busy.store, outbox.QueueName)
 	if len(recs) != 2 || recs[0].Petition == nil || recs[0].Petition.Description != "幸福小区门口的路灯坏了一个月了" ||
-		recs[1].Petition == nil || recs[1].Petition.Description != "补充一下：是3号楼南边那盏" {
+		recs[1].Petition == nil || recs[1].Petition.Description != "解放路8号门口的下水道也堵了" {
 		t.Fatalf("records %+v: want the first message's, then the second's", recs)
 	}
 	before := len(streamRecords[Outbound](t, busy.store, SendQueueName))

@@ -93,7 +93,7 @@ func TestAssignedEventTellsWhoHandlesItOnce(t *testing.T) {
 		t.Errorf("sent %s", got)
 	}
 	m := w.lastSent()
-	for _, want := range []string{"CASE-A", "谯城区住建局", "李明", "0558-5123456"} {
+	for _, want := range []string{w.state().Cases[0].ID, "谯城区住建局", "李明", "0558-5123456"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("%q lacks %q", m.Text, want)
 		}
@@ -116,7 +116,7 @@ func TestResolvedSurveyAndUnsatisfiedRatingReachBackend(t *testing.T) {
 	}
 	testwait.For(t, "survey", func() bool { return w.lastSent().Template == "survey" })
 	s := w.lastSent()
-	if !strings.Contains(s.Text, "1满意 2理解 3不满意") || !strings.Contains(s.Text, "CASE-A") || len(s.Buttons) != 3 {
+	if !strings.Contains(s.Text, "1满意 2理解 3不满意") || !strings.Contains(s.Text, w.state().Cases[0].ID) || len(s.Buttons) != 3 {
 		t.Errorf("survey %+v", s)
 	}
 	w.say("不满意，路灯还是不亮")

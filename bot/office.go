@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -52,7 +53,7 @@ func awayOf(office *officials.Office) func(number string, busy []byte, now time.
 // their own phone.
 type officeNotifier struct{ rt *Runtime }
 
-func (n officeNotifier) Notify(ctx context.Context, off *officials.Official, l officials.List) {
+func (n officeNotifier) Notify(ctx context.Context, off *officials.Official, l officials.List) error {
 	var actions []Action
 	for _, b := range l.Actions {
 		actions = append(actions, Action{Label: b.Label, Data: b.Data})
@@ -74,14 +75,16 @@ func (n officeNotifier) Notify(ctx context.Context, off *officials.Official, l o
 		out = append(out, Outbound{Key: l.Key + ":sms", Channel: ChannelSMS, To: off.ForwardTo, From: off.Number, Text: l.Text})
 	}
 	if len(out) == 0 {
-		n.rt.Log.Warn("a call-back list has nowhere to go: set the official's telegram_user, staff_chat or forward_to",
+		n.rt.Log.Warn("a message to an official's office has nowhere to go: set the official's telegram_user, staff_chat or forward_to",
 			"official", off.Number, "items", len(l.Items))
 	}
+	var errs []error
 	for _, m := range out {
 		if err := n.rt.SendQueue.Enqueue(ctx, m); err != nil {
-			n.rt.Log.Error("call-back list not queued", "official", off.Number, "err", err)
+			errs = append(errs, fmt.Errorf("queue %s for %s: %w", l.Key, m.Channel, err))
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // officeChannels is what channels may ask of the officials (bot.Officials).

@@ -99,8 +99,9 @@ func testOpen311Survey(t *testing.T, onCluster bool) {
 		t.Fatalf("poll after closing: %d %v", n, err)
 	}
 	testwait.For(t, "survey", func() bool { return w.lastSent().Template == "survey" })
-	if !strings.Contains(w.lastSent().Text, "311-1") {
-		t.Errorf("survey %q", w.lastSent().Text)
+	// The citizen sees the number their receipt gave, not the backend's.
+	if id := w.state().Cases[0].ID; !strings.Contains(w.lastSent().Text, id) || strings.Contains(w.lastSent().Text, "311-1") {
+		t.Errorf("survey %q, want %s", w.lastSent().Text, id)
 	}
 	// GeoReport has no place for the answer: it lands in the ledger, at once.
 	w.say("3")

@@ -76,6 +76,9 @@ func recordStep(b *report.Batch, st *dialog.State, it item, before reportBefore,
 	}
 	if it.Kind == dialog.KindMessage && it.In != nil {
 		b.Message(it.In.At, it.In.Channel, it.In.To)
+		if out.NoMatter > 0 {
+			b.NoMatter(it.In.At, it.In.Channel, it.In.To, out.NoMatter)
+		}
 		for _, r := range out.Replies {
 			if dialog.IsAutoReply(r.Template) {
 				b.AutoReply(now, it.In.Channel, it.In.To)

@@ -102,7 +102,7 @@ func (m *Machine) callbackFor(d *Draft, p *intake.Petition, now time.Time) *inta
 }
 
 // summary20 is the call-back list's few words of a matter.
-func summary20(s string) string { return shorten(s, 20) }
+func summary20(s string) string { return matterWords(s, 20) }
 
 func strings20(texts []string) string {
 	var all string

@@ -330,7 +330,9 @@ func (m *Machine) addToCase(st *State, c *Case, official string, msg *Message, o
 		c.Urgent = true
 		sup.Urgency = intake.UrgencyUrgent
 		tpl = "supplement_urgent"
-		out.Events = append(out.Events, Event{Callback: m.urgentCallback(c, official, msg)})
+		cb := m.urgentCallback(c, official, msg)
+		cb.Emergency = callList(a.Calls)
+		out.Events = append(out.Events, Event{Callback: cb})
 	}
 	if a.Emergency() {
 		tpl, data.Emergency = "supplement_emergency", callList(a.Calls)

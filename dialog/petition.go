@@ -1,9 +1,7 @@
 package dialog
 
 import (
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/minsheng/minsheng/intake"
 	"github.com/minsheng/minsheng/intake/textnorm"
@@ -66,6 +64,7 @@ func (m *Machine) submit(st *State, now time.Time, out *Output, s slots) {
 				At: p.ReceivedAt, PetitionID: p.ID, Summary: summary20(p.Description), ContactBy: p.Deadlines.ContactBy}
 		}
 		cb.Period, cb.Reason = "", intake.CallbackUrgent // one item per petition
+		cb.Emergency = callList(s.danger.Calls)
 		out.Events = append(out.Events, Event{Callback: cb})
 	}
 	st.addCase(c)
@@ -201,16 +200,6 @@ func bigrams(s string) map[[2]rune]int {
 		m[[2]rune{rs[i], rs[i+1]}]++
 	}
 	return m
-}
-
-// summary is a few words of the matter, never the whole text.
-func summary(s string) string {
-	const n = 12
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }
 
 func contains(list []string, s string) bool {

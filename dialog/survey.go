@@ -61,7 +61,7 @@ func (m *Machine) startSurvey(st *State, c *Case, ev intake.StatusEvent, now tim
 		return false
 	}
 	st.Survey = &Survey{PetitionID: c.ID, SentAt: now}
-	m.bulkReply(st, now, out, m.surveyReply(c, "survey", Data{ID: c.publicID(), Summary: shorten(c.Summary, 8), Note: shorten(ev.Note, 12), Unit: c.Unit}))
+	m.bulkReply(st, now, out, m.surveyReply(c, "survey", Data{ID: c.publicID(), Summary: c.Summary, Note: shorten(ev.Note, 12), Unit: c.Unit}))
 	return true
 }
 
@@ -189,7 +189,7 @@ func (m *Machine) surveyTick(st *State, now time.Time, out *Output) {
 	if !s.Reminded && m.set.SurveyRemindAfter > 0 && !now.Before(s.SentAt.Add(m.set.SurveyRemindAfter)) {
 		s.Reminded = true
 		if c := st.findCase(s.PetitionID); c != nil && !st.OptedOut {
-			m.bulkReply(st, now, out, m.surveyReply(c, "survey_remind", Data{ID: c.publicID(), Summary: shorten(c.Summary, 8)}))
+			m.bulkReply(st, now, out, m.surveyReply(c, "survey_remind", Data{ID: c.publicID(), Summary: c.Summary}))
 		}
 	}
 }

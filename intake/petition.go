@@ -156,6 +156,9 @@ type Callback struct {
 	Summary    string    `json:"summary,omitempty"` // a few words of the matter
 	Reason     string    `json:"reason"`            // official_busy | incomplete | callback_requested | missed_call | urgent
 	ContactBy  time.Time `json:"contact_by"`        // the 3-day contact deadline
+	// Emergency is the numbers the citizen was told to call now (an
+	// urgent item's alert says so): "119", "119、120".
+	Emergency string `json:"emergency,omitempty"`
 }
 
 // Call-back reasons.

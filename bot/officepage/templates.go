@@ -70,6 +70,7 @@ img.chart{max-width:100%;height:auto}
 {{define "today"}}{{template "head" "今日"}}{{template "nav"}}<h1>今日 {{.Day.Format "2006-01-02"}}</h1>
 <div class="figs">
 <div class="fig">收到信息<b id="messages">{{.F.Messages}}</b></div>
+<div class="fig">无内容信息<b id="nomatter">{{.F.NoMatter}}</b></div>
 <div class="fig">诉求<b id="petitions">{{.F.Petitions}}</b></div>
 <div class="fig">不含重复件<b id="unique">{{.F.WithoutDuplicates}}</b></div>
 <div class="fig">已答复回访<b id="answered">{{.F.Survey.Answered}}</b></div>
@@ -104,6 +105,7 @@ img.chart{max-width:100%;height:auto}
 <a href="/office/report?{{.Query}}&amp;by={{.By}}&amp;format=csv">CSV</a></form>
 {{with .R.Totals}}<div class="figs">
 <div class="fig">收到信息<b id="r-messages">{{.Messages}}</b></div>
+<div class="fig">无内容信息<b id="r-nomatter">{{.NoMatter}}</b></div>
 <div class="fig">诉求（不含重复件）<b id="r-unique">{{.WithoutDuplicates}}</b></div>
 <div class="fig">办结率<b id="r-resolved">{{pct .ResolvedShare}}</b></div>
 <div class="fig">按时办结<b>{{pct .Resolved.OnTimeShare}}</b></div>

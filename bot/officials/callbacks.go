@@ -237,8 +237,16 @@ func (o *Office) Worker(opt queue.Options) *queue.Queue {
 		if err := e.Decode(&r); err != nil {
 			return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
 		}
-		_, err := o.Add(ctx, r.Callback, r.Conversation)
-		return err
+		it, err := o.Add(ctx, r.Callback, r.Conversation)
+		if err != nil || r.Callback.Reason != intake.CallbackUrgent {
+			return err
+		}
+		if it.ID == "" {
+			o.log.Warn("an urgent petition has no official's office to alert: it was written to a number that is no official's",
+				"petition", r.Callback.PetitionID, "number", r.Callback.Official)
+			return nil
+		}
+		return o.alert(ctx, it, r.Callback)
 	}, opt)
 }
 
@@ -276,7 +284,9 @@ func (o *Office) remindDue(ctx context.Context, now time.Time) {
 		if len(marked) > 0 && o.notify != nil {
 			l := o.render(off, marked, "reminder", now)
 			l.ToOffice = true
-			o.notify.Notify(ctx, off, l)
+			if err := o.notify.Notify(ctx, off, l); err != nil {
+				o.log.Error("call-back reminder not sent", "official", off.Number, "err", err)
+			}
 		}
 	}
 }

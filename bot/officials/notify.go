@@ -6,13 +6,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/minsheng/minsheng/intake"
 )
 
 // Notifier sends an official (their Telegram chat and office chat, or an
 // SMS to their own phone) a list. The runtime implements it on the send
-// queue, so a list is sent durably, once (List.Key).
+// queue, so a list is sent durably, once (List.Key); an error says it was
+// not queued everywhere (the caller may try again: the key keeps it once).
 type Notifier interface {
-	Notify(ctx context.Context, off *Official, l List)
+	Notify(ctx context.Context, off *Official, l List) error
 }
 
 // List is a call-back list ready to send.
@@ -53,7 +56,47 @@ func (o *Office) periodEnded(ctx context.Context, number, period, kind string) {
 	}
 	l := o.render(off, items, kind, o.now())
 	l.Key = "office:" + number + ":" + kind + ":" + period
-	o.notify.Notify(ctx, off, l)
+	if err := o.notify.Notify(ctx, off, l); err != nil {
+		o.log.Error("call-back list not sent", "official", number, "err", err)
+	}
+}
+
+// alert tells an official's office at once of an urgent petition (its
+// call-back item it), whatever the schedule: their Telegram chat and
+// office chat, else an SMS to their own phone. The send queue keeps it
+// once per petition, so a retried queue entry alerts once.
+func (o *Office) alert(ctx context.Context, it Item, cb intake.Callback) error {
+	off, ok := o.byNumber[it.Official]
+	if !ok || o.notify == nil {
+		return nil
+	}
+	now := o.now()
+	l := List{Key: "office:" + off.Number + ":urgent:" + cb.PetitionID, Items: []Item{it},
+		Actions: []Button{{Label: "已回电", Data: PressData(off.Number, it.ID)}}}
+	l.Text = alertText(it, cb, o.loc(), now)
+	return o.notify.Notify(ctx, off, l)
+}
+
+// alertText is the alert: what, who to call, what the citizen was told.
+func alertText(it Item, cb intake.Callback, loc *time.Location, now time.Time) string {
+	var b strings.Builder
+	b.WriteString("【紧急诉求】")
+	b.WriteString(cb.PetitionID)
+	b.WriteString(" ")
+	b.WriteString(cb.At.In(loc).Format("01-02 15:04"))
+	if cb.Summary != "" {
+		b.WriteString("\n" + cb.Summary)
+	}
+	who := strings.TrimSpace(it.Name + " " + it.Phone)
+	if who == "" {
+		who = "未留电话"
+	}
+	b.WriteString("\n群众：" + who)
+	if cb.Emergency != "" {
+		b.WriteString("\n已提示群众拨打" + cb.Emergency + "。")
+	}
+	b.WriteString("\n请立即处理，回电后点“已回电”。")
+	return b.String()
 }
 
 // render writes a list: who (name, phone to call), when, the case or 未形成
@@ -95,6 +138,9 @@ func line(n int, it Item, now time.Time, loc *time.Location) string {
 	}
 	if contains(it.Reasons, "missed_call") {
 		s += "（来电）"
+	}
+	if contains(it.Reasons, intake.CallbackUrgent) {
+		s += "【紧急】"
 	}
 	if it.DueSoon(now) {
 		s += "【临期】"

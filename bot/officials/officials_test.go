@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
 	"github.com/minsheng/minsheng/intake/workday"
+	"github.com/minsheng/minsheng/internal/testwait"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -38,10 +40,11 @@ type notes struct {
 	lists []officials.List
 }
 
-func (n *notes) Notify(_ context.Context, _ *officials.Official, l officials.List) {
+func (n *notes) Notify(_ context.Context, _ *officials.Official, l officials.List) error {
 	n.mu.Lock()
 	n.lists = append(n.lists, l)
 	n.mu.Unlock()
+	return nil
 }
 
 func (n *notes) all() []officials.List {
@@ -388,5 +391,61 @@ func TestTheNightsListComesWithTheMorning(t *testing.T) {
 	lists = e.notes.all()
 	if len(lists) != 2 || !strings.Contains(lists[1].Text, "仍未回电") || !lists[1].ToOffice {
 		t.Errorf("the next morning: %+v", lists[1:])
+	}
+}
+
+// An urgent petition alerts the official's office at once, through the
+// call-back queue, whatever the schedule (here at night, off hours): the
+// alert names the case, whom to call and what the citizen was told, and
+// offers 已回电; a redelivered queue entry alerts under the same key (the
+// send queue keeps one), and the item carries 【紧急】 on the lists.
+func TestAnUrgentPetitionAlertsTheOfficeAtOnce(t *testing.T) {
+	e := newEnv(t)
+	e.clk.Add(13 * time.Hour) // 23:00, off hours
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	q := e.office.Worker(queue.Options{Poll: 20 * time.Millisecond, Block: 20 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() { done <- q.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	now := e.clk.Now()
+	rec := officials.Record{Conversation: "sms:+8613912345678", Callback: intake.Callback{
+		Official: mayor, Phone: "+8613912345678", At: now, PetitionID: "MS-20261130-K7Q2P",
+		Summary: "城南花园7栋煤气味很大", Reason: intake.CallbackUrgent, Emergency: "119", ContactBy: now.Add(48 * time.Hour)}}
+	for i := 0; i < 2; i++ { // the same entry twice, as after a crash before its ack
+		if err := q.Enqueue(ctx, "cb:"+strconv.Itoa(i), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alerts := func() []officials.List {
+		var out []officials.List
+		for _, l := range e.notes.all() {
+			if strings.Contains(l.Text, "紧急诉求") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	testwait.For(t, "two alerts", func() bool { return len(alerts()) == 2 })
+	a := alerts()
+	if a[0].Key != a[1].Key || !strings.Contains(a[0].Key, "MS-20261130-K7Q2P") {
+		t.Errorf("alert keys %q, %q: one per petition", a[0].Key, a[1].Key)
+	}
+	for _, want := range []string{"MS-20261130-K7Q2P", "+8613912345678", "煤气味", "拨打119"} {
+		if !strings.Contains(a[0].Text, want) {
+			t.Errorf("alert %q lacks %q", a[0].Text, want)
+		}
+	}
+	if len(a[0].Actions) != 1 || !strings.HasPrefix(a[0].Actions[0].Label, "已回电") {
+		t.Errorf("actions %+v", a[0].Actions)
+	}
+	items, err := e.office.Items(ctx, mayor, true, "")
+	if err != nil || len(items) != 1 {
+		t.Fatalf("items %+v %v", items, err)
+	}
+	l, _, _, err := e.office.Command(ctx, officials.Actor{User: 111, Chat: 111}, "/callbacks")
+	if err != nil || !strings.Contains(l, "【紧急】") {
+		t.Errorf("the list does not mark the urgent item: %q %v", l, err)
 	}
 }

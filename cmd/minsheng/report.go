@@ -161,7 +161,7 @@ func periodOf(since, until, period string, now time.Time, loc *time.Location) (r
 }
 
 // csvColumns are the figures one CSV row holds.
-var csvColumns = []string{"group", "messages_received", "petitions", "petitions_without_duplicates", "duplicates",
+var csvColumns = []string{"group", "messages_received", "messages_without_matter", "petitions", "petitions_without_duplicates", "duplicates",
 	"incomplete", "callback_requested", "auto_replies", "callbacks", "callbacks_done",
 	"first_reply_median_s", "first_reply_p90_s",
 	"assigned", "assigned_on_time", "contacted", "contacted_on_time", "resolved", "resolved_on_time",
@@ -171,7 +171,7 @@ var csvColumns = []string{"group", "messages_received", "petitions", "petitions_
 func csvRow(key string, f report.Figures) []string {
 	n := func(v int64) string { return strconv.FormatInt(v, 10) }
 	s := func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
-	return []string{key, n(f.Messages), n(f.Petitions), n(f.WithoutDuplicates), n(f.Duplicates),
+	return []string{key, n(f.Messages), n(f.NoMatter), n(f.Petitions), n(f.WithoutDuplicates), n(f.Duplicates),
 		n(f.Incomplete), n(f.CallbackRequested), n(f.AutoReplies), n(f.Callbacks), n(f.CallbacksDone),
 		n(f.FirstReply.MedianSeconds), n(f.FirstReply.P90Seconds),
 		n(f.Assigned.Reached), n(f.Assigned.OnTime), n(f.Contacted.Reached), n(f.Contacted.OnTime), n(f.Resolved.Reached), n(f.Resolved.OnTime),
@@ -194,7 +194,7 @@ func writeReportCSV(w io.Writer, rep *report.Report) error {
 func pct(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }
 
 func writeFiguresText(w io.Writer, indent string, f report.Figures) {
-	fmt.Fprintf(w, "%s收到信息 %d 条；诉求 %d 件（不含重复件 %d，重复 %d）\n", indent, f.Messages, f.Petitions, f.WithoutDuplicates, f.Duplicates)
+	fmt.Fprintf(w, "%s收到信息 %d 条（其中无内容 %d 条）；诉求 %d 件（不含重复件 %d，重复 %d）\n", indent, f.Messages, f.NoMatter, f.Petitions, f.WithoutDuplicates, f.Duplicates)
 	fmt.Fprintf(w, "%s表述不全 %d（%s），要求回电 %d（%s）；会后联系自动回复 %d，回电清单 %d 项、已回电 %d\n", indent,
 		f.Incomplete, pct(f.IncompleteShare), f.CallbackRequested, pct(f.CallbackReqShare), f.AutoReplies, f.Callbacks, f.CallbacksDone)
 	fmt.Fprintf(w, "%s首次答复：中位 ≤%ds，90%% ≤%ds（%d 件）\n", indent, f.FirstReply.MedianSeconds, f.FirstReply.P90Seconds, f.FirstReply.Count)

@@ -539,7 +539,7 @@ func TestReportOfAGeneratedMonth(t *testing.T) {
 	}
 	code, out, _ = runCmd(t, ctx, "", "report", "--config", mw.cfgPath, "--since", "2026-03-01", "--until", "2026-03-31", "--format", "csv", "--by", "channel")
 	rows := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(rows) != 3 || !strings.HasPrefix(rows[1], fmt.Sprintf("total,%d,%d,", march.Totals.Messages, march.Totals.Petitions)) || !strings.HasPrefix(rows[2], "sms,") {
+	if code != 0 || len(rows) != 3 || !strings.HasPrefix(rows[1], fmt.Sprintf("total,%d,%d,%d,", march.Totals.Messages, march.Totals.NoMatter, march.Totals.Petitions)) || !strings.HasPrefix(rows[2], "sms,") {
 		t.Fatalf("csv: exit %d\n%s", code, out)
 	}
 	// an empty period

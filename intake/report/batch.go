@@ -301,6 +301,12 @@ func (b *Batch) Message(at time.Time, channel, official string) {
 	b.count(at, "", MMessages, 1, dimValues{o: official, ch: channel}, "", 0)
 }
 
+// NoMatter counts messages with no matter in them: kept, prompted, no
+// petition.
+func (b *Batch) NoMatter(at time.Time, channel, official string, n int) {
+	b.count(at, "", MNoMatter, int64(n), dimValues{o: official, ch: channel}, "", 0)
+}
+
 // AutoReply counts a 会后联系 auto-reply sent to a citizen of official.
 func (b *Batch) AutoReply(at time.Time, channel, official string) {
 	b.count(at, "", MAutoReplies, 1, dimValues{o: official, ch: channel}, "", 0)

@@ -21,7 +21,8 @@ func (c Counts) add(o Counts) {
 // Shares are of the figure named in their comment, 0 when it is 0.
 type Figures struct {
 	Messages          int64   `json:"messages_received"`
-	Petitions         int64   `json:"petitions"` // duplicates included
+	NoMatter          int64   `json:"messages_without_matter"` // of them: no matter in them ("asdfghjkl"), no petition
+	Petitions         int64   `json:"petitions"`               // duplicates included
 	Duplicates        int64   `json:"duplicates"`
 	WithoutDuplicates int64   `json:"petitions_without_duplicates"`
 	Incomplete        int64   `json:"incomplete"`
@@ -78,7 +79,7 @@ type Survey struct {
 // FiguresOf computes the figures from summed counters.
 func FiguresOf(c Counts) Figures {
 	f := Figures{
-		Messages: c[MMessages], Petitions: c[MPetitions], Duplicates: c[MDuplicates],
+		Messages: c[MMessages], NoMatter: c[MNoMatter], Petitions: c[MPetitions], Duplicates: c[MDuplicates],
 		Incomplete: c[MIncomplete], CallbackRequested: c[MCallbackReq], OfficialBusy: c[MBusy],
 		AutoReplies: c[MAutoReplies], Callbacks: c[MCallbacks], CallbacksDone: c[MCallbacksDone],
 		Reopened: c[MReopened], ReopenedUnsat: c[MReopenUnsat], RecheckRequested: c[MReopenReq],

@@ -40,6 +40,7 @@ var Dims = []string{"a", "o", "u", "c", "ch", "g"}
 // dimension other than all).
 const (
 	MMessages      = "msg"       // messages received
+	MNoMatter      = "nomatter"  // messages with no matter in them ("asdfghjkl"): prompted, no petition
 	MPetitions     = "pet"       // petitions, duplicates included
 	MDuplicates    = "dup"       // petitions linked to an earlier one
 	MIncomplete    = "inc"       // flagged incomplete
@@ -74,7 +75,7 @@ func Rated(rating string) string {
 // breakdowns the offices read. Counters are most of a year's memory (each
 // dimension value × metric × shard × day), so no more than these.
 var dimsOf = map[string]string{
-	MMessages: "o ch", MPetitions: "o u c ch g", MDuplicates: "o u c ch", MIncomplete: "o u c ch", MCallbackReq: "o u c ch",
+	MMessages: "o ch", MNoMatter: "o ch", MPetitions: "o u c ch g", MDuplicates: "o u c ch", MIncomplete: "o u c ch", MCallbackReq: "o u c ch",
 	MBusy: "o", MAutoReplies: "o", MCallbacks: "o", MCallbacksDone: "o",
 	MReopened: "u c", MReopenUnsat: "u c", MSurveys: "o u c", MReopenReq: "o u c",
 }
