@@ -53,6 +53,9 @@ line is read. Works with no config, no Redis and no network.`,
 				return err
 			}
 			defer rt.Close()
+			if err := refuseRunningServe(ctx, rt); err != nil {
+				return err
+			}
 			session := console.New(rt.Pipeline, g.stdout, console.Options{From: from, To: to, JSON: asJSON})
 			rt.Add(session)
 			wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -71,6 +74,27 @@ line is read. Works with no config, no Redis and no network.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print one {"to":"…","text":"…"} object per reply`)
 	cmd.Flags().DurationVar(&window, "window", 0, "answer messages within this window once, like SMS (dialog.coalesce_window); 0 = each line")
 	return cmd
+}
+
+// refuseRunningServe stops chat on a Redis and prefix a running serve
+// uses: they would share the queues, and serve's send worker would take
+// chat's replies (it has no console: each a dead letter). A separate key
+// space of chat's own would not do: petition ids come from counters in the
+// key space, so chat would issue ids serve issues too.
+func refuseRunningServe(ctx context.Context, rt *bot.Runtime) error {
+	if rt.Store.Embedded() {
+		return nil // in this process only
+	}
+	running, err := rt.Store.Running(ctx)
+	if err != nil {
+		return fmt.Errorf("check for a serve on this Redis: %w", err)
+	}
+	if len(running) == 0 {
+		return nil
+	}
+	r := running[0]
+	return fmt.Errorf("a minsheng serve (%s, seen %s ago) uses this Redis with redis.prefix %q, and chat would lose its replies to it: run chat without redis.addr, or with another redis.prefix",
+		r.Name, r.Age.Round(time.Second), rt.Store.Prefix)
 }
 
 // embeddedBanner is chat's first line on the embedded store: it is for
