@@ -22,7 +22,23 @@ func newChat(g *globals) *cobra.Command {
 		Short: "Talk to the bot as a citizen from the terminal (one line = one message)",
 		Long: `Talk to the bot as a citizen, through the same pipeline as SMS.
 Each input line is one message; the bot's replies are printed before the next
-line is read. Works with no config, no Redis and no network.`,
+line is read. Works with no config, no Redis and no network.
+
+A line starting with "/" plays the office (the case backend) instead, on the
+citizen's latest petition, or on the one named first (MS-…); it goes the way
+a backend's status event goes, so what is printed is what a citizen gets:
+
+  /交办 [单位]   assigned, to the unit given, else the category's configured
+                unit, else 承办单位 (/assign)
+  /办结 [说明]   resolved, with the note: the citizen gets the satisfaction
+                survey; answer it as the citizen (1满意 2理解 3不满意) (/resolve)
+  /帮助          these commands (/help)
+
+What the commands did is printed as "办理> …" (with --json: on stderr, so
+stdout holds the bot's replies only).
+
+With a redis.addr where a serve runs on the same redis.prefix, chat refuses
+to start (exit 1): they would share the send queue.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, err := g.load()
@@ -56,7 +72,8 @@ line is read. Works with no config, no Redis and no network.`,
 			if err := refuseRunningServe(ctx, rt); err != nil {
 				return err
 			}
-			session := console.New(rt.Pipeline, g.stdout, console.Options{From: from, To: to, JSON: asJSON})
+			session := console.New(rt.Pipeline, g.stdout, console.Options{From: from, To: to, JSON: asJSON,
+				Cases: rt.Outbox, Unit: unitOf(cfg), Notes: g.stderr})
 			rt.Add(session)
 			wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 			wait := rt.Run(wctx, 200*time.Millisecond)
@@ -74,6 +91,16 @@ line is read. Works with no config, no Redis and no network.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print one {"to":"…","text":"…"} object per reply`)
 	cmd.Flags().DurationVar(&window, "window", 0, "answer messages within this window once, like SMS (dialog.coalesce_window); 0 = each line")
 	return cmd
+}
+
+// unitOf names the unit a category's cases usually go to
+// (intake.categories[].unit), for /交办 without one.
+func unitOf(cfg *config.Config) func(category string) string {
+	units := map[string]string{}
+	for _, c := range cfg.Intake.Categories {
+		units[c.Code] = c.Unit
+	}
+	return func(category string) string { return units[category] }
 }
 
 // refuseRunningServe stops chat on a Redis and prefix a running serve
