@@ -38,6 +38,9 @@ type Options struct {
 	// command did, hints), so that out holds replies only; nil drops them.
 	// In plain mode they go to out, as "办理> …".
 	Notes io.Writer
+	// Prompt is printed before each line is read ("" = none): chat sets
+	// it when a person types at a terminal.
+	Prompt string
 }
 
 // Intake is what the console needs of the runtime's pipeline: the
@@ -58,6 +61,7 @@ type Console struct {
 	out     io.Writer
 	opt     Options
 	mu      sync.Mutex
+	prompt  bool          // the prompt is shown and the line not yet read
 	printed chan struct{} // one token per reply printed
 	session string
 }
@@ -92,6 +96,8 @@ func (c *Console) Conversation() string { return bot.ConversationKey(bot.Channel
 func (c *Console) Send(_ context.Context, m bot.Outbound) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.clearPrompt()
+	defer c.showPromptAgain()
 	var err error
 	if c.opt.JSON {
 		err = json.NewEncoder(c.out).Encode(struct {
@@ -109,6 +115,45 @@ func (c *Console) Send(_ context.Context, m bot.Outbound) error {
 	default:
 	}
 	return nil
+}
+
+// showPrompt prints the prompt before a line is read.
+func (c *Console) showPrompt() {
+	if c.opt.Prompt == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprint(c.out, c.opt.Prompt)
+	c.prompt = true
+}
+
+// lineRead notes that the prompt was answered (the terminal moved to the
+// next line with the typed newline); at the end of input, when it was
+// not, the line is ended here so the shell starts on its own.
+func (c *Console) lineRead(eof bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if eof && c.prompt {
+		fmt.Fprintln(c.out)
+	}
+	c.prompt = false
+}
+
+// clearPrompt moves a reply that comes while the prompt waits (a timer's,
+// a held message) to a line of its own. Call with mu held.
+func (c *Console) clearPrompt() {
+	if c.prompt {
+		fmt.Fprintln(c.out)
+	}
+}
+
+// showPromptAgain prints the prompt again after such a reply. Call with mu
+// held.
+func (c *Console) showPromptAgain() {
+	if c.prompt {
+		fmt.Fprint(c.out, c.opt.Prompt)
+	}
 }
 
 // note prints the console's own lines: to out in plain mode, to Notes in
@@ -135,7 +180,13 @@ func (c *Console) Run(ctx context.Context, in io.Reader) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	n := 0
-	for sc.Scan() {
+	for {
+		c.showPrompt()
+		more := sc.Scan()
+		c.lineRead(!more)
+		if !more {
+			break
+		}
 		if ctx.Err() != nil {
 			return nil
 		}

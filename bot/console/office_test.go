@@ -90,3 +90,26 @@ func TestAHeldStatusIsNotedAndJSONKeepsNotesApart(t *testing.T) {
 		}
 	}
 }
+
+// With a prompt, each line is asked for; a reply that comes while the
+// prompt waits gets a line of its own and the prompt is shown again; at
+// the end of input the last prompt's line is ended.
+func TestPromptAroundReplies(t *testing.T) {
+	var out bytes.Buffer
+	c := New(&fakePipeline{}, &out, Options{From: "+8613800138000", Prompt: "你> "})
+	if err := c.Run(context.Background(), strings.NewReader("/帮助\n")); err != nil {
+		t.Fatal(err)
+	}
+	want := "你> 办理> " + help[0] + "\n"
+	if got := out.String(); !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "\n你> \n") {
+		t.Errorf("got %q", got)
+	}
+	out.Reset()
+	c.showPrompt()
+	if err := c.Send(context.Background(), bot.Outbound{Text: "诉求已办结"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "你> \n民声> 诉求已办结\n你> " {
+		t.Errorf("a reply while the prompt waits: %q", got)
+	}
+}

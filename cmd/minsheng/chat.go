@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
@@ -35,7 +37,8 @@ a backend's status event goes, so what is printed is what a citizen gets:
   /帮助          these commands (/help)
 
 What the commands did is printed as "办理> …" (with --json: on stderr, so
-stdout holds the bot's replies only).
+stdout holds the bot's replies only). At a terminal each line is asked for
+with "你> "; piped input gets no prompt.
 
 With a redis.addr where a serve runs on the same redis.prefix, chat refuses
 to start (exit 1): they would share the send queue.`,
@@ -72,8 +75,12 @@ to start (exit 1): they would share the send queue.`,
 			if err := refuseRunningServe(ctx, rt); err != nil {
 				return err
 			}
+			prompt := ""
+			if !asJSON && interactive(g.stdin) {
+				prompt = "你> "
+			}
 			session := console.New(rt.Pipeline, g.stdout, console.Options{From: from, To: to, JSON: asJSON,
-				Cases: rt.Outbox, Unit: unitOf(cfg), Notes: g.stderr})
+				Cases: rt.Outbox, Unit: unitOf(cfg), Notes: g.stderr, Prompt: prompt})
 			rt.Add(session)
 			wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 			wait := rt.Run(wctx, 200*time.Millisecond)
@@ -91,6 +98,23 @@ to start (exit 1): they would share the send queue.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print one {"to":"…","text":"…"} object per reply`)
 	cmd.Flags().DurationVar(&window, "window", 0, "answer messages within this window once, like SMS (dialog.coalesce_window); 0 = each line")
 	return cmd
+}
+
+// interactive reports whether in is a terminal, where a person types and a
+// prompt helps: a character device, but not /dev/null (no input at all).
+// Piped and redirected input is read as it is, without prompts: tests and
+// scripts parse what chat prints.
+func interactive(in io.Reader) bool {
+	f, ok := in.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(st, null)
 }
 
 // unitOf names the unit a category's cases usually go to

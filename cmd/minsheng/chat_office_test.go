@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -105,6 +108,52 @@ func TestChatHelpNamesTheOfficeCommands(t *testing.T) {
 	for _, want := range []string{"/交办 [单位]", "/办结 [说明]", "/帮助", "/assign", "/resolve", "/help", "MS-"} {
 		if code != 0 || !strings.Contains(stdout, want) {
 			t.Errorf("chat --help lacks %q (exit %d)", want, code)
+		}
+	}
+}
+
+// The prompt is for a person at a terminal: a character device such as a
+// terminal's end (/dev/ptmx) is one; a pipe, a file, /dev/null and
+// anything not a file (the tests' input) are not.
+func TestInteractiveOnlyAtATerminal(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	file, err := os.Create(filepath.Join(t.TempDir(), "in.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	for name, in := range map[string]io.Reader{"pipe": pr, "file": file, "/dev/null": null, "strings.Reader": strings.NewReader("x\n")} {
+		if interactive(in) {
+			t.Errorf("%s taken for a terminal", name)
+		}
+	}
+	tty, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal to check the positive case: %v", err)
+	}
+	defer tty.Close()
+	if !interactive(tty) {
+		t.Error("a pseudo-terminal is not taken for a terminal")
+	}
+}
+
+// Piped input gets no prompt: plain and JSON output stay as they were.
+func TestChatPipedInputGetsNoPrompt(t *testing.T) {
+	isolate(t)
+	for _, args := range [][]string{{"chat"}, {"chat", "--json"}} {
+		_, stdout, _ := runCmd(t, context.Background(), "幸福小区3号楼门口的路灯坏了一个月了，晚上很黑\n/帮助\n", args...)
+		if strings.Contains(stdout, "你>") || stdout == "" {
+			t.Errorf("%v: %q", args, stdout)
 		}
 	}
 }
