@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/minsheng/minsheng/internal/escapetest"
 )
 
 // quietHoursOff lets status and survey messages go at any hour: the tests
@@ -154,6 +156,45 @@ func TestChatPipedInputGetsNoPrompt(t *testing.T) {
 		_, stdout, _ := runCmd(t, context.Background(), "幸福小区3号楼门口的路灯坏了一个月了，晚上很黑\n/帮助\n", args...)
 		if strings.Contains(stdout, "你>") || stdout == "" {
 			t.Errorf("%v: %q", args, stdout)
+		}
+	}
+}
+
+// `tail data/petitions.jsonl` is readable: the petition, a supplement and
+// a rating written by a chat session keep the citizen's and the office's
+// words as typed, "<", "&" and emoji included, with no \u escapes.
+func TestChatPetitionsFileIsReadable(t *testing.T) {
+	path := isolate(t)
+	quietHoursOff(t)
+	words := []string{
+		"幸福小区<3号楼>门口的路灯&电线坏了一个月了，晚上很黑😡",
+		"还有旁边的垃圾桶也满了 <急> & 臭",
+		"路灯已修好 <已验收> & 好",
+		"不满意，路灯还是不亮 <骗人> & 😡",
+	}
+	in := words[0] + "\n" + words[1] + "\n/办结 " + words[2] + "\n" + words[3] + "\n"
+	if code, _, stderr := runCmd(t, context.Background(), in, "chat", "--json"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[any]bool{}
+	for _, p := range readPetitions(t, path) {
+		types[p["type"]] = true
+	}
+	if !types["petition"] || !types["supplement"] || !types["rating"] {
+		t.Fatalf("want a petition, a supplement and a rating, the file holds:\n%s", raw)
+	}
+	for i, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		if esc := escapetest.Printable([]byte(line)); len(esc) > 0 {
+			t.Errorf("line %d hides %q behind escapes: %s", i+1, esc, line)
+		}
+	}
+	for _, w := range []string{words[0], words[1], words[3]} { // the petition, the supplement, the rating's comment
+		if !strings.Contains(string(raw), `"`+w+`"`) {
+			t.Errorf("%q is not in the file as typed:\n%s", w, raw)
 		}
 	}
 }
