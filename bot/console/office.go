@@ -147,11 +147,11 @@ func (c *Console) target(ctx context.Context, id string) (d outbox.Delivered, cs
 	if err != nil {
 		return d, cs, "", err
 	}
-	found := false
-	if cs, found = pick(st, id); !found && id == "" {
+	cs, found := pick(st, id)
+	if !found && id == "" {
 		return d, cs, "还没有已提交的诉求：先发一条诉求", nil
 	}
-	caseID := id // a petition this conversation forgot: the file backend's case id is its id
+	caseID := id // one this conversation does not know: looked up as a case id (the file backend's are petition ids)
 	if found {
 		if cs, err = c.awaitDelivery(ctx, cs); err != nil {
 			return d, cs, "", err
