@@ -55,6 +55,7 @@ type Runtime struct {
 	channels []Channel
 	now      func() time.Time
 	ownStore bool
+	present  bool // stamp presence while running (RuntimeOptions.Present)
 }
 
 // RuntimeOptions adjust a runtime to its command or test; zero values take
@@ -79,6 +80,10 @@ type RuntimeOptions struct {
 	// AnnounceEmbedded says that the embedded store is in use, instead of
 	// the warning logged by default.
 	AnnounceEmbedded func()
+	// Present stamps this replica's presence in Redis while it runs
+	// (serve): a chat started on the same Redis and prefix refuses to
+	// share its queues (bot/presence.go).
+	Present bool
 }
 
 // NewRuntime wires everything but the channels (Add them) from cfg.
@@ -89,7 +94,7 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	rt = &Runtime{Config: cfg, Log: log, Store: opt.Store, Backend: opt.Backend, now: opt.Now}
+	rt = &Runtime{Config: cfg, Log: log, Store: opt.Store, Backend: opt.Backend, now: opt.Now, present: opt.Present}
 	defer func() {
 		if err != nil {
 			rt.Close()
@@ -305,6 +310,12 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 	}
 	if rt.spooled != nil {
 		start("spool", rt.spooled.Run)
+	}
+	if rt.present && !rt.Store.Embedded() {
+		start("presence", func(ctx context.Context) error {
+			rt.Store.KeepPresent(ctx, ReplicaName(), PresenceEvery, func(err error) { rt.Log.Warn("presence not stamped", "err", err) })
+			return nil
+		})
 	}
 	start("sendq", rt.SendQueue.Run)
 	start("hot issues", func(ctx context.Context) error {

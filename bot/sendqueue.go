@@ -228,7 +228,7 @@ func (sq *SendQueue) handle(ctx context.Context, e queue.Entry) error {
 	if !ok {
 		// A channel switched off since the reply was queued: keep it visible.
 		_ = sq.markSent(ctx, queue.Entry{}, m)
-		return fmt.Errorf("%w: no sender for channel %q", queue.ErrPermanent, m.Channel)
+		return fmt.Errorf("%w: no sender for channel %q%s", queue.ErrPermanent, m.Channel, whyNoSender(m.Channel))
 	}
 	if m.Seq > 0 && m.Conversation != "" && !sq.order.next(e, m) {
 		done, err := sq.sentSeq(ctx, m.Conversation)
@@ -273,6 +273,17 @@ func (sq *SendQueue) handle(ctx context.Context, e queue.Entry) error {
 		return nil
 	}
 	return err
+}
+
+// whyNoSender says how a message of a channel this process does not run
+// got here, when that is known: a console reply is a `minsheng chat`'s on
+// the same Redis and prefix (one that does not check for a running serve,
+// or started before it).
+func whyNoSender(channel string) string {
+	if channel != ChannelConsole {
+		return ""
+	}
+	return ` (a reply of a "minsheng chat" on this Redis and redis.prefix: the chat never gets it; run chat without redis.addr, or with another redis.prefix)`
 }
 
 // done counts failures; sends and drops are counted where they happen.

@@ -95,7 +95,9 @@ func newServe(g *globals) *cobra.Command {
 			slog.SetDefault(log)
 			bot.UseForRedis(log)
 			ctx := c.Context()
-			rt, err := bot.NewRuntime(ctx, cfg, log, bot.RuntimeOptions{})
+			// Present: a chat on this Redis and prefix would share its
+			// queues; it looks for running serves and refuses.
+			rt, err := bot.NewRuntime(ctx, cfg, log, bot.RuntimeOptions{Present: true})
 			if err != nil {
 				return err
 			}

@@ -5,7 +5,9 @@
 // Lines are, per docs/backend-openapi.yaml: the petition with "type":"petition" and
 // "case_id" equal to its id; {"type":"supplement","petition_id","case_id",
 // "text","attachments","at"}; {"type":"rating","petition_id","case_id",
-// "rating","comment","at"}.
+// "rating","comment","at"}; {"type":"reopen_requested","petition_id",
+// "case_id","reason","requested_by","at"}. The words are written as they
+// are (Chinese, "<", "&"): people read this file with tail and jq.
 //
 // Each record is one write(2) of the whole line followed by fsync, so a
 // record acknowledged to the outbox survives a crash. Records are written
