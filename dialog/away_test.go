@@ -68,9 +68,18 @@ func TestAutoReplyOncePerCitizenPerPeriod(t *testing.T) {
 		t.Errorf("next busy period: %s", templates(out))
 	}
 	off := &Away{Kind: AwayOffHours, Period: "o1", Number: "+8613800000001"}
-	out = m.Step(st, to("解放路有个井盖丢了", 5*time.Hour, off))
+	out = m.Step(st, to("解放路的路灯坏了", 5*time.Hour, off))
 	if templates(out) != "receipt_off_hours" || strings.Contains(out.Replies[0].Text, "开会") {
 		t.Errorf("off hours: %s %+v", templates(out), out.Replies)
+	}
+	// Urgent off hours: not "上班后联系您", the office is alerted now.
+	out = m.Step(st, to("解放路有个井盖丢了", 6*time.Hour, &Away{Kind: AwayOffHours, Period: "o2", Number: "+8613800000001"}))
+	urgent := false
+	for _, cb := range callbacks(out) {
+		urgent = urgent || cb.Reason == intake.CallbackUrgent
+	}
+	if templates(out) != "receipt_urgent" || !urgent {
+		t.Errorf("urgent off hours: %s %+v", templates(out), callbacks(out))
 	}
 	out = m.Step(st, to("幸福路菜市场门口的垃圾堆了一周了", 30*time.Hour, nil))
 	if templates(out) != "receipt" || submitted(t, out).HasFlag(intake.FlagOfficialBusy) || len(callbacks(out)) != 0 {

@@ -26,7 +26,7 @@ type firstAnswer struct {
 func (f *firstAnswer) add(template string) {
 	f.rows++
 	switch template {
-	case "receipt", "receipt_duplicate":
+	case "receipt", "receipt_duplicate", "receipt_urgent":
 		f.receipt++
 	case "receipt_emergency": // the receipt, with the number to call first
 		f.receipt++

@@ -148,7 +148,7 @@ func TestBurstAnsweredOnce(t *testing.T) {
 		{at: 2 * time.Second, text: "我们小区停水三天了"},
 		{at: 6 * time.Second, text: "在汤陵街道幸福小区"},
 		{at: 10 * time.Second, kind: KindTick}, // not due yet
-		{at: 21 * time.Second, kind: KindTick, want: []string{"receipt"}, events: []string{"submit"}},
+		{at: 21 * time.Second, kind: KindTick, want: []string{"receipt_urgent"}, events: []string{"submit"}},
 	})
 	if len(st.Cases) != 1 {
 		t.Fatal("one petition expected")

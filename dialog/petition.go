@@ -40,6 +40,9 @@ func (m *Machine) submit(st *State, now time.Time, out *Output, s slots) {
 	if p.HasFlag(intake.FlagCallbackRequested) {
 		tpl = "human"
 	}
+	if tpl == "receipt" && c.Urgent {
+		tpl = "receipt_urgent" // the office is alerted: not the routine 3-day promise
+	}
 	if emergency {
 		tpl, data = "receipt_emergency", Data{ID: p.ID, Emergency: callList(s.danger.Calls)}
 	}

@@ -201,7 +201,7 @@ func TestNewAppealDuringSurveyIsNotARating(t *testing.T) {
 	m := surveyMachine()
 	st, _, at := resolved(t, m)
 	out := m.Step(st, msgAt("人民路和解放路路口的井盖丢了，很危险", at.Add(time.Hour)))
-	if ratingOf(t, out) != nil || templates(out) != "receipt" {
+	if ratingOf(t, out) != nil || templates(out) != "receipt_urgent" {
 		t.Fatalf("a new appeal was swallowed: %v", templates(out))
 	}
 	if st.Survey == nil {
@@ -349,7 +349,7 @@ func TestReasonWaitEdges(t *testing.T) {
 	st, _, at := resolved(t, m)
 	m.Step(st, msgAt("3", at.Add(time.Minute)))
 	out := m.Step(st, msgAt("人民路和解放路路口的井盖丢了，很危险", at.Add(2*time.Minute)))
-	if ratingOf(t, out) != nil || templates(out) != "receipt" {
+	if ratingOf(t, out) != nil || templates(out) != "receipt_urgent" {
 		t.Errorf("a new appeal during the reason wait: %s", templates(out))
 	}
 

@@ -27,6 +27,8 @@ var Defaults = map[string]string{
 	// Danger to people now: call the emergency number first; the office is
 	// alerted at once.
 	"receipt_emergency": "情况紧急请立即拨打{{.Emergency}}！您的诉求已登记，编号{{.ID}}，我们将优先处理。",
+	// Urgent (a basic need cut off, a hazard to people): no routine promise.
+	"receipt_urgent": "已收到您的诉求，编号{{.ID}}，已按紧急诉求加急交办，承办单位将尽快联系您。补充请直接回复。",
 	// Submitted with pieces missing: staff call back.
 	"receipt_incomplete": "已记录您的诉求，编号{{.ID}}。信息不全，工作人员将电话联系您核实。查进度回复“查询”。",
 	// The same appeal again within intake.dedup_window.

@@ -23,12 +23,12 @@ func TestPetitionUrgencyAndDeadline(t *testing.T) {
 		resolve time.Time
 		reply   string // default receipt
 	}{
-		{"outage", nil, "幸福小区3号楼停水两天了，一直没人来修", "urgent", day("2026-03-16"), ""},
+		{"outage", nil, "幸福小区3号楼停水两天了，一直没人来修", "urgent", day("2026-03-16"), "receipt_urgent"},
 		{"outage the citizen says can wait", nil, "幸福小区3号楼停水了，不急，这周修好就行", "normal", day("2026-03-19"), ""},
 		{"traditional", nil, "幸福小區3號樓燃氣洩漏，味道很大", "urgent", day("2026-03-16"), "receipt_emergency"},
 		{"hazard", nil, "幸福小区3号楼楼道堆满杂物，存在火灾隐患", "normal", day("2026-03-19"), ""},
 		{"citizen's hurry", nil, "幸福小区3号楼门口路灯坏了，很着急", "normal", day("2026-03-19"), ""},
-		{"own word", extra, "幸福小区3号楼后面的堤坝渗水漏水很严重", "urgent", day("2026-03-16"), ""},
+		{"own word", extra, "幸福小区3号楼后面的堤坝渗水漏水很严重", "urgent", day("2026-03-16"), "receipt_urgent"},
 		{"own word unknown", nil, "幸福小区3号楼后面的堤坝渗水漏水很严重", "normal", day("2026-03-19"), ""},
 	}
 	for _, tt := range tests {
