@@ -74,7 +74,7 @@ var transcripts = []transcript{
 		{at: 30 * time.Second, want: []string{"ask_where"}},
 		{at: 2 * time.Minute, text: "幸福小区"},
 		{at: 2*time.Minute + 4*time.Second, text: "3号楼"},
-		{at: 2*time.Minute + 30*time.Second, want: []string{"receipt"}, has: "{id}", events: []string{"petition"}},
+		{at: 2*time.Minute + 30*time.Second, want: []string{"receipt_urgent"}, has: "{id}", events: []string{"petition"}},
 	}},
 	{name: "supplement", lines: []line{
 		{text: "幸福小区3号楼的路灯坏了", want: []string{"receipt"}, events: []string{"petition"}},
