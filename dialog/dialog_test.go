@@ -407,7 +407,7 @@ func TestPolicyQuestionAfterAReceiptIsANewMatter(t *testing.T) {
 	})
 	play(t, m, []step{
 		{at: 0, text: "幸福小区3号楼门口的路灯坏了一个月了", want: []string{"receipt"}, events: []string{"submit"}},
-		{at: time.Minute, text: "旁边的井盖也丢了", want: []string{"supplement"}, events: []string{"supplement"}},
+		{at: time.Minute, text: "旁边的井盖也丢了", want: []string{"supplement_urgent"}, events: []string{"supplement"}},
 		{at: 2 * time.Minute, text: "我想咨询一下养老保险补缴的政策", want: []string{"receipt"}, events: []string{"submit"}},
 	})
 }

@@ -167,3 +167,35 @@ func TestSharedContactGivesThePetitionItsPhone(t *testing.T) {
 	}
 	_ = intake.Citizen{}
 }
+
+// A photo of the scene right after the receipt ("这是现场照片") adds to
+// that petition: one petition, one supplement with the photo, and the
+// citizen told it was added.
+func TestAPhotoAfterTheReceiptIsASupplement(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.fake.SetFile("PHOTO2", []byte("jpeg bytes"))
+	h.start()
+	h.fake.AddUpdate(telegramtest.PrivateText(citizenID, "李大爷", "人民路8号门口的人行道塌了一个坑"))
+	h.fake.WaitForSent(t, 1, 10*time.Second)
+	h.fake.AddUpdate(telegramtest.PrivatePhoto(citizenID, "李大爷", "这是现场照片", "PHOTO2"))
+	sent := h.fake.WaitForSent(t, 2, 10*time.Second)
+	h.drained()
+	var petitions, supplements int
+	for _, l := range h.lines() {
+		switch l["type"] {
+		case "petition":
+			petitions++
+		case "supplement":
+			supplements++
+			if atts, _ := l["attachments"].([]any); len(atts) != 1 {
+				t.Errorf("the supplement lacks the photo: %v", l)
+			}
+		}
+	}
+	if petitions != 1 || supplements != 1 {
+		t.Errorf("%d petitions and %d supplements, want 1 and 1: %v", petitions, supplements, h.lines())
+	}
+	if !strings.Contains(sent[1].Text, "已补充") {
+		t.Errorf("the photo was answered %q", sent[1].Text)
+	}
+}
