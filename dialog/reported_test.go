@@ -113,3 +113,16 @@ func TestStaffRecordTheResidentsSurveyAnswer(t *testing.T) {
 		t.Errorf("rating %+v", r)
 	}
 }
+
+// Danger staff forward is answered at once, not after the forward window:
+// the group learns the number to call with the case.
+func TestAForwardedEmergencyIsAnsweredAtOnce(t *testing.T) {
+	m := machine(nil)
+	st := &State{}
+	out := m.Step(st, forward("幸福小区5栋3楼着火了，有人被困", "c-100:2001", 0))
+	p := submitted(t, out)
+	if templates(out) != "receipt_reported" || !strings.Contains(out.Replies[0].Text, "拨打119") ||
+		!strings.Contains(out.Replies[0].Text, p.ID) || !p.HasFlag(intake.FlagEmergency) {
+		t.Fatalf("replies %+v, flags %v", out.Replies, p.Flags)
+	}
+}
