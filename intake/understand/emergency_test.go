@@ -2,6 +2,7 @@ package understand
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -107,7 +108,7 @@ func scoreEmergency(t *testing.T, labels []emergencyLabel) emergencyScore {
 		switch {
 		case a.Emergency() && l.want:
 			s.tp++
-			if contains(l.calls, string(a.Calls[0])) {
+			if slices.Contains(l.calls, string(a.Calls[0])) {
 				s.rightCall++
 			} else {
 				t.Logf("other number %v (labelled %v): %s", a.Calls, l.calls, l.text)
@@ -123,15 +124,6 @@ func scoreEmergency(t *testing.T, labels []emergencyLabel) emergencyScore {
 		}
 	}
 	return s
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestEmergencyOnRealAppeals measures false alarms of the emergency reply

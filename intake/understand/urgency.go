@@ -2,6 +2,7 @@ package understand
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/minsheng/minsheng/intake/textnorm"
@@ -272,7 +273,7 @@ func (r *UrgencyRules) Assess(text string) Assessment {
 					if call == Call120 && medicalNear(cls, c) {
 						call = "" // in hospital already: the history of a medical dispute
 					}
-					if call != "" && (now || !r.callNow[w]) && !over && !habitualWords.containsAny(cl) && !hasCall(a.Calls, call) {
+					if call != "" && (now || !r.callNow[w]) && !over && !habitualWords.containsAny(cl) && !slices.Contains(a.Calls, call) {
 						a.Calls = append(a.Calls, call)
 					}
 				}
@@ -282,7 +283,7 @@ func (r *UrgencyRules) Assess(text string) Assessment {
 	}
 	if a.Word != "" {
 		for _, c := range cues {
-			if !hasCall(a.Calls, c) {
+			if !slices.Contains(a.Calls, c) {
 				a.Calls = append(a.Calls, c)
 			}
 		}
@@ -301,15 +302,6 @@ func (r *UrgencyRules) Assess(text string) Assessment {
 func medicalNear(cls []string, c int) bool {
 	for k := max(c-1, 0); k <= c+1 && k < len(cls); k++ {
 		if medicalWords.containsAny(cls[k]) {
-			return true
-		}
-	}
-	return false
-}
-
-func hasCall(calls []Call, c Call) bool {
-	for _, x := range calls {
-		if x == c {
 			return true
 		}
 	}
