@@ -142,10 +142,11 @@ func NewPipeline(store *Store, machine *dialog.Machine, cfg *config.Config, metr
 		store: store, machine: machine, officials: byNumber, loc: cfg.Location(), opt: opt,
 		metrics: metrics, log: log, reserved: newIDMarks(), wake: make(chan struct{}, 1),
 		streams: streamKeys{
-			sendq:  queue.New(store.Redis, store.Prefix, SendQueueName, nil, queue.Options{}).StreamKey,
-			outbox: queue.New(store.Redis, store.Prefix, outbox.QueueName, nil, queue.Options{}).StreamKey,
-			bulk:   queue.New(store.Redis, store.Prefix, BulkQueueName, nil, queue.Options{}).StreamKey,
-			calls:  queue.New(store.Redis, store.Prefix, officials.QueueName, nil, queue.Options{}).StreamKey,
+			sendq:    queue.New(store.Redis, store.Prefix, SendQueueName, nil, queue.Options{}).StreamKey,
+			outbox:   queue.New(store.Redis, store.Prefix, outbox.QueueName, nil, queue.Options{}).StreamKey,
+			bulk:     queue.New(store.Redis, store.Prefix, BulkQueueName, nil, queue.Options{}).StreamKey,
+			calls:    queue.New(store.Redis, store.Prefix, officials.QueueName, nil, queue.Options{}).StreamKey,
+			handover: queue.New(store.Redis, store.Prefix, HandoverQueueName, nil, queue.Options{}).StreamKey,
 		},
 	}
 }
@@ -359,9 +360,9 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 	res.Processed = true
 	for {
 		now := p.opt.Now()
-		var sends, bulk, boxes, calls []string
+		var sends, bulk, boxes, calls, hands []string
 		submitted := 0
-		rep := p.reportBatch(shard) // office figures: written by the commit (bot/report.go)
+		fig := p.figuresFor(shard) // office figures: written by the commit (bot/report.go, handover.go)
 		for _, raw := range items {
 			reserved, flood, busy, body := splitItem(raw)
 			var it item
@@ -371,9 +372,12 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 			}
 			in := p.input(&rec, it, reserved, busy, shard, now)
 			in.Flood = flood
+			if it.Kind == dialog.KindStatus {
+				in.HandOver = rec.handOver(conv) // the citizen is reached elsewhere (handover.go)
+			}
 			before := beforeStep(&rec.Dialog, it)
 			out := p.machine.Step(&rec.Dialog, in)
-			recordStep(rep, &rec.Dialog, it, before, out, now)
+			recordStep(fig, &rec.Dialog, it, before, out, now)
 			for _, r := range out.Replies {
 				rec.Seq++
 				to := rec.Reply
@@ -413,6 +417,14 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 					}
 					calls = append(calls, env.Encode())
 					continue
+				case ev.Handover != nil:
+					e, err := handoverEntry(ev.Handover, now)
+					if err != nil {
+						p.log.Error("status event not handed over", "conv", redactConv(conv), "err", err)
+						continue
+					}
+					hands = append(hands, e)
+					continue
 				default:
 					continue
 				}
@@ -423,6 +435,11 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 				boxes = append(boxes, env.Encode())
 			}
 		}
+		figs, err := fig.entries(now) // figures of petitions kept on other shards
+		if err != nil {
+			return res, err
+		}
+		hands = append(hands, figs...)
 		state, err := encodeRecord(&rec)
 		if err != nil {
 			return res, err
@@ -432,7 +449,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 		more, err := p.store.commit(cctx, commitArgs{
 			conv: conv, token: token, n: len(items), state: state, stateTTL: p.opt.StateTTL,
 			wake: wake, waits: p.machine.Waits(&rec.Dialog, now), lockTTL: p.opt.LockTTL, now: now,
-			sends: sends, outbox: boxes, bulk: bulk, calls: calls, report: rep,
+			sends: sends, outbox: boxes, bulk: bulk, calls: calls, handover: hands, report: fig.batch(),
 		}, p.streams)
 		cancel()
 		if errors.Is(err, errLockLost) {
