@@ -272,6 +272,9 @@ func (p *Pipeline) Flush(ctx context.Context, conv string) (Result, error) {
 // the outbox recorded the case). The same event (case, status, time)
 // delivered twice is applied once: Result.Duplicate.
 func (p *Pipeline) Status(ctx context.Context, d outbox.Delivered, ev intake.StatusEvent) (Result, error) {
+	if d.Conversation == "" {
+		return Result{}, fmt.Errorf("%w: status of case %s for no conversation", errBadInbound, ev.CaseID)
+	}
 	key := "event:" + ev.CaseID + ":" + ev.Status + ":" + strconv.FormatInt(ev.At.UnixNano(), 36)
 	return p.deliver(ctx, d.Conversation, item{Kind: dialog.KindStatus, At: p.opt.Now(), Reply: d.Reply,
 		Status: &dialog.StatusInput{PetitionID: d.PetitionID, Event: ev}}, key, false, 0, false, time.Time{})
