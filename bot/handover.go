@@ -181,8 +181,7 @@ func (p *Pipeline) HandOver(ctx context.Context, e queue.Entry) error {
 	}
 	switch {
 	case r.Status != nil && r.Conversation != "":
-		_, err := p.deliver(ctx, r.Conversation, item{Kind: dialog.KindStatus, At: p.opt.Now(), Reply: r.Reply, Status: r.Status},
-			"handover:"+e.Key, false, 0, false, time.Time{})
+		_, err := p.status(ctx, r.Conversation, r.Reply, r.Status, "handover:"+e.Key)
 		return err
 	case r.Figures != nil && len(r.Figures.Keys) > 0:
 		args := make([]any, len(r.Figures.Args))

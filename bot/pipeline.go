@@ -276,8 +276,13 @@ func (p *Pipeline) Status(ctx context.Context, d outbox.Delivered, ev intake.Sta
 		return Result{}, fmt.Errorf("%w: status of case %s for no conversation", errBadInbound, ev.CaseID)
 	}
 	key := "event:" + ev.CaseID + ":" + ev.Status + ":" + strconv.FormatInt(ev.At.UnixNano(), 36)
-	return p.deliver(ctx, d.Conversation, item{Kind: dialog.KindStatus, At: p.opt.Now(), Reply: d.Reply,
-		Status: &dialog.StatusInput{PetitionID: d.PetitionID, Event: ev}}, key, false, 0, false, time.Time{})
+	return p.status(ctx, d.Conversation, d.Reply, &dialog.StatusInput{PetitionID: d.PetitionID, Event: ev}, key)
+}
+
+// status hands a status input to a conversation, taken once by key; reply
+// is how the conversation reaches the citizen if its state is gone.
+func (p *Pipeline) status(ctx context.Context, conv string, reply json.RawMessage, s *dialog.StatusInput, key string) (Result, error) {
+	return p.deliver(ctx, conv, item{Kind: dialog.KindStatus, At: p.opt.Now(), Reply: reply, Status: s}, key, false, 0, false, time.Time{})
 }
 
 // NoteDelivered adds to pipe the writes that tell the conversation the
