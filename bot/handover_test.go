@@ -72,12 +72,20 @@ func templatesOf(ms []Outbound) string {
 // the backend gets the rating for the petition, and the office's figures
 // count the survey and the rating on the petition's shard, where its
 // record is (the 不满意专区 shows it with the reason).
-func TestAHandedOverSurveyIsAnsweredWhereTheResidentIs(t *testing.T) {
+func TestAHandedOverSurveyIsAnsweredWhereTheResidentIs(t *testing.T) { testHandedOverSurvey(t, false) }
+
+// On Redis Cluster the two conversations and the petition's figures live
+// in different slots: nothing may need them in one script (CROSSSLOT).
+func TestAHandedOverSurveyIsAnsweredWhereTheResidentIsOnRedisCluster(t *testing.T) {
+	testHandedOverSurvey(t, true)
+}
+
+func testHandedOverSurvey(t *testing.T, onCluster bool) {
 	if queue.ShardOf(groupConv) == queue.ShardOf(residentSM) {
 		t.Fatal("the test needs the two conversations on two shards")
 	}
 	f := webhooktest.NewFake(t, "hooksecret")
-	w := newWorld(t, worldOptions{backend: webhookTo(t, f)})
+	w := newWorld(t, worldOptions{backend: webhookTo(t, f), onCluster: onCluster})
 	w.rt.Add(groupRecorder{w})
 	w.run()
 	ctx := context.Background()
