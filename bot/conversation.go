@@ -266,11 +266,11 @@ return {2, reserved, flood}
 // redo the items: nothing was written), {0} when done (lock released), or
 // {1, items…} when more arrived meanwhile (lock kept, process those).
 //
-// KEYS: lock, hash, inbox, timers, sendq, outbox, bulk, callbacks, legacy state, report…
+// KEYS: lock, hash, inbox, timers, sendq, outbox, bulk, callbacks, legacy state, handover, report…
 // ARGV: token, n, state, stateTTLs, wakeMs (0 = none), conv, lockTTLms, nowMs,
 //
 //	waits (0/1: dialog.Machine.Waits, for ingest), nSend, send…, nOut, out…,
-//	nBulk, bulk…, nCallback, callback…, report…
+//	nBulk, bulk…, nCallback, callback…, nHandover, handover…, report…
 var commitScript = redis.NewScript(report.Lua + stateLua + `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
 write_state(KEYS[2], ARGV[3], ARGV[9] == '1')
@@ -289,7 +289,10 @@ for j = 1, nb do redis.call('XADD', KEYS[7], '*', 'e', ARGV[i + j]) end
 i = i + nb + 1
 local nc = tonumber(ARGV[i])
 for j = 1, nc do redis.call('XADD', KEYS[8], '*', 'e', ARGV[i + j]) end
-report_apply(9, i + nc + 1) -- the office's figures (intake/report)
+i = i + nc + 1
+local nh = tonumber(ARGV[i])
+for j = 1, nh do redis.call('XADD', KEYS[10], '*', 'e', ARGV[i + j]) end
+report_apply(10, i + nh + 1) -- the office's figures (intake/report)
 local rest = redis.call('LRANGE', KEYS[3], 0, -1)
 if #rest > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
@@ -456,6 +459,9 @@ type commitArgs struct {
 	outbox   []string // petitions and what follows them
 	bulk     []string // status and survey messages (sent after replies)
 	calls    []string // call-back items (officials' lists)
+	// handover: status events for the conversation that reaches the
+	// citizen, and figures of petitions kept on other shards (handover.go)
+	handover []string
 	report   *report.Batch
 }
 
@@ -463,7 +469,7 @@ type commitArgs struct {
 var errLockLost = errors.New("conversation lock lost")
 
 // streamKeys name the streams a commit appends to, by shard.
-type streamKeys struct{ sendq, outbox, bulk, calls func(shard int) string }
+type streamKeys struct{ sendq, outbox, bulk, calls, handover func(shard int) string }
 
 func (s *Store) commit(ctx context.Context, a commitArgs, streams streamKeys) ([]string, error) {
 	k := s.conv(a.conv)
@@ -471,7 +477,7 @@ func (s *Store) commit(ctx context.Context, a commitArgs, streams streamKeys) ([
 	if !a.wake.IsZero() {
 		wake = a.wake.UnixMilli()
 	}
-	args := make([]any, 0, 12+len(a.sends)+len(a.outbox)+len(a.bulk)+len(a.calls))
+	args := make([]any, 0, 13+len(a.sends)+len(a.outbox)+len(a.bulk)+len(a.calls)+len(a.handover))
 	waits := 0
 	if a.waits {
 		waits = 1
@@ -493,10 +499,15 @@ func (s *Store) commit(ctx context.Context, a commitArgs, streams streamKeys) ([
 	for _, e := range a.calls {
 		args = append(args, e)
 	}
+	args = append(args, len(a.handover))
+	for _, e := range a.handover {
+		args = append(args, e)
+	}
 	repKeys, repArgs := a.report.Encode()
 	args = append(args, repArgs...)
 	res, err := commitScript.Run(ctx, s.Redis,
-		append([]string{k.lock, k.hash, k.inbox, k.timers, streams.sendq(k.shard), streams.outbox(k.shard), streams.bulk(k.shard), streams.calls(k.shard), k.legacyState}, repKeys...), args...).Slice()
+		append([]string{k.lock, k.hash, k.inbox, k.timers, streams.sendq(k.shard), streams.outbox(k.shard), streams.bulk(k.shard), streams.calls(k.shard), k.legacyState,
+			streams.handover(k.shard)}, repKeys...), args...).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", redactConv(a.conv), err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -70,6 +71,11 @@ func (h *Events) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, found, err := h.cases.Lookup(r.Context(), caseID)
+	if errors.Is(err, outbox.ErrRecording) {
+		h.log.Warn("status event for a case still being recorded", "case", caseID)
+		h.spoolOr503(w, caseID, ev, "case "+caseID+" is being recorded, retry in a moment")
+		return
+	}
 	if err != nil {
 		h.log.Error("case lookup failed", "case", caseID, "err", err)
 		h.spoolOr503(w, caseID, ev, "case store unavailable, retry later")

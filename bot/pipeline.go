@@ -142,10 +142,11 @@ func NewPipeline(store *Store, machine *dialog.Machine, cfg *config.Config, metr
 		store: store, machine: machine, officials: byNumber, loc: cfg.Location(), opt: opt,
 		metrics: metrics, log: log, reserved: newIDMarks(), wake: make(chan struct{}, 1),
 		streams: streamKeys{
-			sendq:  queue.New(store.Redis, store.Prefix, SendQueueName, nil, queue.Options{}).StreamKey,
-			outbox: queue.New(store.Redis, store.Prefix, outbox.QueueName, nil, queue.Options{}).StreamKey,
-			bulk:   queue.New(store.Redis, store.Prefix, BulkQueueName, nil, queue.Options{}).StreamKey,
-			calls:  queue.New(store.Redis, store.Prefix, officials.QueueName, nil, queue.Options{}).StreamKey,
+			sendq:    queue.New(store.Redis, store.Prefix, SendQueueName, nil, queue.Options{}).StreamKey,
+			outbox:   queue.New(store.Redis, store.Prefix, outbox.QueueName, nil, queue.Options{}).StreamKey,
+			bulk:     queue.New(store.Redis, store.Prefix, BulkQueueName, nil, queue.Options{}).StreamKey,
+			calls:    queue.New(store.Redis, store.Prefix, officials.QueueName, nil, queue.Options{}).StreamKey,
+			handover: queue.New(store.Redis, store.Prefix, HandoverQueueName, nil, queue.Options{}).StreamKey,
 		},
 	}
 }
@@ -271,9 +272,17 @@ func (p *Pipeline) Flush(ctx context.Context, conv string) (Result, error) {
 // the outbox recorded the case). The same event (case, status, time)
 // delivered twice is applied once: Result.Duplicate.
 func (p *Pipeline) Status(ctx context.Context, d outbox.Delivered, ev intake.StatusEvent) (Result, error) {
+	if d.Conversation == "" {
+		return Result{}, fmt.Errorf("%w: status of case %s for no conversation", errBadInbound, ev.CaseID)
+	}
 	key := "event:" + ev.CaseID + ":" + ev.Status + ":" + strconv.FormatInt(ev.At.UnixNano(), 36)
-	return p.deliver(ctx, d.Conversation, item{Kind: dialog.KindStatus, At: p.opt.Now(), Reply: d.Reply,
-		Status: &dialog.StatusInput{PetitionID: d.PetitionID, Event: ev}}, key, false, 0, false, time.Time{})
+	return p.status(ctx, d.Conversation, d.Reply, &dialog.StatusInput{PetitionID: d.PetitionID, Event: ev}, key)
+}
+
+// status hands a status input to a conversation, taken once by key; reply
+// is how the conversation reaches the citizen if its state is gone.
+func (p *Pipeline) status(ctx context.Context, conv string, reply json.RawMessage, s *dialog.StatusInput, key string) (Result, error) {
+	return p.deliver(ctx, conv, item{Kind: dialog.KindStatus, At: p.opt.Now(), Reply: reply, Status: s}, key, false, 0, false, time.Time{})
 }
 
 // NoteDelivered adds to pipe the writes that tell the conversation the
@@ -359,9 +368,9 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 	res.Processed = true
 	for {
 		now := p.opt.Now()
-		var sends, bulk, boxes, calls []string
+		var sends, bulk, boxes, calls, hands []string
 		submitted := 0
-		rep := p.reportBatch(shard) // office figures: written by the commit (bot/report.go)
+		fig := p.figuresFor(shard) // office figures: written by the commit (bot/report.go, handover.go)
 		for _, raw := range items {
 			reserved, flood, busy, body := splitItem(raw)
 			var it item
@@ -371,9 +380,12 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 			}
 			in := p.input(&rec, it, reserved, busy, shard, now)
 			in.Flood = flood
+			if it.Kind == dialog.KindStatus {
+				in.HandOver = rec.handOver(conv) // the citizen is reached elsewhere (handover.go)
+			}
 			before := beforeStep(&rec.Dialog, it)
 			out := p.machine.Step(&rec.Dialog, in)
-			recordStep(rep, &rec.Dialog, it, before, out, now)
+			recordStep(fig, &rec.Dialog, it, before, out, now)
 			for _, r := range out.Replies {
 				rec.Seq++
 				to := rec.Reply
@@ -413,6 +425,14 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 					}
 					calls = append(calls, env.Encode())
 					continue
+				case ev.Handover != nil:
+					e, err := handoverEntry(ev.Handover, now)
+					if err != nil {
+						p.log.Error("status event not handed over", "conv", redactConv(conv), "err", err)
+						continue
+					}
+					hands = append(hands, e)
+					continue
 				default:
 					continue
 				}
@@ -423,6 +443,11 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 				boxes = append(boxes, env.Encode())
 			}
 		}
+		figs, err := fig.entries(now) // figures of petitions kept on other shards
+		if err != nil {
+			return res, err
+		}
+		hands = append(hands, figs...)
 		state, err := encodeRecord(&rec)
 		if err != nil {
 			return res, err
@@ -432,7 +457,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 		more, err := p.store.commit(cctx, commitArgs{
 			conv: conv, token: token, n: len(items), state: state, stateTTL: p.opt.StateTTL,
 			wake: wake, waits: p.machine.Waits(&rec.Dialog, now), lockTTL: p.opt.LockTTL, now: now,
-			sends: sends, outbox: boxes, bulk: bulk, calls: calls, report: rep,
+			sends: sends, outbox: boxes, bulk: bulk, calls: calls, handover: hands, report: fig.batch(),
 		}, p.streams)
 		cancel()
 		if errors.Is(err, errLockLost) {

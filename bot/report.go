@@ -68,9 +68,12 @@ func caseOf(st *dialog.State, id string) *dialog.Case {
 	return nil
 }
 
-// recordStep adds to b what one dialog step did: a message received,
-// petitions, statuses, ratings, auto-replies and call-back items.
-func recordStep(b *report.Batch, st *dialog.State, it item, before reportBefore, out dialog.Output, now time.Time) {
+// recordStep adds to the commit's figures what one dialog step did: a
+// message received, petitions, statuses, ratings, auto-replies and
+// call-back items. What concerns a petition of another shard (a case
+// handed over to this conversation) goes to that shard (figures.of).
+func recordStep(f *figures, st *dialog.State, it item, before reportBefore, out dialog.Output, now time.Time) {
+	b := f.batch()
 	if b == nil {
 		return
 	}
@@ -95,7 +98,15 @@ func recordStep(b *report.Batch, st *dialog.State, it item, before reportBefore,
 			last := c.History[len(c.History)-1]
 			sent = ev.Status == intake.StatusResolved && last.Status == ev.Status && last.Sent
 		}
-		b.Status(it.Status.PetitionID, ev, before.rating, sent)
+		if it.Status.Case != nil {
+			// Handed over: the conversation that has the case counted the
+			// status; the survey is this conversation's to count.
+			if sent {
+				f.of(it.Status.PetitionID).SurveySent(it.Status.PetitionID, ev.At, ev.Unit)
+			}
+		} else {
+			b.Status(it.Status.PetitionID, ev, before.rating, sent)
+		}
 	}
 	for _, ev := range out.Events {
 		switch {
@@ -106,7 +117,7 @@ func recordStep(b *report.Batch, st *dialog.State, it item, before reportBefore,
 			if w := before.reason; w != nil && w.PetitionID == ev.Rating.PetitionID {
 				prev = w.Rating
 			}
-			b.Rating(ev.Rating, prev)
+			f.of(ev.Rating.PetitionID).Rating(ev.Rating, prev)
 		case ev.Callback != nil:
 			b.Callback(now, ev.Callback.Official, ev.Callback.Reason)
 		}
@@ -133,7 +144,7 @@ func firstReply(p *intake.Petition, replied bool, now time.Time) time.Duration {
 }
 
 // QueueNames are the durable queues, whose dead letters reports count.
-var QueueNames = []string{SendQueueName, BulkQueueName, outbox.QueueName, officials.QueueName}
+var QueueNames = []string{SendQueueName, BulkQueueName, outbox.QueueName, officials.QueueName, HandoverQueueName}
 
 // officePage builds the office's page (/office/) over the runtime.
 func (rt *Runtime) officePage(rec *report.Recorder) *officepage.Page {

@@ -52,6 +52,7 @@ type Runtime struct {
 	poller   *CasePoller       // Open311 only: statuses are polled
 	office   *officials.Office // nil without officials
 	calls    *queue.Queue      // call-back items into the officials' lists
+	handover *queue.Queue      // status events for the conversation that reaches the citizen (handover.go)
 	channels []Channel
 	now      func() time.Time
 	ownStore bool
@@ -178,6 +179,10 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 		HotIssues:  rt.hot,
 	})
 	rt.Metrics.WatchQueue(rt.Outbox.Queue())
+	hopt := qopt
+	hopt.Concurrency, hopt.Group = workers.Handover, handoverGroup
+	rt.handover = queue.New(rt.Store.Redis, rt.Store.Prefix, HandoverQueueName, rt.Pipeline.HandOver, hopt)
+	rt.Metrics.WatchQueue(rt.handover)
 	if src, ok := rt.Backend.(StatusSource); ok && cfg.Backend.Kind == "open311" {
 		rt.poller = NewCasePoller(rt.Store.Redis, rt.Store.Prefix, src, rt.Outbox, rt.Pipeline, log)
 	}
@@ -223,6 +228,7 @@ func workersOf(cfg *config.Config, opt RuntimeOptions) config.Workers {
 	w.Send = or(opt.Queue.Concurrency, w.Send)
 	w.Outbox = or(opt.Queue.Concurrency, w.Outbox)
 	w.Callbacks = or(opt.Queue.Concurrency, w.Callbacks)
+	w.Handover = or(opt.Queue.Concurrency, w.Handover)
 	return w
 }
 
@@ -293,7 +299,7 @@ func (rt *Runtime) Add(ch Channel) {
 	rt.channels = append(rt.channels, ch)
 }
 
-// Run starts the send queue, the outbox, the scheduler, the Open311 poller,
+// Run starts the send queue, the outbox, the handover worker, the scheduler, the Open311 poller,
 // the officials' lists and the channels that run; the returned function
 // waits for them after ctx is done. The scheduler wakes for the timers this
 // process sets and sweeps for other replicas' at least every tick.
@@ -326,6 +332,7 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 		return nil
 	})
 	start("outbox", rt.Outbox.Run)
+	start("handover", rt.handover.Run)
 	start("scheduler", func(ctx context.Context) error { rt.Pipeline.RunScheduler(ctx, tick); return nil })
 	start("metrics", func(ctx context.Context) error {
 		// Queue depths for /metrics, read in the background while it is
@@ -352,21 +359,23 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 	return wg.Wait
 }
 
-// Drain waits until the send queue and the outbox have nothing left to
-// do, or timeout passes; the error says what is left.
+// Drain waits until the send queue, the outbox and the handover stream
+// have nothing left to do, or timeout passes; the error says what is left.
 func (rt *Runtime) Drain(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		sst, err1 := rt.SendQueue.Stats(ctx)
 		ost, err2 := rt.Outbox.Queue().Stats(ctx)
-		if err := errors.Join(err1, err2); err != nil {
+		hst, err3 := rt.handover.Stats(ctx)
+		if err := errors.Join(err1, err2, err3); err != nil {
 			return err
 		}
-		if sst.Empty() && ost.Empty() {
+		if sst.Empty() && ost.Empty() && hst.Empty() {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("still waiting after %s: %d replies, %d deliveries", timeout, sst.Ready+sst.Retry, ost.Ready+ost.Retry)
+			return fmt.Errorf("still waiting after %s: %d replies, %d deliveries, %d handovers", timeout,
+				sst.Ready+sst.Retry, ost.Ready+ost.Retry, hst.Ready+hst.Retry)
 		}
 		select {
 		case <-ctx.Done():

@@ -90,3 +90,43 @@ func TestSpoolReplaysInOrderAndSetsAsideWhatCannotBeTaken(t *testing.T) {
 		t.Errorf("replayed spool still %d bytes", st.Size())
 	}
 }
+
+// A status event that comes between the backend taking the petition and
+// the outbox writing its record (a backend that posts "accepted" at once)
+// is taken (spooled) and reaches the citizen once the record is there; it
+// was applied to no conversation before.
+func TestAnEventForACaseBeingRecordedReachesItsCitizen(t *testing.T) {
+	f := webhooktest.NewFake(t, "hooksecret")
+	w := newWorld(t, worldOptions{backend: webhookTo(t, f)})
+	w.run()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = w.rt.spooled.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	w.say("幸福小区3号楼门口的路灯坏了一个月了")
+	testwait.For(t, "case id noted", func() bool { st := w.state(); return len(st.Cases) == 1 && st.Cases[0].CaseID == "CASE-A" })
+	id := w.state().Cases[0].ID
+	// Back to the moment between the case map and the petition's record.
+	rec := w.store.Prefix + "p:{" + id + "}"
+	fields, err := w.store.Redis.HGetAll(ctx, rec).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.Redis.HDel(ctx, rec, "cv", "reply").Err(); err != nil {
+		t.Fatal(err)
+	}
+	code := w.postEvent("CASE-A", map[string]any{"status": "assigned", "unit": "谯城区住建局", "at": time.Now().Format(time.RFC3339)}, "")
+	if code != 202 {
+		t.Fatalf("event for a case being recorded: %d, want 202 (spooled)", code)
+	}
+	if err := w.store.Redis.HSet(ctx, rec, "cv", fields["cv"], "reply", fields["reply"]).Err(); err != nil {
+		t.Fatal(err)
+	}
+	testwait.For(t, "the status message", func() bool { return w.lastSent().Template == "status_assigned" })
+	if got := strings.Join(w.templates(), ","); got != "receipt,status_assigned" {
+		t.Errorf("sent %s", got)
+	}
+	if st, _ := w.p.State(context.Background(), ""); len(st.Cases) != 0 {
+		t.Errorf("a conversation without a key got the case: %+v", st.Cases)
+	}
+}

@@ -75,8 +75,8 @@ func OpenStore(ctx context.Context, cfg config.Redis, workers int) (*Store, erro
 }
 
 // readQueues are the queues a runtime reads (sendq, sendbulk, outbox,
-// callbacks).
-const readQueues = 4
+// callbacks, handover).
+const readQueues = 5
 
 // poolSize is the connection pool (per node on a Cluster): go-redis's
 // default (10 per CPU) for webhooks, the scheduler's reads and everything
@@ -99,9 +99,10 @@ func poolSize(cluster bool, workers int) int {
 
 // WorkConns is how many connections a runtime's workers may hold at once:
 // the send queue's two streams (replies and bulk), the outbox, the
-// scheduler and the call-back writers (see config.Workers).
+// scheduler, the call-back writers and the handover worker (see
+// config.Workers).
 func WorkConns(w config.Workers) int {
-	return 2*max(w.Send, 1) + max(w.Outbox, 1) + max(w.Scheduler, 1) + max(w.Callbacks, 1)
+	return 2*max(w.Send, 1) + max(w.Outbox, 1) + max(w.Scheduler, 1) + max(w.Callbacks, 1) + max(w.Handover, 1)
 }
 
 // Embedded reports whether this is the in-process store.

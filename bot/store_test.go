@@ -155,7 +155,7 @@ func TestOpenStoreOnClusterFromOneSeed(t *testing.T) {
 	const block = 3 * time.Second
 	readers := 0
 	var wg sync.WaitGroup
-	for _, name := range []string{SendQueueName, BulkQueueName, "outbox", "callbacks"} {
+	for _, name := range []string{SendQueueName, BulkQueueName, "outbox", "callbacks", HandoverQueueName} {
 		q := queue.New(s.Redis, prefix, name, nil, queue.Options{})
 		for sh := 0; sh < queue.Shards; sh++ {
 			stream := q.StreamKey(sh)

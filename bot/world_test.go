@@ -35,6 +35,9 @@ type world struct {
 	mu      sync.Mutex
 	sent    []Outbound
 	stopped bool
+	// noHandover: run does not start the handover worker (a test runs
+	// its own).
+	noHandover bool
 }
 
 type worldOptions struct {
@@ -44,6 +47,8 @@ type worldOptions struct {
 	// configure adjusts the configuration before the runtime is built.
 	configure func(*config.Config)
 	onCluster bool // on the test Redis Cluster (skipped when there is none)
+	// noHandover: run leaves the handover stream to the test.
+	noHandover bool
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -55,7 +60,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	} else {
 		rdb, prefix = redistest.Client(t)
 	}
-	w := &world{t: t, cfg: config.Default(), secret: "s3cret"}
+	w := &world{t: t, cfg: config.Default(), secret: "s3cret", noHandover: o.noHandover}
 	w.cfg.Backend.Webhook.Secret = w.secret
 	dir := t.TempDir()
 	w.cfg.Backend.File.Path, w.cfg.Backend.Journal = dir+"/petitions.jsonl", dir+"/cases.jsonl"
@@ -120,6 +125,10 @@ func (w *world) run() {
 	if w.rt.calls != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = w.rt.calls.Run(ctx) }()
+	}
+	if !w.noHandover {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = w.rt.handover.Run(ctx) }()
 	}
 	w.t.Cleanup(func() { cancel(); wg.Wait() })
 }

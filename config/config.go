@@ -253,6 +253,10 @@ type Workers struct {
 	Outbox    int `mapstructure:"outbox" yaml:"outbox"`       // deliveries to the backend in flight
 	Scheduler int `mapstructure:"scheduler" yaml:"scheduler"` // conversations ticked at once
 	Callbacks int `mapstructure:"callbacks" yaml:"callbacks"` // call-back items written
+	// Handover is how many status events are handed at once to the
+	// conversation that reaches the citizen (a resident's SMS for a
+	// complaint forwarded from a Telegram group).
+	Handover int `mapstructure:"handover" yaml:"handover"`
 	// Inline is how many inbound messages a process runs the dialog for
 	// inside the provider's webhook request at once; beyond that a message
 	// is only taken in and the scheduler's workers run its dialog moments
@@ -308,7 +312,7 @@ func Default() Config {
 			ExpireAfter: 72 * time.Hour,
 			Words:       map[string]string{"基本满意": "understood"},
 		},
-		Workers: Workers{Send: 32, Outbox: 64, Scheduler: 16, Callbacks: 4},
+		Workers: Workers{Send: 32, Outbox: 64, Scheduler: 16, Callbacks: 4, Handover: 4},
 		Report:  Report{Retention: 400 * 24 * time.Hour, RankMin: 10},
 	}
 }

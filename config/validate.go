@@ -247,6 +247,7 @@ func (c *Config) validateWorkers(p *problemList) {
 	w := c.Workers
 	for k, n := range map[string]int{
 		"workers.send": w.Send, "workers.outbox": w.Outbox, "workers.scheduler": w.Scheduler, "workers.callbacks": w.Callbacks,
+		"workers.handover": w.Handover,
 	} {
 		if n < 1 || n > 1024 {
 			p.add(k, "must be between 1 and 1024")

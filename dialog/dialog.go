@@ -99,6 +99,10 @@ type Input struct {
 	Flood     int64
 	Status    *StatusInput
 	Delivered *DeliveredInput
+	// HandOver, set by the runtime, says the citizen is reached through
+	// another conversation (its address, opaque here): a status event is
+	// recorded and handed over to it, not told (see Handover).
+	HandOver string
 }
 
 // Reply is a message to the citizen.
@@ -121,6 +125,7 @@ type Event struct {
 	Supplement *intake.Supplement // an addition to a delivered petition
 	Rating     *intake.Rating     // the citizen's survey answer
 	Callback   *intake.Callback   // someone for the official or staff to call back
+	Handover   *Handover          // a status for the conversation that reaches the citizen
 }
 
 // Output is what one step produced.
@@ -214,7 +219,7 @@ func (m *Machine) Step(st *State, in Input) Output {
 		m.releaseHeld(st, in.Now, &out)
 	case KindStatus:
 		if in.Status != nil {
-			m.status(st, in.Now, in.Status, &out)
+			m.status(st, in.Now, in.Status, in.HandOver, &out)
 		}
 	case KindDelivered:
 		if in.Delivered != nil {

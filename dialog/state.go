@@ -113,6 +113,9 @@ type Case struct {
 	Rating       string         `json:"rating,omitempty"` // satisfied | understood | unsatisfied | none
 	History      []StatusRecord `json:"history,omitempty"`
 	Sources      []string       `json:"sources,omitempty"` // originals of the forwarded messages it holds
+	// HandedTo is where its statuses were handed over to (Handover):
+	// they all go there from then on.
+	HandedTo string `json:"handed_to,omitempty"`
 }
 
 // slots is what a draft says so far.

@@ -12,6 +12,10 @@ import (
 type StatusInput struct {
 	PetitionID string
 	Event      intake.StatusEvent
+	// Case is set when another conversation, the one that has the case,
+	// handed the event over to this one, which reaches the citizen
+	// (Handover): the case as that conversation knows it.
+	Case *HandedCase `json:",omitempty"`
 }
 
 // DeliveredInput says the backend took a petition under its case id.
@@ -48,9 +52,14 @@ func (m *Machine) delivered(st *State, d *DeliveredInput) {
 
 // status applies a case status event: remember it, and tell the citizen if
 // the office wants this status told, the citizen did not opt out, and the
-// event is not older than one already applied.
-func (m *Machine) status(st *State, now time.Time, s *StatusInput, out *Output) {
+// event is not older than one already applied. When the citizen is
+// reached through another conversation (handOver, see Handover), the
+// event is recorded here and handed over instead of told.
+func (m *Machine) status(st *State, now time.Time, s *StatusInput, handOver string, out *Output) {
 	c := st.findCase(s.PetitionID)
+	if s.Case != nil {
+		c = adopt(st, c, s, now)
+	}
 	if c == nil {
 		// A case the conversation forgot (older than maxCases, or state
 		// lost with Redis): keep it minimal so the citizen still hears
@@ -79,6 +88,9 @@ func (m *Machine) status(st *State, now time.Time, s *StatusInput, out *Output) 
 	}
 	if ev.Handler.Name != "" || ev.Handler.Phone != "" {
 		c.Handler, c.Phone = ev.Handler.Name, ev.Handler.Phone
+	}
+	if m.handOver(st, c, s, ev, handOver, out) {
+		return
 	}
 	if ev.Status == intake.StatusResolved {
 		rec.Sent = m.startSurvey(st, c, ev, now, out)

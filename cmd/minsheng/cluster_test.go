@@ -306,7 +306,7 @@ func (r *replica) metric(t *testing.T, sample string) float64 {
 func pendingOf(t *testing.T, rdb redis.UniversalClient, prefix, consumer string) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
-	for _, name := range []string{bot.SendQueueName, bot.BulkQueueName, "outbox", "callbacks"} {
+	for _, name := range []string{bot.SendQueueName, bot.BulkQueueName, "outbox", "callbacks", bot.HandoverQueueName} {
 		q := queue.New(rdb, prefix, name, nil, queue.Options{})
 		for s := 0; s < queue.Shards; s++ {
 			p, err := rdb.XPending(t.Context(), q.StreamKey(s), "workers").Result()

@@ -238,6 +238,10 @@ func Envelope(r Record, now time.Time) (queue.Envelope, error) {
 func (o *Outbox) petitionKey(id string) string { return o.prefix + "p:{" + id + "}" }
 func (o *Outbox) caseKey(caseID string) string { return o.prefix + "case:{" + caseID + "}" }
 
+// ErrRecording is a case whose petition's record is being written (the
+// backend has just taken it): ask again in a moment.
+var ErrRecording = errors.New("its petition is still being recorded, retry")
+
 // Lookup finds the petition, conversation and reply route of a backend
 // case id. A miss makes it check at once whether Redis lost its data (and
 // write the journal back if so) before it says the case is unknown.
@@ -267,6 +271,12 @@ func (o *Outbox) lookup(ctx context.Context, caseID string) (Delivered, bool, er
 	}
 	cv, _ := v[0].(string)
 	reply, _ := v[1].(string)
+	if cv == "" {
+		// The case is mapped in the round trip before the petition's
+		// record (recordDelivered): an event in between is for a case
+		// being recorded, to be taken a moment later, not for nobody.
+		return Delivered{}, false, fmt.Errorf("case %s: %w", caseID, ErrRecording)
+	}
 	d := Delivered{PetitionID: pid, CaseID: caseID, Conversation: cv}
 	if reply != "" {
 		d.Reply = json.RawMessage(reply)

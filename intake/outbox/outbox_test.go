@@ -333,3 +333,25 @@ func TestJournalCompactsOnOpen(t *testing.T) {
 		t.Errorf("journal %q", b)
 	}
 }
+
+// The case is mapped one round trip before its petition's record is
+// written: a lookup in between is "being recorded" (ask again), never a
+// case of no conversation.
+func TestLookupOfACaseBeingRecorded(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	ctx := context.Background()
+	o := outbox.New(rdb, prefix, &recordingBackend{}, fast())
+	if err := rdb.Set(ctx, prefix+"case:{CASE-9}", "MS-20260311-HHHHH", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	d, ok, err := o.Lookup(ctx, "CASE-9")
+	if ok || !errors.Is(err, outbox.ErrRecording) {
+		t.Fatalf("lookup while recorded: %+v %v %v", d, ok, err)
+	}
+	if err := rdb.HSet(ctx, prefix+"p:{MS-20260311-HHHHH}", "case_id", "CASE-9", "cv", "sms:+8613900000009").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if d, ok, err := o.Lookup(ctx, "CASE-9"); !ok || err != nil || d.Conversation != "sms:+8613900000009" {
+		t.Errorf("lookup once recorded: %+v %v %v", d, ok, err)
+	}
+}

@@ -442,8 +442,16 @@ func (b *Batch) Status(petitionID string, ev intake.StatusEvent, lastRating stri
 		b.end()
 	}
 	if surveySent {
-		b.count(at, rec, MSurveys, 1, dimValues{u: ev.Unit}, "", 0)
+		b.SurveySent(petitionID, at, ev.Unit)
 	}
+}
+
+// SurveySent counts a survey sent on day at (unit: the status event's,
+// "" = the record's). Status counts it too; alone, it is for a survey sent
+// by a conversation other than the one that recorded the status (a
+// handover: the citizen is reached elsewhere).
+func (b *Batch) SurveySent(petitionID string, at time.Time, unit string) {
+	b.count(at, recordKey(b.tag, petitionID), MSurveys, 1, dimValues{u: unit}, "", 0)
 }
 
 // Rating records a survey answer (rating "" = no answer) and counts it.

@@ -300,3 +300,25 @@ func TestEveryCounterHashExpires(t *testing.T) {
 		t.Fatal("no counter hashes written")
 	}
 }
+
+// A survey sent by another conversation than the one that recorded the
+// resolution (a handover) counts as one, in the unit of the record.
+func TestSurveySentApartFromItsStatus(t *testing.T) {
+	f := newFixture(t)
+	t0 := at("2026-03-10 09:00")
+	id := intake.PetitionID(t0, 5, 3)
+	f.apply(id, func(b *Batch) { b.Petition(petition(id, t0), time.Second) })
+	resolved := intake.StatusEvent{Status: intake.StatusResolved, Unit: "市住建局", At: t0.Add(48 * time.Hour)}
+	f.apply(id, func(b *Batch) { b.Status(id, resolved, "", false) })
+	if got := f.totals("2026-03-01", "2026-03-31"); got.Survey.Sent != 0 || got.Resolved.Reached != 1 {
+		t.Fatalf("before the survey: %+v", got)
+	}
+	f.apply(id, func(b *Batch) { b.SurveySent(id, resolved.At, "") })
+	if got := f.totals("2026-03-01", "2026-03-31"); got.Survey.Sent != 1 || got.Resolved.Reached != 1 {
+		t.Errorf("after the survey: %+v", got)
+	}
+	units, _ := f.rd.Sum(context.Background(), Period{at("2026-03-01 00:00"), at("2026-03-31 00:00")}, "u")
+	if units["市住建局"][MSurveys] != 1 {
+		t.Errorf("by unit: %v", units)
+	}
+}
