@@ -107,7 +107,7 @@ func testHandedOverSurvey(t *testing.T, onCluster bool) {
 	testwait.For(t, "the survey to the resident", func() bool { return templatesOf(w.sentTo(residentSM)) == "survey" })
 	s := w.sentTo(residentSM)[0]
 	if s.Channel != ChannelSMS || s.To != resident || s.From != "+8613800000001" || !s.Bulk || s.Case != id ||
-		!strings.Contains(s.Text, "CASE-A") || !strings.Contains(s.Text, "幸福小区5栋") {
+		!strings.Contains(s.Text, id) || !strings.Contains(s.Text, "幸福小区5栋") {
 		t.Errorf("survey %+v", s)
 	}
 	w.sayAs(resident, "不满意，下水道还是堵")

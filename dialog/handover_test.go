@@ -67,7 +67,7 @@ func TestHandover(t *testing.T) {
 					if !r.Bulk || len(r.Buttons) != 3 || r.Case != x.Cases[0].ID {
 						t.Errorf("survey %+v", r)
 					}
-					for _, want := range []string{"CASE-7", "幸福小区5栋下水", "已更换灯具"} {
+					for _, want := range []string{x.Cases[0].ID, "幸福小区5栋下水", "已更换灯具"} {
 						if !strings.Contains(r.Text, want) {
 							t.Errorf("survey %q lacks %q", r.Text, want)
 						}
@@ -82,7 +82,7 @@ func TestHandover(t *testing.T) {
 			{on: "X", at: day, status: intake.StatusAssigned, handOver: residentSMS, handed: intake.StatusAssigned},
 			{on: "Y", at: day, status: intake.StatusAssigned, want: "status_assigned",
 				check: func(t *testing.T, x, y *State, out Output) {
-					for _, want := range []string{"CASE-7", "谯城区住建局", "李明", "0558-5123456"} {
+					for _, want := range []string{x.Cases[0].ID, "谯城区住建局", "李明", "0558-5123456"} {
 						if !strings.Contains(out.Replies[0].Text, want) {
 							t.Errorf("status %q lacks %q", out.Replies[0].Text, want)
 						}
@@ -152,7 +152,7 @@ func TestHandover(t *testing.T) {
 			{on: "Y", at: day, status: intake.StatusAssigned, want: "status_assigned"},
 			{on: "Y", at: day + time.Hour, text: "查询", want: "query",
 				check: func(t *testing.T, x, y *State, out Output) {
-					if len(y.Cases) != 2 || !strings.Contains(out.Replies[0].Text, "CASE-7") {
+					if len(y.Cases) != 2 || !strings.Contains(out.Replies[0].Text, "MS-20260311-R5001") {
 						t.Errorf("cases %+v, query %q", y.Cases, out.Replies[0].Text)
 					}
 				}},

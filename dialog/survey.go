@@ -3,6 +3,7 @@ package dialog
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/minsheng/minsheng/intake"
 	"github.com/minsheng/minsheng/intake/textnorm"
@@ -47,6 +48,10 @@ func (m *Machine) surveyReply(c *Case, name string, data Data) Reply {
 	return r
 }
 
+// surveyWords is how many characters of the matter and the unit's note
+// together keep the survey in one SMS segment with a realistic case id.
+const surveyWords = 23
+
 // NoAnswer is the comment recorded when a survey expires unanswered.
 const NoAnswer = "（未回复回访）"
 
@@ -61,7 +66,10 @@ func (m *Machine) startSurvey(st *State, c *Case, ev intake.StatusEvent, now tim
 		return false
 	}
 	st.Survey = &Survey{PetitionID: c.ID, SentAt: now}
-	m.bulkReply(st, now, out, m.surveyReply(c, "survey", Data{ID: c.publicID(), Summary: c.Summary, Note: shorten(ev.Note, 12), Unit: c.Unit}))
+	// The matter's words and the unit's note share what one SMS leaves
+	// beside the id and the answers: a longer matter, a shorter note.
+	note := max(surveyWords-utf8.RuneCountInString(c.Summary), 6)
+	m.bulkReply(st, now, out, m.surveyReply(c, "survey", Data{ID: c.publicID(), Summary: c.Summary, Note: shorten(ev.Note, note), Unit: c.Unit}))
 	return true
 }
 
