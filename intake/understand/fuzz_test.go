@@ -186,3 +186,52 @@ func FuzzParseRating(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAssess: an emergency is always urgent, and names only the three
+// numbers, each once; noise and fillers are never emergencies.
+func FuzzAssess(f *testing.F) {
+	for _, s := range append(fuzzSeeds, "着火了 快来人", "我爸叫不醒了", "有人拿刀砍人", "2019.3.18塌方", "昏过去了") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a := defaultUrgency.Assess(s)
+		if a.Urgency != Urgent && a.Urgency != Normal {
+			t.Fatalf("Assess(%q).Urgency = %q", s, a.Urgency)
+		}
+		if a.Emergency() && a.Urgency != Urgent {
+			t.Fatalf("Assess(%q): an emergency that is not urgent: %+v", s, a)
+		}
+		seen := map[Call]bool{}
+		for _, c := range a.Calls {
+			if (c != Call119 && c != Call120 && c != Call110) || seen[c] {
+				t.Fatalf("Assess(%q) calls %v", s, a.Calls)
+			}
+			seen[c] = true
+		}
+		if (IsNoise(s) || IsFiller(s)) && a.Emergency() {
+			t.Fatalf("%q is noise or a filler and yet an emergency", s)
+		}
+	})
+}
+
+// FuzzPlaceAnswer: the words kept are the citizen's own (a part of what
+// they wrote, once folded), never empty when accepted; noise is no place.
+func FuzzPlaceAnswer(f *testing.F) {
+	for _, s := range append(fuzzSeeds, "不知道叫什么路，就在菜市场后面", "老粮站对面", "说不清楚", "asdf") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		words, ok := PlaceAnswer(s)
+		if ok && strings.TrimSpace(words) == "" {
+			t.Fatalf("PlaceAnswer(%q) accepted nothing", s)
+		}
+		for _, piece := range strings.Split(words, "，") { // clauses kept, joined by a comma
+			if ok && !strings.Contains(textnorm.Clean(s), piece) {
+				t.Fatalf("PlaceAnswer(%q) = %q: %q is not the citizen's words", s, words, piece)
+			}
+		}
+		if ok && IsNoise(s) {
+			t.Fatalf("PlaceAnswer(%q) = %q for noise", s, words)
+		}
+	})
+}
