@@ -102,6 +102,20 @@ func TestTwiMLEscapes(t *testing.T) {
 	}
 }
 
+// Every answer the handlers build is TwiML as Twilio documents it: the
+// message is spoken by a voice that speaks Mandarin.
+func TestTwiMLIsAsTwilioDocumentsIt(t *testing.T) {
+	docs := []string{dialTwiML("+8613900000001", "+8613912345678", public+AfterPath), dialTwiML("+8613900000001", "", public+AfterPath)}
+	for _, a := range []bot.Availability{{Known: true, State: stateBusy}, {Known: true, State: stateOffHours}, {}} {
+		docs = append(docs, sayTwiML(message(a, "市长张三")))
+	}
+	for _, doc := range docs {
+		if err := smstest.ValidateVoiceTwiML(doc); err != nil {
+			t.Errorf("%v\n%s", err, doc)
+		}
+	}
+}
+
 func TestMessages(t *testing.T) {
 	for _, c := range []struct {
 		a    bot.Availability

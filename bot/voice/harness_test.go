@@ -158,6 +158,11 @@ func (h *harness) twiml(a answer) (answer, twiml) {
 	if a.status != http.StatusOK || !strings.HasPrefix(a.ctype, "text/xml") {
 		h.tb.Fatalf("answer %d %q %q", a.status, a.ctype, a.body)
 	}
+	// Every answer is TwiML as Twilio documents it (verbs, attributes,
+	// a voice that speaks the language).
+	if err := smstest.ValidateVoiceTwiML(a.body); err != nil {
+		h.tb.Errorf("TwiML Twilio would not play as meant: %v\n%s", err, a.body)
+	}
 	return a, parseTwiML(h.tb, a.body)
 }
 
