@@ -41,6 +41,10 @@ func (c *Config) Validate() Problems {
 	c.validateHTTP(&p)
 	c.validateRedis(&p)
 	c.validateSMS(&p)
+	if !IsMandarinVoice(c.Voice.SayVoice) {
+		p.add("voice.say_voice", fmt.Sprintf("%q is not a voice Twilio documents for Mandarin (cmn-CN), e.g. %s or %s: Twilio would fail the <Say> and callers hear nothing",
+			c.Voice.SayVoice, DefaultSayVoice, "Polly.Zhiyu"))
+	}
 	c.validateTelegram(&p)
 	c.validateOfficials(&p)
 	p.positive("callbacks.remind_after", c.Callbacks.RemindAfter)

@@ -9,7 +9,8 @@
 // dial went to POST /voice/twilio/after. Otherwise (busy, off hours, no
 // forward_to, a number that is no official's, no officials configured at
 // all, or a forwarded call nobody took) the caller hears a short message
-// (<Say>, then <Hangup>) and the channel hands the runtime one SMS-channel
+// (<Say> in voice.say_voice, a Mandarin voice, then <Hangup>) and the
+// channel hands the runtime one SMS-channel
 // bot.Inbound with Call set: the dialog answers it with the auto-reply SMS
 // inviting the caller to text what and where, and keeps a call-back item
 // for the official. No petition is opened until the caller texts.
