@@ -54,3 +54,49 @@ func TestSayVoiceIsAMandarinVoice(t *testing.T) {
 		oneProblem(t, v, probs, "voice.say_voice", `"`+v+`"`, "Mandarin")
 	}
 }
+
+// What setWebhook refuses, config check refuses first, one line each naming
+// the key: a secret_token of other characters or lengths than Telegram
+// takes (1–256 of A-Z a-z 0-9 _ -), a public URL that is not HTTPS or
+// whose port Telegram does not call (443, 80, 88, 8443).
+func TestTelegramWebhookRefusalsAreConfigProblems(t *testing.T) {
+	webhook := func(secret, public string) map[string]string {
+		return map[string]string{
+			"MINSHENG_TELEGRAM_TOKEN": "123456:ABCdef", "MINSHENG_TELEGRAM_MODE": "webhook",
+			"MINSHENG_TELEGRAM_WEBHOOK_SECRET": secret, "MINSHENG_HTTP_PUBLIC_URL": public,
+		}
+	}
+	const good, public = "hook-secret_9", "https://hotline.example.org"
+	for _, ok := range []map[string]string{
+		webhook(good, public),
+		webhook(strings.Repeat("a", 256), public),
+		webhook("A", "https://hotline.example.org:8443/minsheng"),
+		webhook(good, "https://hotline.example.org:88"),
+		webhook(good, "https://hotline.example.org:443/"),
+		// Polling: the URL is for Twilio alone.
+		{"MINSHENG_TELEGRAM_TOKEN": "123456:ABCdef", "MINSHENG_HTTP_PUBLIC_URL": "http://10.0.0.5:8080"},
+	} {
+		if probs := problemsWith(t, ok); probs != nil {
+			t.Errorf("%v refused: %q", ok, probs)
+		}
+	}
+	for name, c := range map[string]struct {
+		env   map[string]string
+		key   string
+		parts []string
+	}{
+		"secret with spaces and punctuation": {webhook("my secret/with:bad+chars!", public), "telegram.webhook_secret", []string{"A-Z a-z 0-9 _ -", "character 3"}},
+		"secret of 257 characters":           {webhook(strings.Repeat("a", 257), public), "telegram.webhook_secret", []string{"257", "256"}},
+		"secret in Chinese":                  {webhook("民声密钥", public), "telegram.webhook_secret", []string{"A-Z a-z 0-9 _ -"}},
+		"plain HTTP":                         {webhook(good, "http://hotline.example.org"), "http.public_url", []string{"HTTPS", "telegram.mode webhook"}},
+		"port 8080":                          {webhook(good, "https://hotline.example.org:8080"), "http.public_url", []string{"8080", "443, 80, 88, 8443"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			probs := problemsWith(t, c.env)
+			oneProblem(t, name, probs, c.key, c.parts...)
+			if s := c.env["MINSHENG_TELEGRAM_WEBHOOK_SECRET"]; s != good && strings.Contains(strings.Join(probs, ""), s) {
+				t.Errorf("the problem shows the secret: %q", probs)
+			}
+		})
+	}
+}
