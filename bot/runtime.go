@@ -305,6 +305,10 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 			defer wg.Done()
 			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				rt.Log.Error("worker stopped", "worker", name, "err", err)
+				if ctx.Err() == nil {
+					// Stopped for good while the rest goes on: not ready.
+					rt.Server.Stopped(name, err)
+				}
 			}
 		}()
 	}
@@ -346,7 +350,9 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 	}
 	for _, ch := range rt.channels {
 		if r, ok := ch.(Runner); ok {
-			start(ch.Name(), r.Run)
+			// A channel whose start fails (Telegram refusing setWebhook)
+			// returns its error: /readyz then says "channel <name> stopped".
+			start("channel "+ch.Name(), r.Run)
 		}
 	}
 	return wg.Wait

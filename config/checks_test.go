@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// problemsWith loads the defaults with the environment given and returns
+// problemsWith loads the defaults with the environment given (on top of
+// what the test set before) and returns
 // the problems config check would list (nil when it says ok).
 func problemsWith(t *testing.T, env map[string]string) Problems {
 	t.Helper()
@@ -74,7 +75,7 @@ func TestTelegramWebhookRefusalsAreConfigProblems(t *testing.T) {
 		webhook(good, "https://hotline.example.org:88"),
 		webhook(good, "https://hotline.example.org:443/"),
 		// Polling: the URL is for Twilio alone.
-		{"MINSHENG_TELEGRAM_TOKEN": "123456:ABCdef", "MINSHENG_HTTP_PUBLIC_URL": "http://10.0.0.5:8080"},
+		{"MINSHENG_TELEGRAM_TOKEN": "123456:ABCdef", "MINSHENG_TELEGRAM_MODE": "polling", "MINSHENG_TELEGRAM_WEBHOOK_SECRET": "", "MINSHENG_HTTP_PUBLIC_URL": "http://10.0.0.5:8080"},
 	} {
 		if probs := problemsWith(t, ok); probs != nil {
 			t.Errorf("%v refused: %q", ok, probs)

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +18,15 @@ var (
 	countryCode = regexp.MustCompile(`^\+[1-9][0-9]{0,3}$`)
 	clock       = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	alnum       = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+)
+
+// What Telegram's setWebhook takes (https://core.telegram.org/bots/api#setwebhook):
+// secret_token "1-256 characters. Only characters A-Z, a-z, 0-9, _ and -
+// are allowed"; url an HTTPS URL, and "Ports currently supported for
+// webhooks: 443, 80, 88, 8443".
+var (
+	telegramSecretChar   = regexp.MustCompile(`^[A-Za-z0-9_-]$`)
+	telegramWebhookPorts = []string{"443", "80", "88", "8443"}
 )
 
 // Statuses are the case statuses the backend may report.
@@ -167,14 +177,54 @@ func (c *Config) validateTelegram(p *problemList) {
 	if t.APIURL != "" {
 		p.url("telegram.api_url", t.APIURL)
 	}
+	if t.WebhookSecret != "" {
+		if reason := telegramSecretProblem(t.WebhookSecret); reason != "" {
+			p.add("telegram.webhook_secret", reason)
+		}
+	}
 	if t.Token != "" && t.Mode == "webhook" {
 		if t.WebhookSecret == "" {
 			p.add("telegram.webhook_secret", "required in webhook mode: updates are authenticated by it")
 		}
 		if c.HTTP.PublicURL == "" {
 			p.add("http.public_url", "required in Telegram webhook mode")
+		} else if reason := telegramURLProblem(c.HTTP.PublicURL); reason != "" {
+			p.add("http.public_url", reason)
 		}
 	}
+}
+
+// telegramSecretProblem says why setWebhook would refuse secret as its
+// secret_token ("" = it would not). The secret itself is never repeated.
+func telegramSecretProblem(secret string) string {
+	n := utf8.RuneCountInString(secret)
+	if n > 256 {
+		return fmt.Sprintf("is %d characters; Telegram's setWebhook takes 1–256 of A-Z a-z 0-9 _ - and would refuse it", n)
+	}
+	i := 0
+	for _, r := range secret {
+		i++
+		if !telegramSecretChar.MatchString(string(r)) {
+			return fmt.Sprintf("character %d is not one of A-Z a-z 0-9 _ -, all Telegram's setWebhook takes in a secret (it would refuse it)", i)
+		}
+	}
+	return ""
+}
+
+// telegramURLProblem says why Telegram would not call public's webhook
+// ("" = it would); a URL that does not parse is reported by validateHTTP.
+func telegramURLProblem(public string) string {
+	u, err := url.Parse(public)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	if u.Scheme != "https" {
+		return fmt.Sprintf("%q is not HTTPS: with telegram.mode webhook Telegram calls HTTPS URLs only (setWebhook would refuse it)", public)
+	}
+	if port := u.Port(); port != "" && !slices.Contains(telegramWebhookPorts, port) {
+		return fmt.Sprintf("%q: with telegram.mode webhook Telegram calls ports 443, 80, 88, 8443 only, not %s (setWebhook would refuse it; put a proxy in front)", public, port)
+	}
+	return ""
 }
 
 func (c *Config) validateOfficials(p *problemList) {
