@@ -245,6 +245,12 @@ type Open311 struct {
 	JurisdictionID string            `mapstructure:"jurisdiction_id" yaml:"jurisdiction_id"`
 	ServiceCodes   map[string]string `mapstructure:"service_codes" yaml:"service_codes"`
 	PollEvery      time.Duration     `mapstructure:"poll_every" yaml:"poll_every"`
+	// DefaultAddress and DefaultLat/DefaultLong (both 0: none) are the
+	// jurisdiction's place, sent for a petition that names none (a pension
+	// question): GeoReport v2 refuses a request without a location.
+	DefaultAddress string  `mapstructure:"default_address" yaml:"default_address"`
+	DefaultLat     float64 `mapstructure:"default_lat" yaml:"default_lat"`
+	DefaultLong    float64 `mapstructure:"default_long" yaml:"default_long"`
 }
 
 // Survey is the satisfaction survey (回访).

@@ -71,7 +71,16 @@ type Options struct {
 	// Ledger takes the supplements and ratings GeoReport cannot carry.
 	// Required: a citizen's words are never dropped.
 	Ledger intake.Backend
+	// DefaultAddress and DefaultLat/DefaultLong (both 0: none) are the
+	// jurisdiction's place, sent for a petition whose citizen named none:
+	// GeoReport v2 refuses a request without a location.
+	DefaultAddress          string
+	DefaultLat, DefaultLong float64
 }
+
+// NoPlaceNote ends the description of a petition sent with the default
+// place: the citizen named none.
+const NoPlaceNote = "（群众未说明地点，所填位置为本辖区默认位置）"
 
 // Client talks GeoReport v2 to one endpoint. Safe for concurrent use.
 type Client struct {
