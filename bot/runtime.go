@@ -414,6 +414,7 @@ func NewBackend(cfg *config.Config, log *slog.Logger) (intake.Backend, error) {
 		c, err := open311.New(open311.Options{
 			Endpoint: b.Open311.Endpoint, APIKey: b.Open311.APIKey, JurisdictionID: b.Open311.JurisdictionID,
 			ServiceCodes: b.Open311.ServiceCodes, Timeout: b.Webhook.Timeout, Loc: cfg.Location(), Ledger: ledger,
+			DefaultAddress: b.Open311.DefaultAddress, DefaultLat: b.Open311.DefaultLat, DefaultLong: b.Open311.DefaultLong,
 		})
 		if err != nil {
 			ledger.Close()

@@ -101,3 +101,44 @@ func TestTelegramWebhookRefusalsAreConfigProblems(t *testing.T) {
 		})
 	}
 }
+
+// Open311 needs a place for petitions that name none: config check asks
+// for it with kind open311 and checks coordinates are WGS84.
+func TestOpen311DefaultPlace(t *testing.T) {
+	open311 := func(kv ...string) map[string]string {
+		env := map[string]string{
+			"MINSHENG_BACKEND_KIND": "open311", "MINSHENG_BACKEND_OPEN311_ENDPOINT": "https://311.example.org/v2",
+			"MINSHENG_BACKEND_OPEN311_DEFAULT_ADDRESS": "", "MINSHENG_BACKEND_OPEN311_DEFAULT_LAT": "0", "MINSHENG_BACKEND_OPEN311_DEFAULT_LONG": "0",
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			env["MINSHENG_BACKEND_OPEN311_"+kv[i]] = kv[i+1]
+		}
+		return env
+	}
+	for _, ok := range []map[string]string{
+		open311("DEFAULT_ADDRESS", "亳州市人民政府"),
+		open311("DEFAULT_LAT", "33.844592", "DEFAULT_LONG", "115.778676"),
+		open311("DEFAULT_ADDRESS", "亳州市人民政府", "DEFAULT_LAT", "33.844592", "DEFAULT_LONG", "115.778676"),
+	} {
+		if probs := problemsWith(t, ok); probs != nil {
+			t.Errorf("%v refused: %q", ok, probs)
+		}
+	}
+	for name, c := range map[string]struct {
+		env   map[string]string
+		key   string
+		parts []string
+	}{
+		"none":           {open311(), "backend.open311.default_address", []string{"required with backend.kind open311", "default_lat"}},
+		"blank address":  {open311("DEFAULT_ADDRESS", "  "), "backend.open311.default_address", []string{"required"}},
+		"latitude alone": {open311("DEFAULT_LAT", "33.84"), "backend.open311.default_lat", []string{"default_long"}},
+		"latitude 133":   {open311("DEFAULT_LAT", "133.84", "DEFAULT_LONG", "115.78"), "backend.open311.default_lat", []string{"133.84", "latitude"}},
+		"longitude 215":  {open311("DEFAULT_LAT", "33.84", "DEFAULT_LONG", "215.78"), "backend.open311.default_long", []string{"215.78", "longitude"}},
+	} {
+		oneProblem(t, name, problemsWith(t, c.env), c.key, c.parts...)
+	}
+	// The file backend needs none.
+	if probs := problemsWith(t, map[string]string{"MINSHENG_BACKEND_KIND": "file", "MINSHENG_BACKEND_OPEN311_DEFAULT_LAT": "0"}); probs != nil {
+		t.Errorf("file backend: %q", probs)
+	}
+}

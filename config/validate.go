@@ -334,6 +334,20 @@ func (c *Config) validateBackend(p *problemList) {
 			p.add("backend.open311.endpoint", "required with backend.kind open311")
 		}
 		p.positive("backend.open311.poll_every", b.Open311.PollEvery)
+		o := b.Open311
+		if strings.TrimSpace(o.DefaultAddress) == "" && o.DefaultLat == 0 && o.DefaultLong == 0 {
+			p.add("backend.open311.default_address", "required with backend.kind open311 (or default_lat and default_long): GeoReport v2 refuses a petition without a place, and a pension question names none")
+		}
+	}
+	if o := b.Open311; o.DefaultLat != 0 || o.DefaultLong != 0 {
+		switch {
+		case o.DefaultLat == 0 || o.DefaultLong == 0:
+			p.add("backend.open311.default_lat", "set with default_long (GeoReport sends lat and long together)")
+		case o.DefaultLat < -90 || o.DefaultLat > 90:
+			p.add("backend.open311.default_lat", fmt.Sprintf("%v is not a latitude (-90 to 90, WGS84)", o.DefaultLat))
+		case o.DefaultLong < -180 || o.DefaultLong > 180:
+			p.add("backend.open311.default_long", fmt.Sprintf("%v is not a longitude (-180 to 180, WGS84)", o.DefaultLong))
+		}
 	}
 	if b.Webhook.URL != "" {
 		p.url("backend.webhook.url", b.Webhook.URL)

@@ -545,19 +545,23 @@ func TestNewValidates(t *testing.T) {
 		opts Options
 		ok   bool
 	}{
-		{Options{Endpoint: "https://311.example.org/v2", Ledger: l}, true},
-		{Options{Endpoint: "https://311.example.org/v2"}, false}, // nowhere for ratings
-		{Options{Endpoint: "", Ledger: l}, false},
-		{Options{Endpoint: "311.example.org/v2", Ledger: l}, false},
-		{Options{Endpoint: "https://311.example.org/v2?x=1", Ledger: l}, false},
-		{Options{Endpoint: "https://311.example.org", Timeout: -1, Ledger: l}, false},
+		{Options{Endpoint: "https://311.example.org/v2", Ledger: l, DefaultAddress: "亳州市人民政府"}, true},
+		{Options{Endpoint: "https://311.example.org/v2", Ledger: l, DefaultLat: 33.84, DefaultLong: 115.78}, true},
+		{Options{Endpoint: "https://311.example.org/v2", DefaultAddress: "亳州市人民政府"}, false}, // nowhere for ratings
+		{Options{Endpoint: "https://311.example.org/v2", Ledger: l}, false},                 // no place for a petition without one
+		{Options{Endpoint: "https://311.example.org/v2", Ledger: l, DefaultAddress: " "}, false},
+		{Options{Endpoint: "https://311.example.org/v2", Ledger: l, DefaultLat: 133.84, DefaultLong: 115.78}, false},
+		{Options{Endpoint: "", Ledger: l, DefaultAddress: "亳州市人民政府"}, false},
+		{Options{Endpoint: "311.example.org/v2", Ledger: l, DefaultAddress: "亳州市人民政府"}, false},
+		{Options{Endpoint: "https://311.example.org/v2?x=1", Ledger: l, DefaultAddress: "亳州市人民政府"}, false},
+		{Options{Endpoint: "https://311.example.org", Timeout: -1, Ledger: l, DefaultAddress: "亳州市人民政府"}, false},
 	} {
 		if _, err := New(tt.opts); (err == nil) != tt.ok {
 			t.Errorf("New(%+v) = %v, want ok=%v", tt.opts, err, tt.ok)
 		}
 	}
 	codes := map[string]string{"urban": "001"}
-	c, _ := New(Options{Endpoint: "https://x", ServiceCodes: codes, Ledger: l})
+	c, _ := New(Options{Endpoint: "https://x", ServiceCodes: codes, Ledger: l, DefaultAddress: "亳州市人民政府"})
 	codes["urban"] = "changed"
 	if c.codes["urban"] != "001" {
 		t.Error("New kept a reference to the caller's map")
