@@ -6,6 +6,7 @@ import (
 	"github.com/minsheng/minsheng/internal/testwait"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,8 +24,9 @@ import (
 type fakeOpen311 struct {
 	*httptest.Server
 	mu     sync.Mutex
-	posted []string // descriptions
-	status string   // open | closed
+	posted []string     // descriptions
+	forms  []url.Values // the requests taken
+	status string       // open | closed
 	notes  string
 }
 
@@ -40,7 +42,14 @@ func newFakeOpen311(t *testing.T) *fakeOpen311 {
 			_, _ = w.Write([]byte(`[{"code":400,"description":"api_key or service_code missing"}]`))
 			return
 		}
+		// GeoReport v2: "A full location parameter must be submitted".
+		if loc := r.Form; loc.Get("address_string") == "" && loc.Get("address_id") == "" && (loc.Get("lat") == "" || loc.Get("long") == "") {
+			w.WriteHeader(400)
+			_, _ = w.Write([]byte(`[{"code":400,"description":"A full location parameter must be submitted"}]`))
+			return
+		}
 		f.posted = append(f.posted, r.Form.Get("description"))
+		f.forms = append(f.forms, r.Form)
 		_, _ = w.Write([]byte(`[{"service_request_id":"311-1"}]`))
 	})
 	mux.HandleFunc("GET /requests.json", func(w http.ResponseWriter, r *http.Request) {
@@ -73,7 +82,8 @@ func testOpen311Survey(t *testing.T, onCluster bool) {
 		t.Fatal(err)
 	}
 	defer ledger.Close()
-	client, err := open311.New(open311.Options{Endpoint: f.URL, APIKey: "key", DefaultServiceCode: "001", Timeout: 2 * time.Second, Ledger: ledger})
+	client, err := open311.New(open311.Options{Endpoint: f.URL, APIKey: "key", DefaultServiceCode: "001", Timeout: 2 * time.Second, Ledger: ledger,
+		DefaultAddress: "亳州市人民政府"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,5 +126,41 @@ func testOpen311Survey(t *testing.T, onCluster bool) {
 	defer f.mu.Unlock()
 	if len(f.posted) != 1 || !strings.Contains(f.posted[0], "路灯") {
 		t.Errorf("posted %q", f.posted)
+	}
+}
+
+// Issue 23: a petition without a place (a pension question, which the
+// dialog rightly files without asking where) was refused by the GeoReport
+// server (400: no location) and became a dead letter. Now it reaches the
+// server with the jurisdiction's default place, the description saying
+// the citizen named none, through the runtime's own backend from the
+// configuration.
+func TestOpen311PetitionWithoutAPlaceIsDelivered(t *testing.T) {
+	f := newFakeOpen311(t)
+	w := newWorld(t, worldOptions{configure: func(c *config.Config) {
+		c.Backend.Kind = "open311"
+		c.Backend.Open311 = config.Open311{Endpoint: f.URL, APIKey: "key", ServiceCodes: map[string]string{"labour": "007"},
+			PollEvery: time.Minute, DefaultAddress: "亳州市人民政府", DefaultLat: 33.844592, DefaultLong: 115.778676}
+	}})
+	w.box = w.rt.Outbox
+	w.run()
+	w.say("我的养老金这个月没有到账，请帮忙查一下")
+	ctx := context.Background()
+	testwait.For(t, "the petition delivered or dead", func() bool {
+		st, err := w.rt.Outbox.Queue().Stats(ctx)
+		return err == nil && st.Dead > 0 || len(w.state().Cases) == 1 && w.state().Cases[0].CaseID == "311-1"
+	})
+	if st, err := w.rt.Outbox.Queue().Stats(ctx); err != nil || st.Dead != 0 {
+		t.Fatalf("outbox %+v %v: an ordinary petition is a dead letter", st, err)
+	}
+	if tpl := w.templates(); len(tpl) != 1 || tpl[0] != "receipt" {
+		t.Errorf("replies %v: the citizen is not asked where", tpl)
+	}
+	f.mu.Lock()
+	form := f.forms[0]
+	f.mu.Unlock()
+	if form.Get("address_string") != "亳州市人民政府" || form.Get("lat") != "33.844592" || form.Get("long") != "115.778676" ||
+		!strings.Contains(form.Get("description"), "养老金") || !strings.Contains(form.Get("description"), open311.NoPlaceNote) {
+		t.Errorf("posted %v", form)
 	}
 }

@@ -311,6 +311,10 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 			defer wg.Done()
 			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				rt.Log.Error("worker stopped", "worker", name, "err", err)
+				if ctx.Err() == nil {
+					// Stopped for good while the rest goes on: not ready.
+					rt.Server.Stopped(name, err)
+				}
 			}
 		}()
 	}
@@ -353,7 +357,9 @@ func (rt *Runtime) Run(ctx context.Context, tick time.Duration) (wait func()) {
 	}
 	for _, ch := range rt.channels {
 		if r, ok := ch.(Runner); ok {
-			start(ch.Name(), r.Run)
+			// A channel whose start fails (Telegram refusing setWebhook)
+			// returns its error: /readyz then says "channel <name> stopped".
+			start("channel "+ch.Name(), r.Run)
 		}
 	}
 	return wg.Wait
@@ -417,6 +423,7 @@ func NewBackend(cfg *config.Config, log *slog.Logger) (intake.Backend, error) {
 		c, err := open311.New(open311.Options{
 			Endpoint: b.Open311.Endpoint, APIKey: b.Open311.APIKey, JurisdictionID: b.Open311.JurisdictionID,
 			ServiceCodes: b.Open311.ServiceCodes, Timeout: b.Webhook.Timeout, Loc: cfg.Location(), Ledger: ledger,
+			DefaultAddress: b.Open311.DefaultAddress, DefaultLat: b.Open311.DefaultLat, DefaultLong: b.Open311.DefaultLong,
 		})
 		if err != nil {
 			ledger.Close()

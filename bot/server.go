@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -24,6 +26,9 @@ type Server struct {
 	metrics *Metrics
 	log     *slog.Logger
 	spool   *Spooled // nil without redis.spool
+
+	mu      sync.Mutex
+	stopped map[string]string // what stopped for good while serving ("channel telegram") → why
 }
 
 // NewServer builds the server with /healthz, /readyz and /metrics.
@@ -46,14 +51,50 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 // Handler is the whole server, for tests and embedding.
 func (s *Server) Handler() http.Handler { return s.mux }
 
+// Stopped records that what (a channel, "channel telegram", or a worker)
+// stopped for good while serving, and why: from then on /readyz answers
+// 503 and says so. A log line alone left a replica serving without, say,
+// Telegram, and nobody the wiser.
+func (s *Server) Stopped(what string, why error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped == nil {
+		s.stopped = map[string]string{}
+	}
+	s.stopped[what] = MaskPhones(why.Error())
+}
+
+// stoppedLines are "<what> stopped: <why>", sorted.
+func (s *Server) stoppedLines() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for what, why := range s.stopped {
+		out = append(out, what+" stopped: "+why)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // ready answers 200 when messages are taken: Redis answers, or the local
 // spool keeps them until it does (the body says which, and the spool's
-// depth). 503 only when neither.
+// depth). 503 when neither, and when a channel or worker stopped for good
+// (Stopped): the body names it and why, one line each.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	err := s.store.Ping(ctx)
+	if stopped := s.stoppedLines(); len(stopped) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		for _, l := range stopped {
+			_, _ = fmt.Fprintln(w, l)
+		}
+		if err != nil {
+			_, _ = fmt.Fprintf(w, "redis not answering: %v\n", err)
+		}
+		return
+	}
 	switch {
 	case err != nil && s.spool == nil:
 		w.WriteHeader(http.StatusServiceUnavailable)

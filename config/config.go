@@ -19,6 +19,7 @@ type Config struct {
 	HTTP       HTTP       `mapstructure:"http" yaml:"http"`
 	Redis      Redis      `mapstructure:"redis" yaml:"redis"`
 	SMS        SMS        `mapstructure:"sms" yaml:"sms"`
+	Voice      Voice      `mapstructure:"voice" yaml:"voice"`
 	Telegram   Telegram   `mapstructure:"telegram" yaml:"telegram"`
 	Officials  []Official `mapstructure:"officials" yaml:"officials"`
 	Callbacks  Callbacks  `mapstructure:"callbacks" yaml:"callbacks"`
@@ -85,6 +86,14 @@ type Twilio struct {
 
 // Enabled reports whether credentials are configured.
 func (t Twilio) Enabled() bool { return t.AccountSID != "" && t.AuthToken != "" }
+
+// Voice is the voice channel: calls to the published numbers, on with
+// sms.twilio.
+type Voice struct {
+	// SayVoice is the voice callers hear the message in (<Say voice=…
+	// language="cmn-CN">): one of MandarinVoices (voices.go).
+	SayVoice string `mapstructure:"say_voice" yaml:"say_voice"`
+}
 
 // Telegram is the Telegram bot.
 type Telegram struct {
@@ -236,6 +245,12 @@ type Open311 struct {
 	JurisdictionID string            `mapstructure:"jurisdiction_id" yaml:"jurisdiction_id"`
 	ServiceCodes   map[string]string `mapstructure:"service_codes" yaml:"service_codes"`
 	PollEvery      time.Duration     `mapstructure:"poll_every" yaml:"poll_every"`
+	// DefaultAddress and DefaultLat/DefaultLong (both 0: none) are the
+	// jurisdiction's place, sent for a petition that names none (a pension
+	// question): GeoReport v2 refuses a request without a location.
+	DefaultAddress string  `mapstructure:"default_address" yaml:"default_address"`
+	DefaultLat     float64 `mapstructure:"default_lat" yaml:"default_lat"`
+	DefaultLong    float64 `mapstructure:"default_long" yaml:"default_long"`
 }
 
 // Survey is the satisfaction survey (回访).
@@ -279,6 +294,7 @@ func Default() Config {
 		HTTP:     HTTP{Listen: ":8080"},
 		Redis:    Redis{Prefix: "ms:", Spool: "./data/spool"},
 		SMS:      SMS{AllowedCountryCodes: []string{"+86"}, Twilio: Twilio{RatePerSecond: 1}},
+		Voice:    Voice{SayVoice: DefaultSayVoice},
 		Telegram: Telegram{Mode: "polling", ForwardWindow: time.Minute},
 		Callbacks: Callbacks{
 			RemindAfter: 24 * time.Hour,

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +18,15 @@ var (
 	countryCode = regexp.MustCompile(`^\+[1-9][0-9]{0,3}$`)
 	clock       = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	alnum       = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+)
+
+// What Telegram's setWebhook takes (https://core.telegram.org/bots/api#setwebhook):
+// secret_token "1-256 characters. Only characters A-Z, a-z, 0-9, _ and -
+// are allowed"; url an HTTPS URL, and "Ports currently supported for
+// webhooks: 443, 80, 88, 8443".
+var (
+	telegramSecretChar   = regexp.MustCompile(`^[A-Za-z0-9_-]$`)
+	telegramWebhookPorts = []string{"443", "80", "88", "8443"}
 )
 
 // Statuses are the case statuses the backend may report.
@@ -41,6 +51,10 @@ func (c *Config) Validate() Problems {
 	c.validateHTTP(&p)
 	c.validateRedis(&p)
 	c.validateSMS(&p)
+	if !IsMandarinVoice(c.Voice.SayVoice) {
+		p.add("voice.say_voice", fmt.Sprintf("%q is not a voice Twilio documents for Mandarin (cmn-CN), e.g. %s or %s: Twilio would fail the <Say> and callers hear nothing",
+			c.Voice.SayVoice, DefaultSayVoice, "Polly.Zhiyu"))
+	}
 	c.validateTelegram(&p)
 	c.validateOfficials(&p)
 	p.positive("callbacks.remind_after", c.Callbacks.RemindAfter)
@@ -163,14 +177,54 @@ func (c *Config) validateTelegram(p *problemList) {
 	if t.APIURL != "" {
 		p.url("telegram.api_url", t.APIURL)
 	}
+	if t.WebhookSecret != "" {
+		if reason := telegramSecretProblem(t.WebhookSecret); reason != "" {
+			p.add("telegram.webhook_secret", reason)
+		}
+	}
 	if t.Token != "" && t.Mode == "webhook" {
 		if t.WebhookSecret == "" {
 			p.add("telegram.webhook_secret", "required in webhook mode: updates are authenticated by it")
 		}
 		if c.HTTP.PublicURL == "" {
 			p.add("http.public_url", "required in Telegram webhook mode")
+		} else if reason := telegramURLProblem(c.HTTP.PublicURL); reason != "" {
+			p.add("http.public_url", reason)
 		}
 	}
+}
+
+// telegramSecretProblem says why setWebhook would refuse secret as its
+// secret_token ("" = it would not). The secret itself is never repeated.
+func telegramSecretProblem(secret string) string {
+	n := utf8.RuneCountInString(secret)
+	if n > 256 {
+		return fmt.Sprintf("is %d characters; Telegram's setWebhook takes 1–256 of A-Z a-z 0-9 _ - and would refuse it", n)
+	}
+	i := 0
+	for _, r := range secret {
+		i++
+		if !telegramSecretChar.MatchString(string(r)) {
+			return fmt.Sprintf("character %d is not one of A-Z a-z 0-9 _ -, all Telegram's setWebhook takes in a secret (it would refuse it)", i)
+		}
+	}
+	return ""
+}
+
+// telegramURLProblem says why Telegram would not call public's webhook
+// ("" = it would); a URL that does not parse is reported by validateHTTP.
+func telegramURLProblem(public string) string {
+	u, err := url.Parse(public)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	if u.Scheme != "https" {
+		return fmt.Sprintf("%q is not HTTPS: with telegram.mode webhook Telegram calls HTTPS URLs only (setWebhook would refuse it)", public)
+	}
+	if port := u.Port(); port != "" && !slices.Contains(telegramWebhookPorts, port) {
+		return fmt.Sprintf("%q: with telegram.mode webhook Telegram calls ports 443, 80, 88, 8443 only, not %s (setWebhook would refuse it; put a proxy in front)", public, port)
+	}
+	return ""
 }
 
 func (c *Config) validateOfficials(p *problemList) {
@@ -281,6 +335,20 @@ func (c *Config) validateBackend(p *problemList) {
 			p.add("backend.open311.endpoint", "required with backend.kind open311")
 		}
 		p.positive("backend.open311.poll_every", b.Open311.PollEvery)
+		o := b.Open311
+		if strings.TrimSpace(o.DefaultAddress) == "" && o.DefaultLat == 0 && o.DefaultLong == 0 {
+			p.add("backend.open311.default_address", "required with backend.kind open311 (or default_lat and default_long): GeoReport v2 refuses a petition without a place, and a pension question names none")
+		}
+	}
+	if o := b.Open311; o.DefaultLat != 0 || o.DefaultLong != 0 {
+		switch {
+		case o.DefaultLat == 0 || o.DefaultLong == 0:
+			p.add("backend.open311.default_lat", "set with default_long (GeoReport sends lat and long together)")
+		case o.DefaultLat < -90 || o.DefaultLat > 90:
+			p.add("backend.open311.default_lat", fmt.Sprintf("%v is not a latitude (-90 to 90, WGS84)", o.DefaultLat))
+		case o.DefaultLong < -180 || o.DefaultLong > 180:
+			p.add("backend.open311.default_long", fmt.Sprintf("%v is not a longitude (-180 to 180, WGS84)", o.DefaultLong))
+		}
 	}
 	if b.Webhook.URL != "" {
 		p.url("backend.webhook.url", b.Webhook.URL)

@@ -208,12 +208,22 @@ func (c *Channel) Routes() []msbot.Route {
 // Run tells Telegram how updates are to come (setWebhook, or deleteWebhook
 // for polling) and, in polling mode, polls while this replica holds the
 // poller's lease, until ctx is done.
+//
+// A refusal of setWebhook or deleteWebhook (Telegram answered 4xx: a URL
+// or secret it does not take, a wrong token) stops the channel with the
+// error, which the runtime shows on /readyz; a failure that proves nothing
+// (no answer, 5xx, 429) is tried again until it works or ctx ends, so a
+// blip at Telegram during a deploy does not leave the replicas without it.
 func (c *Channel) Run(ctx context.Context) error {
 	if c.opt.Mode == "webhook" {
 		url := strings.TrimRight(c.opt.PublicURL, "/") + WebhookPath
-		if _, err := c.api.SetWebhook(ctx, &bot.SetWebhookParams{URL: url, SecretToken: c.opt.WebhookSecret,
-			AllowedUpdates: allowedUpdates}); err != nil {
-			return fmt.Errorf("telegram: setWebhook: %w", err)
+		err := c.untilAnswered(ctx, "setWebhook", func() error {
+			_, err := c.api.SetWebhook(ctx, &bot.SetWebhookParams{URL: url, SecretToken: c.opt.WebhookSecret,
+				AllowedUpdates: allowedUpdates})
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		c.log.Info("telegram webhook registered", "url", url)
 		<-ctx.Done()
@@ -221,10 +231,43 @@ func (c *Channel) Run(ctx context.Context) error {
 	}
 	// Polling and a webhook exclude each other at Telegram: switching to
 	// polling removes the webhook (its pending updates stay to be polled).
-	if _, err := c.api.DeleteWebhook(ctx, &bot.DeleteWebhookParams{}); err != nil {
-		return fmt.Errorf("telegram: deleteWebhook: %w", err)
+	err := c.untilAnswered(ctx, "deleteWebhook", func() error {
+		_, err := c.api.DeleteWebhook(ctx, &bot.DeleteWebhookParams{})
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	return c.poll.run(ctx)
+}
+
+// untilAnswered calls the Bot API method until it succeeds (nil), Telegram
+// refuses it (its error, wrapped with the method), or ctx ends (nil: the
+// channel is being stopped). Other failures wait 1 s, doubling to 30 s,
+// or the retry_after of a 429.
+func (c *Channel) untilAnswered(ctx context.Context, method string, call func() error) error {
+	wait := time.Second
+	for attempt := 1; ; attempt++ {
+		err := call()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		var tooMany *bot.TooManyRequestsError
+		d := wait
+		switch {
+		case errors.As(err, &tooMany):
+			d = max(time.Duration(tooMany.RetryAfter)*time.Second, time.Second)
+		case definite(err):
+			return fmt.Errorf("telegram: %s: %w", method, err)
+		default:
+			wait = min(2*wait, 30*time.Second)
+		}
+		c.log.Warn("telegram "+method+" failed: trying again", "err", msbot.MaskPhones(err.Error()), "attempt", attempt, "in", d)
+		sleep(ctx, d)
+	}
 }
 
 // allowedUpdates are the kinds of update the channel reads.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -185,4 +186,16 @@ func (h *harness) drained() {
 	if err := h.rt.Drain(context.Background(), 15*time.Second); err != nil {
 		h.tb.Fatal(err)
 	}
+}
+
+// get is a GET of path on the runtime's server: the status and the body.
+func (h *harness) get(path string) (int, string) {
+	h.tb.Helper()
+	resp, err := http.Get(h.srv.URL + path)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

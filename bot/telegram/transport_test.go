@@ -44,6 +44,44 @@ func TestWebhookSecretAndRedelivery(t *testing.T) {
 	}
 }
 
+// Issue 23: Telegram refusing setWebhook at start (here a bad webhook URL)
+// stopped the channel with a log line while serve stayed ready. Now
+// /readyz answers 503 and says why.
+func TestRefusedSetWebhookFailsReadyz(t *testing.T) {
+	h := newHarness(t, harnessOptions{mode: "webhook"})
+	h.fake.FailNext("setWebhook", telegramtest.Failure{Code: 400, Description: "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"})
+	if code, body := h.get("/readyz"); code != 200 {
+		t.Fatalf("before the start: %d %q", code, body)
+	}
+	h.start()
+	h.fake.WaitForCalls(t, "setWebhook", 1, 10*time.Second)
+	testwait.For(t, "/readyz to fail", func() bool { code, _ := h.get("/readyz"); return code == 503 })
+	if _, body := h.get("/readyz"); !strings.Contains(body, "channel telegram stopped") ||
+		!strings.Contains(body, "setWebhook") || !strings.Contains(body, "only on ports 80, 88, 443 or 8443") || strings.Contains(body, token) {
+		t.Errorf("/readyz body %q", body)
+	}
+}
+
+// A setWebhook that fails without a refusal (a server error, no answer)
+// is tried again: a blip at Telegram during a deploy must not leave every
+// replica without Telegram and unready. Only a refusal stops the channel.
+func TestSetWebhookFailingTransientlyIsRetried(t *testing.T) {
+	h := newHarness(t, harnessOptions{mode: "webhook"})
+	h.fake.FailNext("setWebhook", telegramtest.Failure{Code: 502, Description: "Bad Gateway"}, telegramtest.Dropped)
+	h.start()
+	calls := h.fake.WaitForCalls(t, "setWebhook", 3, 15*time.Second)
+	testwait.For(t, "the webhook registered", func() bool {
+		calls = h.fake.Calls("setWebhook")
+		return len(calls) == 3 && !calls[2].Failed
+	})
+	if code, body := h.get("/readyz"); code != 200 {
+		t.Errorf("/readyz after a transient failure: %d %q", code, body)
+	}
+	if len(h.fake.Calls("setWebhook")) != 3 {
+		t.Errorf("setWebhook called %d times, want 3", len(h.fake.Calls("setWebhook")))
+	}
+}
+
 // An update the library cannot decode (a forward origin of a kind it does
 // not know) is counted and skipped; the next one is handled and polling
 // goes on past it.

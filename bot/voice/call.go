@@ -29,6 +29,7 @@ type handler struct {
 	intake    bot.Intake
 	officials bot.Officials // nil: none configured
 	who       map[string]string
+	sayVoice  string // <Say voice=…>, a Mandarin one
 	afterURL  string
 	calls     *prometheus.CounterVec
 	log       *slog.Logger
@@ -146,7 +147,7 @@ func (h *handler) missed(w http.ResponseWriter, r *http.Request, c call, a bot.A
 				"to", bot.MaskPhones(c.to), "state", a.State, "dial", c.dialStatus)
 		}
 	}
-	twilio.WriteTwiML(w, sayTwiML(message(a, h.who[c.to])))
+	twilio.WriteTwiML(w, sayTwiML(h.sayVoice, message(a, h.who[c.to])))
 }
 
 // availability asks about the official of the number called. Without

@@ -80,7 +80,7 @@ func FuzzParseCall(f *testing.F) {
 			in.Reply.From != in.To || in.Citizen.Phone != in.Reply.To || !in.Call || in.ProviderID == "call:" || !in.At.Equal(at) {
 			t.Fatalf("malformed inbound %+v", in)
 		}
-		for _, doc := range []string{dialTwiML(c.to, c.from, public+AfterPath), sayTwiML(message(bot.Availability{Known: true, State: stateBusy}, c.from))} {
+		for _, doc := range []string{dialTwiML(c.to, c.from, public+AfterPath), sayTwiML(config.DefaultSayVoice, message(bot.Availability{Known: true, State: stateBusy}, c.from))} {
 			var v struct{}
 			if err := xml.Unmarshal([]byte(doc), &v); err != nil {
 				t.Fatalf("TwiML %q: %v", doc, err)
@@ -90,15 +90,31 @@ func FuzzParseCall(f *testing.F) {
 }
 
 func TestTwiMLEscapes(t *testing.T) {
-	doc := sayTwiML(message(bot.Availability{Known: true, State: stateBusy}, `<b>&"张"`))
+	doc := sayTwiML("Polly.Zhiyu", message(bot.Availability{Known: true, State: stateBusy}, `<b>&"张"`))
 	var r struct {
 		Say string `xml:"Say"`
 	}
 	if err := xml.Unmarshal([]byte(doc), &r); err != nil || !strings.Contains(r.Say, `<b>&"张"正在开会`) {
 		t.Errorf("%q: %+v %v", doc, r, err)
 	}
-	if !strings.HasPrefix(doc, `<?xml version="1.0" encoding="UTF-8"?><Response><Say language="zh-CN">`) {
+	if !strings.HasPrefix(doc, `<?xml version="1.0" encoding="UTF-8"?><Response><Say voice="Polly.Zhiyu" language="cmn-CN">`) {
 		t.Errorf("doc %q", doc)
+	}
+}
+
+// Every answer the handlers build is TwiML as Twilio documents it: the
+// message is spoken by a voice that speaks Mandarin.
+func TestTwiMLIsAsTwilioDocumentsIt(t *testing.T) {
+	docs := []string{dialTwiML("+8613900000001", "+8613912345678", public+AfterPath), dialTwiML("+8613900000001", "", public+AfterPath)}
+	for _, a := range []bot.Availability{{Known: true, State: stateBusy}, {Known: true, State: stateOffHours}, {}} {
+		for _, v := range config.MandarinVoices {
+			docs = append(docs, sayTwiML(v, message(a, "市长张三")))
+		}
+	}
+	for _, doc := range docs {
+		if err := smstest.ValidateVoiceTwiML(doc); err != nil {
+			t.Errorf("%v\n%s", err, doc)
+		}
 	}
 }
 
@@ -173,6 +189,26 @@ func serve(t *testing.T, c *Channel, path string, form url.Values) *httptest.Res
 	return w
 }
 
+// The message is spoken in the configured voice; without one, in the
+// default, which speaks Mandarin.
+func TestSayVoice(t *testing.T) {
+	for _, c := range []struct{ voice, want string }{{"", config.DefaultSayVoice}, {"Google.cmn-CN-Wavenet-B", "Google.cmn-CN-Wavenet-B"}} {
+		ch, err := New(Options{Twilio: config.Twilio{AccountSID: sid, AuthToken: token}, PublicURL: public, SayVoice: c.voice},
+			bot.ChannelEnv{Intake: &stubIntake{}, Metrics: prometheus.NewRegistry(), Now: func() time.Time { return at }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := serve(t, ch, CallPath, smstest.CallForm(sid, "+8613912345678", "+8613800000001", "CA1"))
+		body := w.Body.String()
+		if !strings.Contains(body, `<Say voice="`+c.want+`" language="cmn-CN">`) {
+			t.Errorf("voice %q: %s", c.voice, body)
+		}
+		if err := smstest.ValidateVoiceTwiML(body); err != nil {
+			t.Errorf("voice %q: %v", c.voice, err)
+		}
+	}
+}
+
 // The caller hears the message whatever fails behind: the store not
 // answering about the official, the intake not taking the call.
 func TestFailuresBehindStillAnswerTheCaller(t *testing.T) {
@@ -209,6 +245,7 @@ func TestNewRefusesMissingCredentials(t *testing.T) {
 	for name, opt := range map[string]Options{
 		"no token":      {Twilio: config.Twilio{AccountSID: sid}, PublicURL: public},
 		"no public URL": {Twilio: config.Twilio{AccountSID: sid, AuthToken: token}},
+		"English voice": {Twilio: config.Twilio{AccountSID: sid, AuthToken: token}, PublicURL: public, SayVoice: "Polly.Joanna"},
 	} {
 		if _, err := New(opt, env); err == nil {
 			t.Errorf("%s: built", name)

@@ -32,6 +32,9 @@ type Options struct {
 	// Officials, when given, name the official in the busy message
 	// (市长张三); without them it says 领导.
 	Officials []config.Official
+	// SayVoice is the voice the message is spoken in (voice.say_voice):
+	// one of config.MandarinVoices; "" = config.DefaultSayVoice.
+	SayVoice string
 }
 
 // Channel is the voice channel: two webhooks, no sender. It is a
@@ -55,6 +58,12 @@ func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
 	if opt.PublicURL == "" {
 		return nil, errors.New("voice: http.public_url is required: Twilio signs its webhooks over the URL it calls")
 	}
+	if opt.SayVoice == "" {
+		opt.SayVoice = config.DefaultSayVoice
+	}
+	if !config.IsMandarinVoice(opt.SayVoice) {
+		return nil, fmt.Errorf("voice: voice.say_voice %q is not a voice Twilio documents for Mandarin (cmn-CN)", opt.SayVoice)
+	}
 	log := env.Log
 	if log == nil {
 		log = slog.Default()
@@ -72,6 +81,7 @@ func New(opt Options, env bot.ChannelEnv) (*Channel, error) {
 		intake:    env.Intake,
 		officials: env.Officials,
 		who:       who,
+		sayVoice:  opt.SayVoice,
 		// Absolute, so that a public URL with a path (a proxy's mount
 		// point) is kept: Twilio would resolve "/voice/twilio/after"
 		// against the host alone.

@@ -9,10 +9,10 @@
 // dial went to POST /voice/twilio/after. Otherwise (busy, off hours, no
 // forward_to, a number that is no official's, no officials configured at
 // all, or a forwarded call nobody took) the caller hears a short message
-// (<Say>, then <Hangup>) and the channel hands the runtime one SMS-channel
-// bot.Inbound with Call set: the dialog answers it with the auto-reply SMS
-// inviting the caller to text what and where, and keeps a call-back item
-// for the official. No petition is opened until the caller texts.
+// (<Say> in voice.say_voice, a Mandarin voice, then <Hangup>) and the
+// channel hands the runtime one SMS-channel bot.Inbound with Call set: the
+// dialog answers it with the auto-reply SMS inviting the caller to text
+// what and where, and keeps a call-back item for the official. No petition is opened until the caller texts.
 //
 // The channel only takes in: the SMS goes out through the SMS channel's
 // sender (its guards apply: a caller outside sms.allowed_country_codes

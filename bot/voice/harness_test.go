@@ -90,7 +90,7 @@ func newHarness(tb testing.TB, officials []config.Official) *harness {
 		tb.Fatal(err)
 	}
 	rt.Add(ch)
-	vc, err := voice.New(voice.Options{Twilio: cfg.SMS.Twilio, PublicURL: publicURL, Officials: cfg.Officials}, rt.Env())
+	vc, err := voice.New(voice.Options{Twilio: cfg.SMS.Twilio, PublicURL: publicURL, Officials: cfg.Officials, SayVoice: cfg.Voice.SayVoice}, rt.Env())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -158,6 +158,11 @@ func (h *harness) twiml(a answer) (answer, twiml) {
 	if a.status != http.StatusOK || !strings.HasPrefix(a.ctype, "text/xml") {
 		h.tb.Fatalf("answer %d %q %q", a.status, a.ctype, a.body)
 	}
+	// Every answer is TwiML as Twilio documents it (verbs, attributes,
+	// a voice that speaks the language).
+	if err := smstest.ValidateVoiceTwiML(a.body); err != nil {
+		h.tb.Errorf("TwiML Twilio would not play as meant: %v\n%s", err, a.body)
+	}
 	return a, parseTwiML(h.tb, a.body)
 }
 
@@ -215,6 +220,7 @@ type twiml struct {
 		Number   string `xml:",chardata"`
 	} `xml:"Dial"`
 	Say []struct {
+		Voice    string `xml:"voice,attr"`
 		Language string `xml:"language,attr"`
 		Text     string `xml:",chardata"`
 	} `xml:"Say"`
@@ -251,8 +257,9 @@ func parseTwiML(tb testing.TB, body string) twiml {
 // any other answer.
 func said(tb testing.TB, t twiml) string {
 	tb.Helper()
-	if len(t.Say) != 1 || len(t.Dial) != 0 || strings.Join(t.Verbs, ",") != "Say,Hangup" || t.Say[0].Language != "zh-CN" {
-		tb.Fatalf("want Say (zh-CN) then Hangup, got %+v", t)
+	if len(t.Say) != 1 || len(t.Dial) != 0 || strings.Join(t.Verbs, ",") != "Say,Hangup" ||
+		t.Say[0].Voice != config.DefaultSayVoice || t.Say[0].Language != "cmn-CN" {
+		tb.Fatalf("want Say (%s, cmn-CN) then Hangup, got %+v", config.DefaultSayVoice, t)
 	}
 	return t.Say[0].Text
 }

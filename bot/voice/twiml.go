@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 
 	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/config"
 )
 
 // dialTimeout is how long the official's phone rings (seconds) before the
@@ -27,6 +28,7 @@ type dial struct {
 }
 
 type say struct {
+	Voice    string `xml:"voice,attr"`
 	Language string `xml:"language,attr"`
 	Text     string `xml:",chardata"`
 }
@@ -45,9 +47,12 @@ func dialTwiML(number, callerID, action string) string {
 	return response{Dial: &dial{Timeout: dialTimeout, Action: action, CallerID: callerID, Number: number}}.String()
 }
 
-// sayTwiML tells the caller text and hangs up.
-func sayTwiML(text string) string {
-	return response{Say: &say{Language: "zh-CN", Text: text}, Hangup: &struct{}{}}.String()
+// sayTwiML tells the caller text in voice (one of config.MandarinVoices,
+// which speak cmn-CN) and hangs up. Both are named: Twilio's default voice
+// speaks no Chinese, and a voice with a language it does not speak fails
+// the <Say> (config/voices.go).
+func sayTwiML(voice, text string) string {
+	return response{Say: &say{Voice: voice, Language: config.MandarinLanguage, Text: text}, Hangup: &struct{}{}}.String()
 }
 
 // message is what the caller hears: why nobody answers, and to text what

@@ -114,6 +114,9 @@ func TestServeMeetingAutoReplyCallAndCallBackList(t *testing.T) {
 	if !bytes.Contains(twiml, []byte("<Say")) || bytes.Contains(twiml, []byte("<Dial")) {
 		t.Errorf("call to a busy official: %s", twiml)
 	}
+	if err := smstest.ValidateVoiceTwiML(string(twiml)); err != nil {
+		t.Errorf("TwiML Twilio would not play as meant: %v\n%s", err, twiml)
+	}
 	msgs = twilio.WaitForMessages(t, 3, 15*time.Second)
 	if m := msgs[2]; m.To != caller || m.From != mayor || !strings.Contains(m.Body, "开会") {
 		t.Errorf("SMS after the call: %+v", m)

@@ -46,7 +46,7 @@ var channelKinds = []channelKind{
 			return "sms.twilio.account_sid and auth_token are not set"
 		},
 		build: func(_ context.Context, cfg *config.Config, env bot.ChannelEnv) (bot.Channel, error) {
-			return voice.New(voice.Options{Twilio: cfg.SMS.Twilio, PublicURL: cfg.HTTP.PublicURL, Officials: cfg.Officials}, env)
+			return voice.New(voice.Options{Twilio: cfg.SMS.Twilio, PublicURL: cfg.HTTP.PublicURL, Officials: cfg.Officials, SayVoice: cfg.Voice.SayVoice}, env)
 		},
 	},
 	{

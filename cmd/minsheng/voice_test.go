@@ -34,6 +34,7 @@ func TestServeAnswersACallToABusyOfficial(t *testing.T) {
 	t.Setenv("MINSHENG_SMS_TWILIO_AUTH_TOKEN", token)
 	t.Setenv("MINSHENG_SMS_TWILIO_API_BASE_URL", fake.URL)
 	t.Setenv("MINSHENG_DIALOG_COALESCE_WINDOW", "0s")
+	t.Setenv("MINSHENG_VOICE_SAY_VOICE", "Google.cmn-CN-Wavenet-A") // voice.say_voice reaches the TwiML
 	// Officials are a list, which the environment cannot express.
 	path := filepath.Join(t.TempDir(), "minsheng.yaml")
 	yaml := "http:\n  admin_token: " + admin + "\nofficials:\n" +
@@ -73,9 +74,12 @@ func TestServeAnswersACallToABusyOfficial(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/xml") ||
-		!strings.Contains(string(body), `<Say language="zh-CN">`) || !strings.Contains(string(body), "正在开会") ||
+		!strings.Contains(string(body), `<Say voice="Google.cmn-CN-Wavenet-A" language="cmn-CN">`) || !strings.Contains(string(body), "正在开会") ||
 		strings.Contains(string(body), "<Dial") {
 		t.Fatalf("call: %d %q %q\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body, errb.String())
+	}
+	if err := smstest.ValidateVoiceTwiML(string(body)); err != nil {
+		t.Errorf("TwiML Twilio would not play as meant: %v\n%s", err, body)
 	}
 	m := fake.WaitForMessages(t, 1, 15*time.Second)[0]
 	if m.From != official || m.To != citizen || !strings.Contains(m.Body, "会后联系") {

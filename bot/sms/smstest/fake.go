@@ -68,14 +68,21 @@ func TooManyRequests(retryAfter string) Failure {
 // Fake is a local Twilio REST API with basic auth, answering like Twilio
 // does: POST /2010-04-01/Accounts/{sid}/Messages.json sends a message, GET
 // on the same path lists them (To, From and DateSent filters, paged).
+//
+// Every request is first validated against Twilio's OpenAPI
+// (ValidateTwilioRequest): one that breaks it fails the test and is
+// answered 400 (code 20001) without being taken, so the bot cannot drift
+// from the API it pays for.
 type Fake struct {
 	URL        string
+	tb         testing.TB
 	accountSID string
 	authToken  string
 	srv        *httptest.Server
 	stop       chan struct{} // closed when the test ends: hanging answers give up
 
 	mu           sync.Mutex
+	violations   []string // requests that broke Twilio's OpenAPI
 	messages     []Message
 	attempts     int
 	lists        []url.Values
@@ -88,7 +95,7 @@ type Fake struct {
 // NewFake starts a fake Twilio for the account; it stops with the test.
 func NewFake(tb testing.TB, accountSID, authToken string) *Fake {
 	tb.Helper()
-	f := &Fake{accountSID: accountSID, authToken: authToken, changed: make(chan struct{}), stop: make(chan struct{})}
+	f := &Fake{tb: tb, accountSID: accountSID, authToken: authToken, changed: make(chan struct{}), stop: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2010-04-01/Accounts/{sid}/Messages.json", f.createMessage)
 	mux.HandleFunc("GET /2010-04-01/Accounts/{sid}/Messages.json", f.listMessages)
@@ -170,6 +177,28 @@ func (f *Fake) notify() {
 	f.changed = make(chan struct{})
 }
 
+// Violations are the requests that broke Twilio's OpenAPI, each with why.
+func (f *Fake) Violations() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.violations...)
+}
+
+// conforms validates r against Twilio's OpenAPI; a request that breaks it
+// fails the test and is answered 400.
+func (f *Fake) conforms(w http.ResponseWriter, r *http.Request) bool {
+	err := ValidateTwilioRequest(r)
+	if err == nil {
+		return true
+	}
+	f.mu.Lock()
+	f.violations = append(f.violations, err.Error())
+	f.mu.Unlock()
+	f.tb.Errorf("fake Twilio: a request Twilio's OpenAPI does not allow: %v", err)
+	writeError(w, Failure{Status: 400, Code: 20001, Message: "Not as Twilio's OpenAPI allows: " + err.Error()})
+	return false
+}
+
 // authorized checks the account and its credentials, answering when not.
 func (f *Fake) authorized(w http.ResponseWriter, r *http.Request) bool {
 	user, pass, ok := r.BasicAuth()
@@ -185,7 +214,7 @@ func (f *Fake) authorized(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (f *Fake) createMessage(w http.ResponseWriter, r *http.Request) {
-	if !f.authorized(w, r) {
+	if !f.conforms(w, r) || !f.authorized(w, r) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -299,7 +328,7 @@ func (f *Fake) messageJSON(m Message, listed bool) map[string]any {
 // Twilio documents it; DateSent> is on or after, DateSent< on or before),
 // most recent first, a page at a time.
 func (f *Fake) listMessages(w http.ResponseWriter, r *http.Request) {
-	if !f.authorized(w, r) {
+	if !f.conforms(w, r) || !f.authorized(w, r) {
 		return
 	}
 	q := r.URL.Query()

@@ -24,6 +24,12 @@
 //     staff find the citizen's additions and survey answers.
 //   - Two statuses. A request is only "open" or "closed"; see Statuses for
 //     how they become the bot's statuses.
+//   - A location on every request. GeoReport v2 requires lat & long,
+//     address_string or address_id; a petition about a pension names no
+//     place (the dialog rightly does not ask), so it goes with the
+//     jurisdiction's default place (Options.DefaultAddress, DefaultLat,
+//     DefaultLong) and its description says the citizen named none
+//     (NoPlaceNote), instead of being refused into the dead letters.
 package open311
 
 import (
@@ -36,6 +42,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -71,11 +78,23 @@ type Options struct {
 	// Ledger takes the supplements and ratings GeoReport cannot carry.
 	// Required: a citizen's words are never dropped.
 	Ledger intake.Backend
+	// DefaultAddress and DefaultLat/DefaultLong (both 0: none) are the
+	// jurisdiction's place, sent for a petition whose citizen named none:
+	// GeoReport v2 refuses a request without a location.
+	DefaultAddress          string
+	DefaultLat, DefaultLong float64
 }
+
+// NoPlaceNote ends the description of a petition sent with the default
+// place: the citizen named none.
+const NoPlaceNote = "（群众未说明地点，所填位置为本辖区默认位置）"
 
 // Client talks GeoReport v2 to one endpoint. Safe for concurrent use.
 type Client struct {
 	base     string
+	defAddr  string  // the default place (Options.DefaultAddress…)
+	defLat   float64 // with defLong; both 0: none
+	defLong  float64
 	apiKey   string
 	juris    string
 	codes    map[string]string
@@ -102,8 +121,18 @@ func New(opts Options) (*Client, error) {
 	if opts.Ledger == nil {
 		return nil, errors.New("open311: no ledger for the supplements and ratings GeoReport cannot carry")
 	}
+	opts.DefaultAddress = strings.TrimSpace(opts.DefaultAddress)
+	if opts.DefaultAddress == "" && opts.DefaultLat == 0 && opts.DefaultLong == 0 {
+		return nil, errors.New("open311: no default place (backend.open311.default_address or default_lat/default_long): GeoReport v2 refuses a petition that names none")
+	}
+	if !(opts.DefaultLat >= -90 && opts.DefaultLat <= 90 && opts.DefaultLong >= -180 && opts.DefaultLong <= 180) {
+		return nil, fmt.Errorf("open311: default place %v, %v is not a WGS84 latitude and longitude", opts.DefaultLat, opts.DefaultLong)
+	}
 	c := &Client{
 		base:    base,
+		defAddr: opts.DefaultAddress,
+		defLat:  opts.DefaultLat,
+		defLong: opts.DefaultLong,
 		apiKey:  opts.APIKey,
 		juris:   opts.JurisdictionID,
 		codes:   make(map[string]string, len(opts.ServiceCodes)),
@@ -131,9 +160,10 @@ func New(opts Options) (*Client, error) {
 // sent: GeoReport v2 has nowhere to put it (see the package doc).
 //
 // Fields: service_code from the category, description (with our petition id
-// appended), address_string from the location, phone, first_name (not for
-// anonymous citizens), media_url (the first image, else the first
-// attachment). A 2xx that names neither an id nor a token is refused for good
+// appended), address_string from the location (none named: the default
+// place, address_string and/or lat & long, and NoPlaceNote in the
+// description), phone, first_name (not for anonymous citizens), media_url
+// (the first image, else the first attachment). A 2xx that names neither an id nor a token is refused for good
 // rather than retried: the request was probably created, and a retry would
 // create another, so a person has to look (dead letter).
 func (c *Client) Submit(ctx context.Context, p *intake.Petition, _ string) (string, error) {
@@ -190,10 +220,18 @@ func (c *Client) form(p *intake.Petition, code string) url.Values {
 	set("api_key", c.apiKey)
 	set("jurisdiction_id", c.juris)
 	f.Set("service_code", code)
-	set("description", description(p))
-	addr := p.Location.Text
-	if strings.TrimSpace(addr) == "" {
-		addr = p.Location.County + p.Location.Town
+	addr := strings.TrimSpace(p.Location.Text)
+	if addr == "" {
+		addr = strings.TrimSpace(p.Location.County + p.Location.Town)
+	}
+	noPlace := addr == ""
+	set("description", description(p, noPlace))
+	if noPlace {
+		addr = c.defAddr
+		if c.defLat != 0 || c.defLong != 0 {
+			f.Set("lat", strconv.FormatFloat(c.defLat, 'f', -1, 64))
+			f.Set("long", strconv.FormatFloat(c.defLong, 'f', -1, 64))
+		}
 	}
 	set("address_string", addr)
 	set("phone", p.Citizen.Phone)
@@ -204,10 +242,14 @@ func (c *Client) form(p *intake.Petition, code string) url.Values {
 	return f
 }
 
-// description is the citizen's text with our reference appended, cut to
-// GeoReport's 4,000 characters without losing the reference.
-func description(p *intake.Petition) string {
+// description is the citizen's text with our reference appended (after
+// NoPlaceNote when noPlace), cut to GeoReport's 4,000 characters without
+// losing either.
+func description(p *intake.Petition, noPlace bool) string {
 	ref := "民声编号 " + p.ID
+	if noPlace {
+		ref = NoPlaceNote + "\n" + ref
+	}
 	text := strings.TrimSpace(p.Description)
 	if text == "" {
 		return ref

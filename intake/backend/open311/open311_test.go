@@ -51,6 +51,14 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.posts = append(f.posts, r.PostForm)
 		f.postCT = append(f.postCT, r.Header.Get("Content-Type"))
+		// GeoReport v2, POST Service Request, required arguments: "A full
+		// location parameter must be submitted. One of lat & long or
+		// address_string or address_id".
+		if loc := r.PostForm; loc.Get("address_string") == "" && loc.Get("address_id") == "" && (loc.Get("lat") == "" || loc.Get("long") == "") {
+			w.WriteHeader(400)
+			fmt.Fprint(w, `[{"code":400,"description":"A full location parameter must be submitted: lat & long, address_string or address_id"}]`)
+			return
+		}
 		f.answer(w)
 	case r.Method == http.MethodGet && r.URL.Path == "/v2/requests.json":
 		q := r.URL.Query()
@@ -103,6 +111,9 @@ func setup(t *testing.T, opts Options) (*Client, *fakeServer) {
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	opts.Endpoint = srv.URL + "/v2/"
+	if opts.DefaultAddress == "" && opts.DefaultLat == 0 && opts.DefaultLong == 0 {
+		opts.DefaultAddress = "安徽省亳州市人民政府"
+	}
 	if opts.ServiceCodes == nil {
 		opts.ServiceCodes = map[string]string{"urban": "001", "traffic": "002"}
 	}
@@ -143,6 +154,7 @@ func TestSubmitForm(t *testing.T) {
 				"description":    "小区门口路灯坏了三个月\n\n民声编号 MS-20260311-K7Q2P",
 				"address_string": "谯城区汤陵街道某某小区", "phone": "+8613912345678", "first_name": "王女士",
 				"media_url": "https://m/2.jpg", // the first image, before the audio
+				"lat":       "", "long": "",    // the default place is for petitions without one
 			},
 		},
 		{
@@ -160,9 +172,25 @@ func TestSubmitForm(t *testing.T) {
 			want: map[string]string{"address_string": "谯城区汤陵街道"},
 		},
 		{
-			name: "no location, no attachments",
-			edit: func(p *intake.Petition) { p.Location = intake.Location{}; p.Attachments = nil },
-			want: map[string]string{"address_string": "", "media_url": ""},
+			// A pension question names no place, and the dialog rightly
+			// does not ask for one; GeoReport refuses a request without a
+			// location, so the jurisdiction's default goes, and the
+			// description says the citizen gave none.
+			name: "no location: the default place, and the note",
+			opts: Options{DefaultAddress: "亳州市人民政府", DefaultLat: 33.844592, DefaultLong: 115.778676},
+			edit: func(p *intake.Petition) {
+				p.Location, p.Attachments, p.Description = intake.Location{}, nil, "我的养老金这个月没有到账"
+			},
+			want: map[string]string{
+				"address_string": "亳州市人民政府", "lat": "33.844592", "long": "115.778676", "media_url": "",
+				"description": "我的养老金这个月没有到账\n\n" + NoPlaceNote + "\n民声编号 MS-20260311-K7Q2P",
+			},
+		},
+		{
+			name: "no location, a default of coordinates only",
+			opts: Options{DefaultLat: 33.844592, DefaultLong: 115.778676},
+			edit: func(p *intake.Petition) { p.Location = intake.Location{} },
+			want: map[string]string{"address_string": "", "lat": "33.844592", "long": "115.778676"},
 		},
 		{
 			name: "first attachment when no image",
@@ -214,6 +242,20 @@ func TestSubmitForm(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A long description without a place keeps both the note and the reference.
+func TestLongDescriptionWithoutAPlaceKeepsTheNote(t *testing.T) {
+	c, f := setup(t, Options{})
+	p := petition()
+	p.Location, p.Description = intake.Location{}, strings.Repeat("养", 5000)
+	if _, err := c.Submit(context.Background(), p, ""); err != nil {
+		t.Fatal(err)
+	}
+	d := f.posts[0].Get("description")
+	if n := utf8.RuneCountInString(d); n > MaxDescription || !strings.HasSuffix(d, "…\n\n"+NoPlaceNote+"\n民声编号 MS-20260311-K7Q2P") {
+		t.Errorf("description of %d characters ends %q", n, string([]rune(d)[utf8.RuneCountInString(d)-40:]))
 	}
 }
 
@@ -503,19 +545,23 @@ func TestNewValidates(t *testing.T) {
 		opts Options
 		ok   bool
 	}{
-		{Options{Endpoint: "https://311.example.org/v2", Ledger: l}, true},
-		{Options{Endpoint: "https://311.example.org/v2"}, false}, // nowhere for ratings
-		{Options{Endpoint: "", Ledger: l}, false},
-		{Options{Endpoint: "311.example.org/v2", Ledger: l}, false},
-		{Options{Endpoint: "https://311.example.org/v2?x=1", Ledger: l}, false},
-		{Options{Endpoint: "https://311.example.org", Timeout: -1, Ledger: l}, false},
+		{Options{Endpoint: "https://311.example.org/v2", Ledger: l, DefaultAddress: "亳州市人民政府"}, true},
+		{Options{Endpoint: "https://311.example.org/v2", Ledger: l, DefaultLat: 33.84, DefaultLong: 115.78}, true},
+		{Options{Endpoint: "https://311.example.org/v2", DefaultAddress: "亳州市人民政府"}, false}, // nowhere for ratings
+		{Options{Endpoint: "https://311.example.org/v2", Ledger: l}, false},                 // no place for a petition without one
+		{Options{Endpoint: "https://311.example.org/v2", Ledger: l, DefaultAddress: " "}, false},
+		{Options{Endpoint: "https://311.example.org/v2", Ledger: l, DefaultLat: 133.84, DefaultLong: 115.78}, false},
+		{Options{Endpoint: "", Ledger: l, DefaultAddress: "亳州市人民政府"}, false},
+		{Options{Endpoint: "311.example.org/v2", Ledger: l, DefaultAddress: "亳州市人民政府"}, false},
+		{Options{Endpoint: "https://311.example.org/v2?x=1", Ledger: l, DefaultAddress: "亳州市人民政府"}, false},
+		{Options{Endpoint: "https://311.example.org", Timeout: -1, Ledger: l, DefaultAddress: "亳州市人民政府"}, false},
 	} {
 		if _, err := New(tt.opts); (err == nil) != tt.ok {
 			t.Errorf("New(%+v) = %v, want ok=%v", tt.opts, err, tt.ok)
 		}
 	}
 	codes := map[string]string{"urban": "001"}
-	c, _ := New(Options{Endpoint: "https://x", ServiceCodes: codes, Ledger: l})
+	c, _ := New(Options{Endpoint: "https://x", ServiceCodes: codes, Ledger: l, DefaultAddress: "亳州市人民政府"})
 	codes["urban"] = "changed"
 	if c.codes["urban"] != "001" {
 		t.Error("New kept a reference to the caller's map")
