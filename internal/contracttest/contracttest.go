@@ -26,6 +26,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -99,6 +100,7 @@ func parse(text []byte) (*Contract, error) {
 				route: &routers.Route{Spec: doc, Path: p, PathItem: item, Method: method, Operation: op}})
 		}
 	}
+	slices.SortFunc(c.webhooks, func(a, b webhook) int { return strings.Compare(a.path, b.path) })
 	item := doc.Paths.Value(EventsPath)
 	if item == nil || item.Post == nil {
 		return nil, fmt.Errorf("%s: no POST %s", Document, EventsPath)

@@ -1,9 +1,12 @@
 // Package webhook is the case backend that POSTs JSON to the office's own
 // case system, as specified in docs/backend-openapi.yaml:
 //
-//	POST {url}/petitions                   the petition
-//	POST {url}/petitions/{id}/supplements  a supplement
-//	POST {url}/petitions/{id}/rating       {"rating","comment","at"}
+//	POST {url}/petitions                       the petition
+//	POST {url}/petitions/{id}/supplements      a supplement
+//	POST {url}/petitions/{id}/rating           {"rating","comment","at"}
+//	POST {url}/petitions/{id}/reopen_requests  {"reason","requested_by","at"}
+//
+// {id} is always the petition id (MS-…), never the backend's case id.
 //
 // Every request carries Idempotency-Key (the same on every retry of a
 // record, so the backend can drop repeats) and X-Minsheng-Signature, the

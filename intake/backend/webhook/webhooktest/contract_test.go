@@ -77,19 +77,20 @@ func zeroFields(v reflect.Value, path string) []string {
 }
 
 // records are one record of each kind, every field set.
-func records(t *testing.T) (*intake.Petition, *intake.Supplement, *intake.Rating) {
+func records(t *testing.T) (*intake.Petition, *intake.Supplement, *intake.Rating, *intake.ReopenRequest) {
 	t.Helper()
 	p := full()
 	s := &intake.Supplement{Type: "supplement", PetitionID: p.ID, CaseID: "CASE-A", Text: "又坏了一盏", At: t0.Add(time.Hour),
 		Attachments: p.Attachments, Urgency: intake.UrgencyUrgent, Emergency: true}
 	r := &intake.Rating{Type: "rating", PetitionID: p.ID, CaseID: "CASE-A", Rating: intake.RatingUnsatisfied, Comment: "路灯还是不亮",
 		At: t0.Add(48 * time.Hour)}
-	for name, v := range map[string]any{"Petition": p, "Supplement": s} {
+	o := &intake.ReopenRequest{Type: "reopen_requested", PetitionID: p.ID, CaseID: "CASE-A", Reason: "路灯还是不亮", RequestedBy: "office", At: t0.Add(50 * time.Hour)}
+	for name, v := range map[string]any{"Petition": p, "Supplement": s, "ReopenRequest": o} {
 		if z := zeroFields(reflect.ValueOf(v), name); len(z) > 0 {
 			t.Fatalf("set every field of the test's records: %v are empty", z)
 		}
 	}
-	return p, s, r
+	return p, s, r, o
 }
 
 // recordingTB is a test that records its failures instead of failing.
@@ -119,7 +120,7 @@ func TestEveryRequestFollowsTheContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, s, r := records(t)
+	p, s, r, o := records(t)
 	ctx := context.Background()
 	if _, err := c.Submit(ctx, p, p.ID); err != nil {
 		t.Errorf("petition: %v", err)
@@ -130,6 +131,9 @@ func TestEveryRequestFollowsTheContract(t *testing.T) {
 	if err := c.Rate(ctx, r, "r1"); err != nil {
 		t.Errorf("rating: %v", err)
 	}
+	if err := c.RequestReopen(ctx, o, "o1"); err != nil {
+		t.Errorf("reopen request: %v", err)
+	}
 	var paths []string
 	for _, req := range f.Requests() {
 		paths = append(paths, req.Path)
@@ -137,7 +141,7 @@ func TestEveryRequestFollowsTheContract(t *testing.T) {
 			t.Errorf("%s answered %d: %s", req.Path, req.Response, req.Contract)
 		}
 	}
-	if want := "/petitions /petitions/MS-20260311-K7Q2P/supplements /petitions/MS-20260311-K7Q2P/rating"; strings.Join(paths, " ") != want {
+	if want := "/petitions /petitions/MS-20260311-K7Q2P/supplements /petitions/MS-20260311-K7Q2P/rating /petitions/MS-20260311-K7Q2P/reopen_requests"; strings.Join(paths, " ") != want {
 		t.Errorf("paths %v, want %s", paths, want)
 	}
 }
@@ -152,21 +156,23 @@ func TestAnExtraFieldBreaksTheContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, s, r := records(t)
+	p, s, r, o := records(t)
 	ctx := context.Background()
 	_, _ = c.Submit(ctx, p, p.ID)
 	_ = c.Supplement(ctx, s, "s1")
 	_ = c.Rate(ctx, r, "r1")
+	_ = c.RequestReopen(ctx, o, "o1")
 	reqs := f.Requests()
-	if len(reqs) != 3 {
-		t.Fatalf("%d requests, want 3", len(reqs))
+	if len(reqs) != 4 {
+		t.Fatalf("%d requests, want 4", len(reqs))
 	}
 	// where to add the field in each body: "" is the top
 	places := map[string][]string{
 		"/petitions": {"", "citizen", "reported_by", "addressed_to", "location", "category", "attachments.0",
 			"transcript.0", "hot_issue", "deadlines"},
-		"/petitions/MS-20260311-K7Q2P/supplements": {"", "attachments.0"},
-		"/petitions/MS-20260311-K7Q2P/rating":      {""},
+		"/petitions/MS-20260311-K7Q2P/supplements":     {"", "attachments.0"},
+		"/petitions/MS-20260311-K7Q2P/rating":          {""},
+		"/petitions/MS-20260311-K7Q2P/reopen_requests": {""},
 	}
 	header := http.Header{}
 	header.Set("Content-Type", "application/json")
