@@ -83,9 +83,9 @@ func records(t *testing.T) (*intake.Petition, *intake.Supplement, *intake.Rating
 	s := &intake.Supplement{Type: "supplement", PetitionID: p.ID, CaseID: "CASE-A", Text: "又坏了一盏", At: t0.Add(time.Hour),
 		Attachments: p.Attachments, Urgency: intake.UrgencyUrgent, Emergency: true}
 	r := &intake.Rating{Type: "rating", PetitionID: p.ID, CaseID: "CASE-A", Rating: intake.RatingUnsatisfied, Comment: "路灯还是不亮",
-		At: t0.Add(48 * time.Hour)}
+		At: t0.Add(48 * time.Hour), RecordedBy: p.ReportedBy}
 	o := &intake.ReopenRequest{Type: "reopen_requested", PetitionID: p.ID, CaseID: "CASE-A", Reason: "路灯还是不亮", RequestedBy: "office", At: t0.Add(50 * time.Hour)}
-	for name, v := range map[string]any{"Petition": p, "Supplement": s, "ReopenRequest": o} {
+	for name, v := range map[string]any{"Petition": p, "Supplement": s, "Rating": r, "ReopenRequest": o} {
 		if z := zeroFields(reflect.ValueOf(v), name); len(z) > 0 {
 			t.Fatalf("set every field of the test's records: %v are empty", z)
 		}
@@ -140,6 +140,9 @@ func TestEveryRequestFollowsTheContract(t *testing.T) {
 		if req.Response != http.StatusOK || req.Contract != "" {
 			t.Errorf("%s answered %d: %s", req.Path, req.Response, req.Contract)
 		}
+		if strings.HasSuffix(req.Path, "/rating") && !strings.Contains(req.Body, `"recorded_by":{"name":"王网格员"`) {
+			t.Errorf("the rating staff recorded lost recorded_by: %s", req.Body)
+		}
 	}
 	if want := "/petitions /petitions/MS-20260311-K7Q2P/supplements /petitions/MS-20260311-K7Q2P/rating /petitions/MS-20260311-K7Q2P/reopen_requests"; strings.Join(paths, " ") != want {
 		t.Errorf("paths %v, want %s", paths, want)
@@ -171,7 +174,7 @@ func TestAnExtraFieldBreaksTheContract(t *testing.T) {
 		"/petitions": {"", "citizen", "reported_by", "addressed_to", "location", "category", "attachments.0",
 			"transcript.0", "hot_issue", "deadlines"},
 		"/petitions/MS-20260311-K7Q2P/supplements":     {"", "attachments.0"},
-		"/petitions/MS-20260311-K7Q2P/rating":          {""},
+		"/petitions/MS-20260311-K7Q2P/rating":          {"", "recorded_by"},
 		"/petitions/MS-20260311-K7Q2P/reopen_requests": {""},
 	}
 	header := http.Header{}
