@@ -153,14 +153,25 @@ func (c *Contract) CheckWebhook(method, path string, header http.Header, body []
 		req.Header = header.Clone()
 		req.ContentLength = int64(len(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: map[string]string{}, Route: w.route,
-			Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: headerKeyPresent}}
+		opts := options()
+		opts.AuthenticationFunc = headerKeyPresent
+		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: map[string]string{}, Route: w.route, Options: opts}
 		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
 			return fmt.Errorf("%s %s (webhook %s) breaks %s: %w", method, path, w.name, Document, err)
 		}
 		return nil
 	}
 	return fmt.Errorf("%s %s: %w (it has %s)", method, path, ErrNoWebhook, strings.Join(c.Webhooks(), ", "))
+}
+
+// options are the validation's: every error, each said in one line (where
+// and why) rather than with the schema and the value dumped.
+func options() *openapi3filter.Options {
+	o := &openapi3filter.Options{MultiError: true}
+	o.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string {
+		return fmt.Sprintf("at /%s: %s", strings.Join(err.JSONPointer(), "/"), err.Reason)
+	})
+	return o
 }
 
 // match matches path segments against a template's, "{id}" matching one
@@ -226,9 +237,9 @@ func (c *Contract) CheckEventAnswer(path string, status int, header http.Header,
 	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: map[string]string{"case_id": caseID}, Route: c.events},
-		Status:                 status, Header: header,
-		Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true},
+		Status:                 status, Header: header, Options: options(),
 	}
+	in.Options.IncludeResponseStatus = true
 	in.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		return fmt.Errorf("answer %d to POST %s breaks %s: %w", status, path, Document, err)
