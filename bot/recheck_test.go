@@ -20,7 +20,9 @@ import (
 // built from the document takes it, and it is no dead letter.
 func TestRecheckReachesTheWebhookAsTheContractSays(t *testing.T) {
 	f := webhooktest.NewFake(t, "hooksecret")
-	w := newWorld(t, worldOptions{backend: webhookTo(t, f), configure: func(c *config.Config) { c.HTTP.AdminToken = "admintok" }})
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	clk := &clock{now: time.Date(2026, 3, 11, 10, 0, 0, 0, loc)} // a Wednesday morning: no quiet hours
+	w := newWorld(t, worldOptions{backend: webhookTo(t, f), clock: clk, configure: func(c *config.Config) { c.HTTP.AdminToken = "admintok" }})
 	w.run()
 	w.say("幸福小区3号楼门口的路灯坏了一个月了")
 	testwait.For(t, "case id noted", func() bool {
@@ -28,10 +30,12 @@ func TestRecheckReachesTheWebhookAsTheContractSays(t *testing.T) {
 		return len(st.Cases) == 1 && st.Cases[0].CaseID == "CASE-A"
 	})
 	id := w.state().Cases[0].ID
-	if code := w.postEvent("CASE-A", event("resolved", time.Now()), ""); code != 200 {
+	clk.Set(clk.Now().Add(2 * time.Hour))
+	if code := w.postEvent("CASE-A", event("resolved", clk.Now()), ""); code != 200 {
 		t.Fatalf("resolved: %d", code)
 	}
 	testwait.For(t, "survey", func() bool { return w.lastSent().Template == "survey" })
+	clk.Set(clk.Now().Add(time.Hour))
 	w.say("不满意，路灯还是不亮")
 	testwait.For(t, "thanks", func() bool { return w.lastSent().Template == "survey_thanks_unsatisfied" })
 
@@ -78,7 +82,7 @@ func TestRecheckReachesTheWebhookAsTheContractSays(t *testing.T) {
 	if len(rs) != 1 || rs[0].Response != http.StatusOK || rs[0].Contract != "" || !rs[0].SigOK {
 		t.Fatalf("reopen requests %+v, want one taken", rs)
 	}
-	if rs[0].Path != "/petitions/"+id+"/reopen_requests" {
+	if !strings.HasPrefix(id, "MS-20260311-") || rs[0].Path != "/petitions/"+id+"/reopen_requests" {
 		t.Errorf("path %s, want the petition id %s in it (not the case id CASE-A)", rs[0].Path, id)
 	}
 	var body struct {
@@ -86,8 +90,11 @@ func TestRecheckReachesTheWebhookAsTheContractSays(t *testing.T) {
 		RequestedBy string `json:"requested_by"`
 		At          string `json:"at"`
 	}
-	if err := json.Unmarshal([]byte(rs[0].Body), &body); err != nil || body.Reason != "不满意，路灯还是不亮" || body.RequestedBy != "office" || body.At == "" {
+	if err := json.Unmarshal([]byte(rs[0].Body), &body); err != nil || body.Reason != "不满意，路灯还是不亮" || body.RequestedBy != "office" {
 		t.Errorf("body %s: %v", rs[0].Body, err)
+	}
+	if at, err := time.Parse(time.RFC3339, body.At); err != nil || !at.Equal(clk.Now()) {
+		t.Errorf("at %q, want the time 复核 was pressed, %v", body.At, clk.Now())
 	}
 	if st, _ := w.box.Queue().Stats(context.Background()); st.Dead != 0 {
 		t.Errorf("%d dead letters", st.Dead)
