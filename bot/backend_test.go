@@ -113,7 +113,8 @@ func TestDeliveredOnceDespiteFailuresAndAKilledWorker(t *testing.T) {
 		default:
 		}
 	})
-	p := &intake.Petition{SchemaVersion: 1, ID: "MS-20260311-K7Q2P", Description: "路灯坏了", ReceivedAt: time.Now()}
+	p := &intake.Petition{SchemaVersion: 1, ID: "MS-20260311-K7Q2P", Channel: "sms", Description: "路灯坏了",
+		Urgency: intake.UrgencyNormal, ReceivedAt: time.Now()}
 	rec := outbox.Record{Type: outbox.TypePetition, Conversation: "sms:+8613912345678", Petition: p}
 	q := queue.New(rdb, prefix, outbox.QueueName, nil, queue.Options{})
 	if err := q.Enqueue(context.Background(), rec.Key(), rec); err != nil {

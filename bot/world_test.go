@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/minsheng/minsheng/intake/outbox"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/minsheng/minsheng/internal/contracttest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -191,7 +193,14 @@ func (w *world) postRaw(caseID string, body []byte, sign string) int {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := contracttest.CheckEventAnswer(req.URL.EscapedPath(), resp.StatusCode, resp.Header, answer); err != nil {
+		w.t.Errorf("events endpoint: %v\nanswer: %s", err, answer)
+	}
 	return resp.StatusCode
 }
 

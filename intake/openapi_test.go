@@ -31,12 +31,12 @@ func TestOpenAPIDescribesEveryField(t *testing.T) {
 	if _, ok := doc.Paths["/api/v1/cases/{case_id}/events"]; !ok {
 		t.Error("the events endpoint is missing")
 	}
-	for _, w := range []string{"petition", "supplement", "rating"} {
+	for _, w := range []string{"petition", "supplement", "rating", "reopenRequest"} {
 		if _, ok := doc.Webhooks[w]; !ok {
 			t.Errorf("webhook %s missing", w)
 		}
 	}
-	for name, v := range map[string]any{"Petition": Petition{}, "Supplement": Supplement{}, "Rating": Rating{}, "StatusEvent": StatusEvent{}} {
+	for name, v := range map[string]any{"Petition": Petition{}, "Supplement": Supplement{}, "Rating": Rating{}, "StatusEvent": StatusEvent{}, "ReopenRequest": ReopenRequest{}} {
 		props := doc.Components.Schemas[name].Properties
 		rt := reflect.TypeOf(v)
 		for i := 0; i < rt.NumField(); i++ {

@@ -17,6 +17,7 @@ import (
 	"github.com/minsheng/minsheng/bot/telegram/telegramtest"
 	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/backend/webhook/webhooktest"
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
 	"github.com/redis/go-redis/v9"
@@ -29,6 +30,8 @@ const (
 	group     = int64(-100777)
 	staffID   = int64(4242)
 	citizenID = int64(9001)
+	// webhookSecret signs the requests to a webhooktest fake backend.
+	webhookSecret = "hooksecret"
 )
 
 // harness is the real runtime on the real Redis with the Telegram channel
@@ -62,6 +65,9 @@ type harnessOptions struct {
 	// redisPrefix and apiURL, when set, join another process's store and
 	// fake (a worker in a child process).
 	redisPrefix, apiURL string
+	// webhook, when set, is the case backend (backend.kind webhook)
+	// instead of the file backend.
+	webhook *webhooktest.Fake
 }
 
 func newHarness(tb testing.TB, o harnessOptions) *harness {
@@ -91,6 +97,10 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	h.cfg.Redis.Spool = filepath.Join(dir, "spool")
 	h.cfg.QuietHours.Start, h.cfg.QuietHours.End = "", ""
 	h.cfg.Officials = o.officials
+	if o.webhook != nil {
+		h.cfg.Backend.Kind = "webhook"
+		h.cfg.Backend.Webhook.URL, h.cfg.Backend.Webhook.Secret = o.webhook.URL, webhookSecret
+	}
 	answerEach := time.Duration(0)
 	rt, err := bot.NewRuntime(context.Background(), &h.cfg, quietLog(), bot.RuntimeOptions{
 		Store: o.store, Coalesce: &answerEach, WaitForPetition: 50 * time.Millisecond,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/minsheng/minsheng/bot/telegram/telegramtest"
 	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/intake/backend/webhook/webhooktest"
 )
 
 // resolve tells the conversation its case was resolved, as the backend's
@@ -121,6 +122,50 @@ func TestGroupSurveyRecordedByStaff(t *testing.T) {
 	}
 	if !strings.Contains(h.fake.Sent()[len(h.fake.Sent())-1].Text, "原因") {
 		t.Errorf("a bare 不满意 asks for the reason: %q", h.fake.Sent()[len(h.fake.Sent())-1].Text)
+	}
+}
+
+// The same with a webhook backend: the rating reaches it with recorded_by,
+// the staff member who pressed the button, as docs/backend-openapi.yaml
+// declares it (the fake validates the request).
+func TestGroupSurveyRecordedByStaffReachesTheWebhook(t *testing.T) {
+	office := webhooktest.NewFake(t, webhookSecret)
+	h := newHarness(t, harnessOptions{staff: []int64{staffID}, webhook: office})
+	h.start()
+	h.fake.AddUpdate(forwardOf(telegramtest.OriginUser(citizenID, "李大爷"), "幸福小区5栋下水道堵了好几天"))
+	id := idIn(t, h.fake.WaitForSent(t, 1, 10*time.Second)[0].Text)
+	h.drained()
+	if n := office.Taken(); n != 1 {
+		t.Fatalf("%d petitions at the backend, want 1", n)
+	}
+	survey := resolve(t, h, "CASE-A", 2)
+	data := buttons(t, survey)
+	h.fake.AddUpdate(telegramtest.CallbackQuery(staffID, "王网格员", group, survey.MessageID, data[0]))
+	h.fake.WaitForCalls(t, "answerCallbackQuery", 1, 10*time.Second)
+	h.drained()
+	var ratings []webhooktest.Request
+	for _, r := range office.Requests() {
+		if strings.HasSuffix(r.Path, "/rating") {
+			ratings = append(ratings, r)
+		}
+	}
+	if len(ratings) != 1 || ratings[0].Response != 200 || ratings[0].Path != "/petitions/"+id+"/rating" {
+		t.Fatalf("ratings at the backend %+v, want one taken at /petitions/%s/rating", ratings, id)
+	}
+	var body struct {
+		Rating     string `json:"rating"`
+		RecordedBy *struct {
+			Name         string `json:"name"`
+			TelegramUser int64  `json:"telegram_user"`
+			Chat         int64  `json:"chat"`
+		} `json:"recorded_by"`
+	}
+	if err := json.Unmarshal([]byte(ratings[0].Body), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Rating != "satisfied" || body.RecordedBy == nil || body.RecordedBy.TelegramUser != staffID ||
+		body.RecordedBy.Name != "王网格员" || body.RecordedBy.Chat != group {
+		t.Errorf("rating %s: want satisfied, recorded_by the staff member %d in %d", ratings[0].Body, staffID, group)
 	}
 }
 

@@ -17,8 +17,8 @@
 // Served methods: getMe, getUpdates, sendMessage, editMessageText,
 // editMessageReplyMarkup, answerCallbackQuery, setWebhook, deleteWebhook,
 // getWebhookInfo, getFile; files named by getFile download from
-// GET /file/bot<token>/<file_path>. Any other method answers 404 and is
-// recorded, so a test can see it was tried.
+// GET /file/bot<token>/<file_path>. Any other method of the Bot API
+// answers 404 and is recorded, so a test can see it was tried.
 //
 // Incoming side: queue updates with AddUpdate (models.Update, built with the
 // helpers in updates.go such as PrivateText or GroupForward) or AddRawUpdate
@@ -38,10 +38,26 @@
 // the bot account's. Users' messages from updates (and Unseen ones, which
 // the bot never receives) take ids of their sequence too.
 //
-// The fake checks a little of what Telegram checks, because those are the
-// errors a channel meets in production: empty or over-long text, HTML that
-// Telegram cannot parse (parse_mode HTML), "message is not modified" on an
-// edit that changes nothing, "message to edit not found" for an id not in
-// the chat, "message can't be edited" for a user's message, getUpdates while a webhook is set (409), and two
-// long polls at once (the older one gets 409).
+// Every call is checked against the Bot API spec in testdata
+// (telegram-bot-api.json, Bot API 10.1; testdata/README.md names its
+// source and commit): the method exists, every parameter is one the
+// method declares, the required ones are there and not empty, and each
+// value has a type the parameter allows — Integer, Float, String, Boolean,
+// a file upload, or a JSON-serialized object or array (reply_markup,
+// reply_parameters, allowed_updates…) whose fields are checked the same way
+// down to the leaves. Beyond the types, what Telegram refuses of a message:
+// callback_data over 64 bytes (BUTTON_DATA_INVALID), an inline button
+// without an action, empty or over-long text, and with parse_mode HTML a
+// tag Telegram does not allow or HTML it cannot parse. A call that breaks
+// the Bot API is answered as Telegram answers (400 "Bad Request: …", 404
+// for an unknown method) and fails the test (tb.Errorf). Telegram itself
+// ignores a parameter it does not know; the fake refuses it, so that a
+// parameter the bot believes it sets is never silently dropped.
+//
+// The fake also checks what a channel meets in production, answering it
+// without failing the test: "chat not found", "message is not modified" on
+// an edit that changes nothing, "message to edit not found" for an id not
+// in the chat, "message can't be edited" for a user's message, getUpdates
+// while a webhook is set (409), and two long polls at once (the older one
+// gets 409).
 package telegramtest

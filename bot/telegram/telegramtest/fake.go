@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,6 +68,9 @@ type Failure struct {
 	Cut bool
 	// Drop closes the connection before the call was served.
 	Drop bool
+	// invalid: the call breaks the Bot API (the fake's answer to it, not
+	// an injected failure); the test fails.
+	invalid bool
 }
 
 // Accept is no failure: FailNext("sendMessage", Accept, Blocked()) lets the
@@ -293,7 +297,10 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	method := canonical(r.PathValue("method"))
-	params, perr := readParams(r)
+	params, uploads, perr := readParams(r)
+	if perr == nil {
+		perr = checkCall(method, params, uploads)
+	}
 	f.mu.Lock()
 	idx := len(f.calls)
 	f.calls = append(f.calls, Call{Method: method, Params: params, At: time.Now()})
@@ -335,6 +342,9 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 		f.notify()
 	}
 	f.mu.Unlock()
+	if fail != nil && fail.invalid {
+		f.tb.Errorf("fake Telegram: %s breaks the Bot API (%s): %d %s\nparameters: %s", method, SpecVersion(), fail.Code, fail.Description, shortParams(params))
+	}
 	if !f.held(w, r, conn) {
 		return
 	}
@@ -458,36 +468,38 @@ func (f *Fake) serveFile(w http.ResponseWriter, r *http.Request) {
 
 // readParams reads a call's fields from the query string and from a
 // multipart, JSON or url-encoded body. Values are strings; in a JSON body,
-// non-string values keep their JSON text.
-func readParams(r *http.Request) (map[string]string, *Failure) {
-	p := map[string]string{}
+// non-string values keep their JSON text. Files uploaded are named in
+// uploads (their value is "upload:<filename>").
+func readParams(r *http.Request) (p map[string]string, uploads map[string]bool, fail *Failure) {
+	p, uploads = map[string]string{}, map[string]bool{}
 	for k, v := range r.URL.Query() {
 		p[k] = v[0]
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		return p, badRequest("can't read request body")
+		return p, uploads, badRequest("can't read request body")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return p, nil
+		return p, uploads, nil
 	}
 	mt, mp, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "multipart/form-data":
 		form, err := multipart.NewReader(bytes.NewReader(body), mp["boundary"]).ReadForm(32 << 20)
 		if err != nil {
-			return p, badRequest("can't parse multipart body: %v", err)
+			return p, uploads, badRequest("can't parse multipart body: %v", err)
 		}
 		for k, v := range form.Value {
 			p[k] = v[0]
 		}
 		for k, v := range form.File {
 			p[k] = "upload:" + v[0].Filename
+			uploads[k] = true
 		}
 	case "application/json":
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(body, &m); err != nil {
-			return p, badRequest("can't parse JSON request body: %v", err)
+			return p, uploads, badRequest("can't parse JSON request body: %v", err)
 		}
 		for k, raw := range m {
 			var s string
@@ -500,15 +512,33 @@ func readParams(r *http.Request) (map[string]string, *Failure) {
 	case "application/x-www-form-urlencoded", "":
 		v, err := url.ParseQuery(string(body))
 		if err != nil {
-			return p, badRequest("can't parse url-encoded body: %v", err)
+			return p, uploads, badRequest("can't parse url-encoded body: %v", err)
 		}
 		for k, x := range v {
 			p[k] = x[0]
 		}
 	default:
-		return p, badRequest("unsupported Content-Type %q", mt)
+		return p, uploads, badRequest("unsupported Content-Type %q", mt)
 	}
-	return p, nil
+	return p, uploads, nil
+}
+
+// shortParams prints a call's parameters, each cut to 200 bytes.
+func shortParams(p map[string]string) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		v := p[k]
+		if len(v) > 200 {
+			v = strings.ToValidUTF8(v[:200], "") + "…"
+		}
+		fmt.Fprintf(&b, "%s=%q ", k, v)
+	}
+	return strings.TrimSpace(b.String())
 }
 
 func writeFailure(w http.ResponseWriter, fl Failure) {

@@ -171,11 +171,15 @@ func TestSendMessage(t *testing.T) {
 	}
 }
 
+// The fake refuses what Telegram refuses; a call that breaks the Bot API
+// (all of these but the unknown chat, which is no fault of the call) also
+// fails the test.
 func TestSendMessageChecks(t *testing.T) {
-	f := NewFake(t, token)
+	rec := &recordingTB{TB: t}
+	f := NewFake(rec, token)
 	b := newBot(t, f)
 	ctx := context.Background()
-	for _, tc := range []struct {
+	cases := []struct {
 		params *bot.SendMessageParams
 		want   string
 	}{
@@ -189,10 +193,20 @@ func TestSendMessageChecks(t *testing.T) {
 		{&bot.SendMessageParams{ChatID: int64(1), Text: "x", ReplyMarkup: models.InlineKeyboardMarkup{
 			InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "x"}}}}}, "Text buttons are unallowed"},
 		{&bot.SendMessageParams{ChatID: "@somechannel", Text: "x"}, "chat not found"},
-	} {
+	}
+	for _, tc := range cases {
 		_, err := b.SendMessage(ctx, tc.params)
 		if !errors.Is(err, bot.ErrorBadRequest) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("SendMessage(%q): %v, want bad request %q", tc.params.Text, err, tc.want)
+		}
+	}
+	failed := rec.failures()
+	if len(failed) != len(cases)-1 {
+		t.Errorf("%d calls failed the test, want %d (all but the unknown chat): %q", len(failed), len(cases)-1, failed)
+	}
+	for i, tc := range cases[:len(cases)-1] {
+		if i < len(failed) && !strings.Contains(failed[i], tc.want) {
+			t.Errorf("failure %d %q, want it to say %q", i, failed[i], tc.want)
 		}
 	}
 	if _, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: int64(1), Text: "a &amp; b > c & d", ParseMode: models.ParseModeHTML}); err != nil {

@@ -102,7 +102,7 @@ func (f *Fake) sendMessage(p map[string]string) (any, *Failure) {
 			MessageID int `json:"message_id"`
 		}
 		if err := json.Unmarshal([]byte(rp), &x); err != nil {
-			return nil, badRequest("can't parse reply parameters JSON object")
+			return nil, invalid("can't parse reply parameters JSON object")
 		}
 		replyTo = x.MessageID
 	} else if s := p["reply_to_message_id"]; s != "" {
@@ -217,25 +217,29 @@ func checkText(text, parseMode string) *Failure {
 	case "html":
 		v, msg := parseHTML(text)
 		if msg != "" {
-			return badRequest("can't parse entities: %s", msg)
+			return invalid("can't parse entities: %s", msg)
 		}
 		visible = v
 	case "markdown", "markdownv2":
 	default:
-		return badRequest("unsupported parse_mode")
+		return invalid("unsupported parse_mode")
 	}
 	if strings.TrimSpace(visible) == "" {
-		return badRequest("message text is empty")
+		return invalid("message text is empty")
 	}
 	if utf8.RuneCountInString(visible) > 4096 {
-		return badRequest("message is too long")
+		return invalid("message is too long")
 	}
 	return nil
 }
 
+// htmlTags are the tags parse_mode HTML allows (core.telegram.org/bots/api,
+// "HTML style"; the scraped spec has methods and types, not this section):
+// each becomes one of MessageEntity's types.
 var htmlTags = map[string]bool{
 	"b": true, "strong": true, "i": true, "em": true, "u": true, "ins": true, "s": true, "strike": true, "del": true,
 	"span": true, "tg-spoiler": true, "a": true, "code": true, "pre": true, "blockquote": true, "tg-emoji": true,
+	"tg-time": true, // date_time
 }
 
 // parseHTML checks text the way Telegram's HTML parser does (tags only:
@@ -288,6 +292,9 @@ func parseHTML(s string) (string, string) {
 		if end < 0 {
 			return "", fmt.Sprintf("Unclosed start tag at byte offset %d", begin)
 		}
+		if attrs := s[j : j+end]; name == "span" && !strings.Contains(attrs, `class="tg-spoiler"`) && !strings.Contains(attrs, `class='tg-spoiler'`) {
+			return "", fmt.Sprintf("Tag \"span\" must have class \"tg-spoiler\" at byte offset %d", begin)
+		}
 		open = append(open, name)
 		i = j + end + 1
 	}
@@ -307,7 +314,7 @@ func parseMarkup(s string) (json.RawMessage, json.RawMessage, *Failure) {
 		InlineKeyboard [][]map[string]json.RawMessage `json:"inline_keyboard"`
 	}
 	if err := json.Unmarshal([]byte(s), &kb); err != nil {
-		return nil, nil, badRequest("can't parse reply keyboard markup JSON object")
+		return nil, nil, invalid("can't parse reply keyboard markup JSON object")
 	}
 	if kb.InlineKeyboard == nil {
 		return json.RawMessage(s), nil, nil
@@ -331,8 +338,8 @@ func parseMarkup(s string) (json.RawMessage, json.RawMessage, *Failure) {
 func checkButton(b map[string]json.RawMessage) *Failure {
 	var data string
 	if raw, ok := b["callback_data"]; ok {
-		if json.Unmarshal(raw, &data) != nil || len(data) > 64 {
-			return badRequest("BUTTON_DATA_INVALID")
+		if json.Unmarshal(raw, &data) != nil || len(data) < 1 || len(data) > 64 {
+			return invalid("BUTTON_DATA_INVALID")
 		}
 	}
 	for _, k := range []string{"callback_data", "url", "web_app", "login_url", "switch_inline_query",
@@ -347,7 +354,7 @@ func checkButton(b map[string]json.RawMessage) *Failure {
 	if raw, ok := b["copy_text"]; ok && json.Unmarshal(raw, &ct) == nil && ct.Text != "" {
 		return nil
 	}
-	return badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+	return invalid("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
 }
 
 // Unseen adds a user's message to chatID that the bot never receives (a

@@ -1,9 +1,12 @@
 // Package webhook is the case backend that POSTs JSON to the office's own
 // case system, as specified in docs/backend-openapi.yaml:
 //
-//	POST {url}/petitions                   the petition
-//	POST {url}/petitions/{id}/supplements  a supplement
-//	POST {url}/petitions/{id}/rating       {"rating","comment","at"}
+//	POST {url}/petitions                       the petition
+//	POST {url}/petitions/{id}/supplements      a supplement
+//	POST {url}/petitions/{id}/rating           {"rating","comment","at"[,"recorded_by"]}
+//	POST {url}/petitions/{id}/reopen_requests  {"reason","requested_by","at"}
+//
+// {id} is always the petition id (MS-…), never the backend's case id.
 //
 // Every request carries Idempotency-Key (the same on every retry of a
 // record, so the backend can drop repeats) and X-Minsheng-Signature, the
@@ -126,14 +129,17 @@ func (c *Client) Supplement(ctx context.Context, s *intake.Supplement, key strin
 	return err
 }
 
-// ratingBody is the rating as the contract has it: the petition is in the path.
+// ratingBody is the rating as the contract has it: the petition is in the
+// path; recorded_by only when staff recorded the answer.
 type ratingBody struct {
-	Rating  string    `json:"rating"`
-	Comment string    `json:"comment"`
-	At      time.Time `json:"at"`
+	Rating     string           `json:"rating"`
+	Comment    string           `json:"comment"`
+	At         time.Time        `json:"at"`
+	RecordedBy *intake.Reporter `json:"recorded_by,omitempty"`
 }
 
-// Rate posts {"rating","comment","at"} to {url}/petitions/{id}/rating.
+// Rate posts {"rating","comment","at"} to {url}/petitions/{id}/rating, with
+// "recorded_by" when a staff member recorded the citizen's answer.
 func (c *Client) Rate(ctx context.Context, r *intake.Rating, key string) error {
 	if r == nil || r.PetitionID == "" {
 		return fmt.Errorf("webhook: %w", &intake.PermanentError{Body: "rating without petition id"})
@@ -141,7 +147,7 @@ func (c *Client) Rate(ctx context.Context, r *intake.Rating, key string) error {
 	if key == "" {
 		key = backend.RatingKey(r)
 	}
-	body := ratingBody{Rating: r.Rating, Comment: r.Comment, At: r.At}
+	body := ratingBody{Rating: r.Rating, Comment: r.Comment, At: r.At, RecordedBy: r.RecordedBy}
 	_, err := c.post(ctx, "rating of "+r.PetitionID, "/petitions/"+url.PathEscape(r.PetitionID)+"/rating", key, body)
 	return err
 }

@@ -256,6 +256,32 @@ func TestSupplementAndRatingRequests(t *testing.T) {
 	}
 }
 
+// A rating staff recorded (电话测评 in a group chat) names them in
+// recorded_by, as the contract and the file backend have it.
+func TestRatingRecordedByStaff(t *testing.T) {
+	c, f, _ := setup(t, reply(200, ``))
+	by := &intake.Reporter{Name: "王网格员", TelegramUser: 4242, Chat: -100777, ChatTitle: "幸福小区业主群"}
+	r := &intake.Rating{PetitionID: "MS-20260311-K7Q2P", CaseID: "C9", Rating: intake.RatingSatisfied, At: t0, RecordedBy: by}
+	if err := c.Rate(context.Background(), r, "rk"); err != nil {
+		t.Fatal(err)
+	}
+	reqs := f.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	checkCommon(t, reqs[0], "/api/petitions/MS-20260311-K7Q2P/rating", "rk")
+	var body struct {
+		Rating     string           `json:"rating"`
+		RecordedBy *intake.Reporter `json:"recorded_by"`
+	}
+	if err := json.Unmarshal(reqs[0].Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Rating != "satisfied" || body.RecordedBy == nil || *body.RecordedBy != *by {
+		t.Errorf("rating body = %s, want recorded_by %+v", reqs[0].Body, *by)
+	}
+}
+
 func TestStatusClassification(t *testing.T) {
 	long := strings.Repeat("错", 400) // 1200 bytes of 3-byte characters
 	tests := []struct {

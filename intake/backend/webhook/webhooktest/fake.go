@@ -3,10 +3,18 @@
 // signatures, takes each Idempotency-Key once — answering a repeated key
 // with the case id it gave the first time, as a backend honouring the
 // contract does — records every request, and can be told to fail.
+//
+// Every request is validated against the document
+// (internal/contracttest.CheckWebhook): one it does not describe — a path
+// it has no webhook for, a field it does not declare, a case id where the
+// petition id belongs — is answered as a backend built from the document
+// would (404 for the path, 400 otherwise, so the record becomes a dead
+// letter) and fails the test.
 package webhooktest
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,11 +24,13 @@ import (
 	"testing"
 
 	"github.com/minsheng/minsheng/intake"
+	"github.com/minsheng/minsheng/internal/contracttest"
 )
 
 // Fake is the case system. Its URL is the backend.webhook.url to use.
 type Fake struct {
 	*httptest.Server
+	tb     testing.TB
 	secret []byte
 
 	mu       sync.Mutex
@@ -39,12 +49,15 @@ type Request struct {
 	Body     string
 	Response int
 	CaseID   string // the case id answered to a petition
+	// Contract is why docs/backend-openapi.yaml does not describe the
+	// request ("" when it does); the test has failed with it.
+	Contract string
 }
 
 // NewFake starts a fake checking signatures with secret; it stops when
 // the test ends.
 func NewFake(t testing.TB, secret string) *Fake {
-	f := &Fake{secret: []byte(secret), taken: map[string]string{}}
+	f := &Fake{tb: t, secret: []byte(secret), taken: map[string]string{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -72,10 +85,19 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	req := Request{Path: r.URL.Path, Key: r.Header.Get("Idempotency-Key"), Body: string(body),
 		SigOK: intake.VerifySignature(f.secret, body, r.Header.Get(intake.SignatureHeader))}
+	contract := contracttest.CheckWebhook(r.Method, r.URL.EscapedPath(), r.Header, body)
+	if contract != nil {
+		req.Contract = contract.Error()
+		f.tb.Errorf("webhooktest: the bot sent a request %s does not describe: %v\nbody: %s", contracttest.Document, contract, body)
+	}
 	f.mu.Lock()
 	switch {
 	case !req.SigOK:
 		req.Response = http.StatusUnauthorized
+	case errors.Is(contract, contracttest.ErrNoWebhook):
+		req.Response = http.StatusNotFound
+	case contract != nil:
+		req.Response = http.StatusBadRequest
 	case f.status != 0:
 		req.Response = f.status
 	case f.failNext > 0:
@@ -100,9 +122,12 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(req.Response)
-	if req.CaseID != "" {
+	switch {
+	case req.CaseID != "":
 		_ = json.NewEncoder(w).Encode(map[string]string{"case_id": req.CaseID})
-	} else {
+	case req.Contract != "":
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": req.Contract})
+	default:
 		_, _ = io.WriteString(w, `{"error":"as configured"}`)
 	}
 }
