@@ -77,9 +77,11 @@ func TestTelegramWebhookRefusalsAreConfigProblems(t *testing.T) {
 		// Polling: the URL is for Twilio alone.
 		{"MINSHENG_TELEGRAM_TOKEN": "123456:ABCdef", "MINSHENG_TELEGRAM_MODE": "polling", "MINSHENG_TELEGRAM_WEBHOOK_SECRET": "", "MINSHENG_HTTP_PUBLIC_URL": "http://10.0.0.5:8080"},
 	} {
-		if probs := problemsWith(t, ok); probs != nil {
-			t.Errorf("%v refused: %q", ok, probs)
-		}
+		t.Run("accepted", func(t *testing.T) {
+			if probs := problemsWith(t, ok); probs != nil {
+				t.Errorf("%v refused: %q", ok, probs)
+			}
+		})
 	}
 	for name, c := range map[string]struct {
 		env   map[string]string
@@ -120,9 +122,11 @@ func TestOpen311DefaultPlace(t *testing.T) {
 		open311("DEFAULT_LAT", "33.844592", "DEFAULT_LONG", "115.778676"),
 		open311("DEFAULT_ADDRESS", "亳州市人民政府", "DEFAULT_LAT", "33.844592", "DEFAULT_LONG", "115.778676"),
 	} {
-		if probs := problemsWith(t, ok); probs != nil {
-			t.Errorf("%v refused: %q", ok, probs)
-		}
+		t.Run("accepted", func(t *testing.T) {
+			if probs := problemsWith(t, ok); probs != nil {
+				t.Errorf("%v refused: %q", ok, probs)
+			}
+		})
 	}
 	for name, c := range map[string]struct {
 		env   map[string]string
@@ -135,10 +139,13 @@ func TestOpen311DefaultPlace(t *testing.T) {
 		"latitude 133":   {open311("DEFAULT_LAT", "133.84", "DEFAULT_LONG", "115.78"), "backend.open311.default_lat", []string{"133.84", "latitude"}},
 		"longitude 215":  {open311("DEFAULT_LAT", "33.84", "DEFAULT_LONG", "215.78"), "backend.open311.default_long", []string{"215.78", "longitude"}},
 	} {
-		oneProblem(t, name, problemsWith(t, c.env), c.key, c.parts...)
+		// A subtest each: t.Setenv lasts until its test ends, and the
+		// cases must not see each other's variables.
+		t.Run(name, func(t *testing.T) { oneProblem(t, name, problemsWith(t, c.env), c.key, c.parts...) })
 	}
-	// The file backend needs none.
-	if probs := problemsWith(t, map[string]string{"MINSHENG_BACKEND_KIND": "file", "MINSHENG_BACKEND_OPEN311_DEFAULT_LAT": "0"}); probs != nil {
-		t.Errorf("file backend: %q", probs)
-	}
+	t.Run("file backend", func(t *testing.T) { // needs none
+		if probs := problemsWith(t, map[string]string{"MINSHENG_BACKEND_KIND": "file", "MINSHENG_BACKEND_OPEN311_DEFAULT_LAT": "0"}); probs != nil {
+			t.Errorf("file backend: %q", probs)
+		}
+	})
 }
