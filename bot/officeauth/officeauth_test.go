@@ -195,3 +195,27 @@ func TestTheAuditTrailKeepsItsRetention(t *testing.T) {
 		t.Fatalf("after the retention: %+v %v", recs, err)
 	}
 }
+
+// TestSameOrigin: the page's own forms pass (Origin null with
+// Referrer-Policy no-referrer, or its own origin, or none); another site's
+// do not.
+func TestSameOrigin(t *testing.T) {
+	for _, c := range []struct {
+		origin, site string
+		ok           bool
+	}{
+		{"", "", true}, {"null", "same-origin", true}, {"https://hotline.example.org", "same-origin", true},
+		{"https://evil.example", "", false}, {"null", "cross-site", false}, {"", "same-site", false},
+	} {
+		r := httptest.NewRequest("POST", "https://hotline.example.org/office/login", nil)
+		if c.origin != "" {
+			r.Header.Set("Origin", c.origin)
+		}
+		if c.site != "" {
+			r.Header.Set("Sec-Fetch-Site", c.site)
+		}
+		if got := sameOrigin(r); got != c.ok {
+			t.Errorf("Origin %q, Sec-Fetch-Site %q: %v", c.origin, c.site, got)
+		}
+	}
+}
