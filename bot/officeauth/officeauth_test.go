@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/redis/go-redis/v9"
 )
 
 var cheap = &Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
@@ -217,5 +219,64 @@ func TestSameOrigin(t *testing.T) {
 		if got := sameOrigin(r); got != c.ok {
 			t.Errorf("Origin %q, Sec-Fetch-Site %q: %v", c.origin, c.site, got)
 		}
+	}
+}
+
+// TestOnTheEmbeddedStore: the door's scripts run on the embedded store of
+// `serve` without redis.addr (trying the page with http.admin_token).
+func TestOnTheEmbeddedStore(t *testing.T) {
+	m := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	d := New(Options{Redis: rdb, Prefix: "ms:", Token: "office0123456789", Params: cheap, Log: slog.New(slog.DiscardHandler)})
+	ctx := context.Background()
+	if mode, err := d.Mode(ctx); err != nil || mode != FirstRun {
+		t.Fatalf("mode %v %v", mode, err)
+	}
+	tok, s, err := d.open(ctx, firstRunName, Admin, "127.0.0.1", true)
+	if err != nil || s.Role != Admin {
+		t.Fatalf("open: %v", err)
+	}
+	if got, err := d.look(ctx, tok); err != nil || got.Name != firstRunName || got.CSRF != s.CSRF {
+		t.Fatalf("look: %+v %v", got, err)
+	}
+	if err := d.AddUser(ctx, cli, "wang", Clerk, "lamp-post-17"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.look(ctx, tok); !errors.Is(err, errNoSession) {
+		t.Fatalf("the first run's session after the first account: %v", err)
+	}
+	for range 5 {
+		if a, thr, err := d.reserve(ctx, "wang", "127.0.0.1"); err != nil || a == nil || thr != nil {
+			t.Fatalf("reserve: %v %v", thr, err)
+		}
+	}
+	if _, thr, err := d.reserve(ctx, "wang", "127.0.0.1"); err != nil || thr == nil || thr.wait <= 14*time.Minute || thr.wait > 15*time.Minute {
+		t.Fatalf("the 6th: %+v %v", thr, err)
+	}
+	if n, err := d.Disable(ctx, cli, "wang"); err != nil || n != 0 {
+		t.Fatalf("disable: %d %v", n, err)
+	}
+	if recs, err := d.AuditTrail(ctx, time.Time{}, 10); err != nil || len(recs) != 2 {
+		t.Fatalf("audit: %+v %v", recs, err)
+	}
+}
+
+// TestAnnounceSaysWhatOpensThePage: the log at start names the first
+// run's token, or the named accounts.
+func TestAnnounceSaysWhatOpensThePage(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	var b strings.Builder
+	d := New(Options{Redis: rdb, Prefix: prefix, Token: "office0123456789", Params: cheap, Log: slog.New(slog.NewTextHandler(&b, nil))})
+	ctx := context.Background()
+	d.Announce(ctx)
+	if err := d.AddUser(ctx, cli, "zhang", Admin, "audit-trail-42"); err != nil {
+		t.Fatal(err)
+	}
+	d.Announce(ctx)
+	out := b.String()
+	if !strings.Contains(out, "level=WARN msg=\"office page: no office account yet: http.admin_token opens /office/ as an admin") ||
+		!strings.Contains(out, "msg=\"office page: named accounts only; http.admin_token serves the admin API, not the page\"") {
+		t.Errorf("announcements:\n%s", out)
 	}
 }
