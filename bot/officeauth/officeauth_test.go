@@ -280,3 +280,59 @@ func TestAnnounceSaysWhatOpensThePage(t *testing.T) {
 		t.Errorf("announcements:\n%s", out)
 	}
 }
+
+// TestOnRedisCluster: every key of the door shares the hash tag {office},
+// so its scripts and transactions run on a Redis Cluster.
+func TestOnRedisCluster(t *testing.T) {
+	rdb, prefix := redistest.Cluster(t)
+	clk := &clock{t: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)}
+	d := New(Options{Redis: rdb, Prefix: prefix, Token: "office0123456789", Params: cheap, Now: clk.Now, Log: slog.New(slog.DiscardHandler)})
+	ctx := context.Background()
+	if _, _, err := d.open(ctx, firstRunName, Admin, "127.0.0.1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.AddUser(ctx, cli, "wang", Clerk, "lamp-post-17"); err != nil {
+		t.Fatal(err)
+	}
+	a, _, err := d.reserve(ctx, "wang", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, why, err := d.verify(ctx, "wang", "lamp-post-17", false); err != nil || why != "" {
+		t.Fatalf("verify: %q %v", why, err)
+	}
+	if err := d.succeeded(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := d.open(ctx, "wang", Clerk, "127.0.0.1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.add(31 * time.Minute)
+	if _, err := d.look(ctx, tok); !errors.Is(err, errSessionEnded) {
+		t.Fatalf("idle on the cluster: %v", err)
+	}
+	tok, s, err := d.open(ctx, "wang", Clerk, "127.0.0.1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.end(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.look(ctx, tok); !errors.Is(err, errNoSession) {
+		t.Fatalf("after logout: %v", err)
+	}
+	if _, err := d.SetPassword(ctx, cli, "wang", "lamp-post-18"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Disable(ctx, cli, "wang"); err != nil {
+		t.Fatal(err)
+	}
+	accts, err := d.Users(ctx)
+	if err != nil || len(accts) != 1 || accts[0].Disabled.IsZero() {
+		t.Fatalf("users: %+v %v", accts, err)
+	}
+	if recs, err := d.AuditTrail(ctx, time.Time{}, 10); err != nil || len(recs) != 3 {
+		t.Fatalf("audit: %d %v", len(recs), err)
+	}
+}
