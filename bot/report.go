@@ -3,8 +3,10 @@ package bot
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
+	"github.com/minsheng/minsheng/bot/officeauth"
 	"github.com/minsheng/minsheng/bot/officepage"
 	"github.com/minsheng/minsheng/bot/officials"
 	"github.com/minsheng/minsheng/config"
@@ -146,14 +148,30 @@ func firstReply(p *intake.Petition, replied bool, now time.Time) time.Duration {
 // QueueNames are the durable queues, whose dead letters reports count.
 var QueueNames = []string{SendQueueName, BulkQueueName, outbox.QueueName, officials.QueueName, HandoverQueueName}
 
+// NewDoor builds the office page's door (bot/officeauth) over store:
+// accounts, sessions and the audit trail in its Redis.
+func NewDoor(cfg *config.Config, store *Store, now func() time.Time, log *slog.Logger) *officeauth.Door {
+	proxies, _ := cfg.Office.Proxies() // validated
+	return officeauth.New(officeauth.Options{Redis: store.Redis, Prefix: store.Prefix, Token: cfg.HTTP.AdminToken,
+		SessionIdle: cfg.Office.SessionIdle, SessionMax: cfg.Office.SessionMax, AuditRetention: cfg.Office.AuditRetention,
+		TrustedProxies: proxies, Now: now, Log: log})
+}
+
+// Door is the office page's door: serve announces what opens it.
+func (rt *Runtime) Door() *officeauth.Door { return rt.door }
+
 // officePage builds the office's page (/office/) over the runtime.
 func (rt *Runtime) officePage(rec *report.Recorder) *officepage.Page {
 	cfg := rt.Config
 	rd := &report.Reader{Redis: rt.Store.Redis, Prefix: rt.Store.Prefix, Loc: rec.Loc, DeadQueues: QueueNames}
-	opt := officepage.Options{Reader: rd, Token: cfg.HTTP.AdminToken, Loc: rec.Loc, Now: rt.now, RankMin: cfg.Report.RankMin, Log: rt.Log,
+	opt := officepage.Options{Reader: rd, Door: rt.door, Loc: rec.Loc, Now: rt.now, RankMin: cfg.Report.RankMin, Log: rt.Log,
 		Recheck: func(ctx context.Context, id, reason string) error { return rt.requestRecheck(ctx, rec, id, reason) }}
 	opt.HotIssues = officepage.HotIssuesFrom(rt.hot.List)
 	if rt.office != nil {
+		opt.CallbackDone = func(ctx context.Context, official, item, by string) error {
+			_, err := rt.office.MarkDone(ctx, official, item, by)
+			return err
+		}
 		opt.Callbacks = func(ctx context.Context) ([]officepage.Callbacks, error) {
 			var out []officepage.Callbacks
 			for _, off := range rt.office.Officials() {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
+	"github.com/minsheng/minsheng/bot/officeauth"
 	"github.com/minsheng/minsheng/bot/officials"
 	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/dialog"
@@ -51,6 +53,7 @@ type Runtime struct {
 	spool    *spool.Spool
 	poller   *CasePoller       // Open311 only: statuses are polled
 	office   *officials.Office // nil without officials
+	door     *officeauth.Door  // the office page's accounts, sessions and audit trail
 	calls    *queue.Queue      // call-back items into the officials' lists
 	handover *queue.Queue      // status events for the conversation that reaches the citizen (handover.go)
 	channels []Channel
@@ -204,6 +207,7 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 		rt.spooled.events, events.spool, rt.Server.spool = events, rt.spooled, rt.spooled
 	}
 	rt.Server.Handle("POST /api/v1/cases/{case_id}/events", events)
+	rt.door = NewDoor(cfg, rt.Store, opt.Now, log)
 	for pattern, h := range rt.officePage(popt.Report).Routes() { // the office's page (bot/report.go)
 		rt.Server.Handle(pattern, h)
 	}
@@ -212,7 +216,11 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 		copt.Concurrency = workers.Callbacks
 		rt.calls = rt.office.Worker(copt)
 		rt.Metrics.WatchQueue(rt.calls)
-		for pattern, h := range officials.NewAPI(rt.office, cfg.HTTP.AdminToken).Routes() {
+		api := officials.NewAPI(rt.office, cfg.HTTP.AdminToken)
+		api.OnDone = func(r *http.Request, number string, it officials.Item) { // 已回电 by the API: in the audit trail
+			_ = rt.door.Audit(r, officeauth.Record{Action: officeauth.ActionCallbackDone, Official: number, Item: it.ID, Case: it.PetitionID})
+		}
+		for pattern, h := range api.Routes() {
 			rt.Server.Handle(pattern, h)
 		}
 	}

@@ -32,6 +32,7 @@ type Config struct {
 	Survey     Survey     `mapstructure:"survey" yaml:"survey"`
 	Workers    Workers    `mapstructure:"workers" yaml:"workers"`
 	Report     Report     `mapstructure:"report" yaml:"report"`
+	Office     Office     `mapstructure:"office" yaml:"office"`
 }
 
 // Log selects log verbosity and format.
@@ -285,6 +286,20 @@ type Report struct {
 	RankMin   int           `mapstructure:"rank_min" yaml:"rank_min"`   // answers (resolved cases) a unit needs to be ranked
 }
 
+// Office is the door of the office page (/office/): its sessions, audit
+// trail and the proxies in front of it.
+type Office struct {
+	SessionIdle time.Duration `mapstructure:"session_idle" yaml:"session_idle"` // a session unused this long ends
+	SessionMax  time.Duration `mapstructure:"session_max" yaml:"session_max"`   // any session ends this long after login
+	// AuditRetention is how long the audit trail keeps a record (the
+	// Cybersecurity Law, art. 21: network logs at least six months).
+	AuditRetention time.Duration `mapstructure:"audit_retention" yaml:"audit_retention"`
+	// TrustedProxies are the addresses (CIDR or single) of the proxies in
+	// front of serve: behind them the client's address is read from
+	// X-Forwarded-For, for login throttling and the audit trail.
+	TrustedProxies []string `mapstructure:"trusted_proxies" yaml:"trusted_proxies"`
+}
+
 // Default is the embedded configuration: it runs with no file, no Redis and
 // no accounts.
 func Default() Config {
@@ -330,6 +345,8 @@ func Default() Config {
 		},
 		Workers: Workers{Send: 32, Outbox: 64, Scheduler: 16, Callbacks: 4, Handover: 4},
 		Report:  Report{Retention: 400 * 24 * time.Hour, RankMin: 10},
+		Office: Office{SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour, AuditRetention: 183 * 24 * time.Hour,
+			TrustedProxies: []string{"127.0.0.1/32", "::1/128"}},
 	}
 }
 

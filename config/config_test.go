@@ -247,3 +247,39 @@ func TestPlacesFile(t *testing.T) {
 		t.Errorf("the problem should name the bad line: %v", err)
 	}
 }
+
+func TestOfficeKeys(t *testing.T) {
+	t.Setenv("MINSHENG_OFFICE_SESSION_IDLE", "10m")
+	t.Setenv("MINSHENG_OFFICE_TRUSTED_PROXIES", "10.0.0.7,10.1.0.0/16")
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Office.SessionIdle != 10*time.Minute || c.Office.SessionMax != 12*time.Hour || c.Office.AuditRetention != 183*24*time.Hour {
+		t.Errorf("office = %+v", c.Office)
+	}
+	px, err := c.Office.Proxies()
+	if err != nil || len(px) != 2 || px[0].String() != "10.0.0.7/32" || px[1].String() != "10.1.0.0/16" {
+		t.Errorf("proxies %v, %v", px, err)
+	}
+
+	p := writeFile(t, "office: { session_idle: 13h, session_max: 12h, audit_retention: 720h, trusted_proxies: [proxy.local] }\n")
+	t.Setenv("MINSHENG_OFFICE_SESSION_IDLE", "")
+	os.Unsetenv("MINSHENG_OFFICE_SESSION_IDLE")
+	t.Setenv("MINSHENG_OFFICE_TRUSTED_PROXIES", "")
+	os.Unsetenv("MINSHENG_OFFICE_TRUSTED_PROXIES")
+	_, err = Load(p)
+	var probs Problems
+	if !errors.As(err, &probs) {
+		t.Fatalf("want Problems, got %v", err)
+	}
+	all := strings.Join(probs, "\n")
+	for _, w := range []string{"office.session_idle: must not be longer than office.session_max", "office.audit_retention: must be at least 4320h", `office.trusted_proxies: "proxy.local"`} {
+		if !strings.Contains(all, w) {
+			t.Errorf("missing problem %q in:\n%s", w, all)
+		}
+	}
+	if len(probs) != 3 {
+		t.Errorf("want 3 problems, got:\n%s", all)
+	}
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -78,6 +79,7 @@ func (c *Config) Validate() Problems {
 	for _, s := range c.Notify.Statuses {
 		p.oneOf("notify.statuses", s, Statuses...)
 	}
+	c.validateOffice(&p)
 	c.validateIntake(&p)
 	c.validateBackend(&p)
 	c.validateWorkers(&p)
@@ -250,6 +252,46 @@ func (c *Config) validateOfficials(p *problemList) {
 			p.clock(key+".schedule.to", o.Schedule.To)
 		}
 	}
+}
+
+// MinAuditRetention is the shortest office.audit_retention taken: the
+// Cybersecurity Law (网络安全法, art. 21) keeps network logs six months.
+const MinAuditRetention = 180 * 24 * time.Hour
+
+func (c *Config) validateOffice(p *problemList) {
+	o := c.Office
+	if o.SessionIdle < time.Minute {
+		p.add("office.session_idle", "must be at least 1m (e.g. 30m)")
+	}
+	if o.SessionMax < time.Minute {
+		p.add("office.session_max", "must be at least 1m (e.g. 12h)")
+	} else if o.SessionIdle > o.SessionMax {
+		p.add("office.session_idle", "must not be longer than office.session_max")
+	}
+	if o.AuditRetention < MinAuditRetention {
+		p.add("office.audit_retention", "must be at least 4320h (180 days): network logs are kept six months (网络安全法 art. 21)")
+	}
+	if _, err := o.Proxies(); err != nil {
+		p.add("office.trusted_proxies", err.Error())
+	}
+}
+
+// Proxies are office.trusted_proxies parsed: an address alone is a /32
+// (/128).
+func (o Office) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range o.TrustedProxies {
+		if pr, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, pr.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR like 10.0.0.0/8", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 func (c *Config) validateIntake(p *problemList) {

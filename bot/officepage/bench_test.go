@@ -3,6 +3,7 @@ package officepage
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minsheng/minsheng/bot/officeauth"
 	"github.com/minsheng/minsheng/intake"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
 	"github.com/minsheng/minsheng/intake/report"
@@ -38,15 +40,19 @@ func BenchmarkPages(b *testing.B) {
 	}
 	copyYear(b, rdb, prefix, src)
 	now := time.Date(2026, 12, 31, 15, 0, 0, 0, loc)
+	door := officeauth.New(officeauth.Options{Redis: rdb, Prefix: prefix, Now: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler)})
+	if err := door.AddUser(ctx, officeauth.Actor{Name: "(bench)"}, "wang", officeauth.Clerk, clerkPW); err != nil {
+		b.Fatal(err)
+	}
 	p := New(Options{Reader: &report.Reader{Redis: rdb, Prefix: prefix, Loc: loc, DeadQueues: []string{"outbox", "sendq"}},
-		Token: token, Loc: loc, Now: func() time.Time { return now }, RankMin: 10})
+		Door: door, Loc: loc, Now: func() time.Time { return now }, RankMin: 10, Log: slog.New(slog.DiscardHandler)})
 	mux := http.NewServeMux()
 	for pattern, h := range p.Routes() {
 		mux.Handle(pattern, h)
 	}
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	resp, err := noRedirect.PostForm(srv.URL+"/office/login", url.Values{"token": {token}})
+	resp, err := noRedirect.PostForm(srv.URL+"/office/login", url.Values{"name": {"wang"}, "password": {clerkPW}})
 	if err != nil {
 		b.Fatal(err)
 	}

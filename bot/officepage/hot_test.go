@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -43,17 +42,12 @@ func TestReportShowsThePeriodsHotIssues(t *testing.T) {
 	petition(4, "+8613900000003", "丽发新城附近", "丽发新城搅拌站晚上还在施工，噪音扰民") // the same citizen again
 	petition(5, "+8613900000006", "金域蓝湾", "金域蓝湾小区延期交房，开发商不给说法")   // alone: no hot issue
 
-	p := New(Options{Reader: &report.Reader{Redis: rdb, Prefix: prefix, Loc: loc}, Token: token, Loc: loc,
-		HotIssues: HotIssuesFrom(hot.List)})
-	mux := http.NewServeMux()
-	for pattern, h := range p.Routes() {
-		mux.Handle(pattern, h)
-	}
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	c := login(t, srv, token).Cookies()[0]
+	w := newWorld(t, "")
+	w.page.opt.Reader, w.page.opt.HotIssues = &report.Reader{Redis: rdb, Prefix: prefix, Loc: loc}, HotIssuesFrom(hot.List)
+	w.user(t, "wang", "clerk", clerkPW)
+	c, _ := w.session(t, "wang", clerkPW)
 	table := func(query string) string {
-		req, _ := http.NewRequest("GET", srv.URL+"/office/report?"+query, nil)
+		req, _ := http.NewRequest("GET", w.srv.URL+"/office/report?"+query, nil)
 		req.AddCookie(c)
 		resp, err := noRedirect.Do(req)
 		if err != nil {

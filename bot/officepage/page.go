@@ -5,19 +5,16 @@
 // period's hot issues (热点).
 //
 // Server-rendered HTML (html/template, no build step), readable on a phone,
-// behind http.admin_token: a login form sets a signed, HTTP-only, Secure,
-// SameSite=Strict cookie; the token is never in a URL. Citizens' numbers
-// are shown masked only.
+// behind the door of bot/officeauth: named accounts (clerks and admins),
+// server-side sessions, throttled logins, form tokens, security headers
+// and the audit trail of what shows or exports citizens' data
+// (door.go). Citizens' numbers are shown masked only.
 package officepage
 
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/csv"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -26,21 +23,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minsheng/minsheng/bot/officeauth"
 	"github.com/minsheng/minsheng/intake"
 	"github.com/minsheng/minsheng/intake/hot"
 	"github.com/minsheng/minsheng/intake/report"
 	"github.com/minsheng/minsheng/intake/report/chart"
 )
 
-// CookieName is the session cookie.
-const CookieName = "minsheng_office"
-
 // listMax is the most items a list shows (and its CSV holds): a page
 // stays fast whatever a year holds.
 const listMax = 1000
-
-// sessionLife is how long a login lasts.
-const sessionLife = 12 * time.Hour
 
 // Callbacks is one official's open call-back items, as the page shows them.
 type Callbacks struct {
@@ -61,8 +53,10 @@ type Callback struct {
 
 // Options are what the page reads and does.
 type Options struct {
-	Reader  *report.Reader
-	Token   string // http.admin_token; "" = the page is closed
+	Reader *report.Reader
+	// Door lets people in (bot/officeauth): accounts, sessions, the
+	// audit trail.
+	Door    *officeauth.Door
 	Loc     *time.Location
 	Now     func() time.Time
 	RankMin int
@@ -70,6 +64,9 @@ type Options struct {
 	Callbacks func(ctx context.Context) ([]Callbacks, error)
 	// Recheck asks the backend for a 复核 of a petition rated 不满意.
 	Recheck func(ctx context.Context, petitionID, reason string) error
+	// CallbackDone marks an official's call-back item called back (已回电)
+	// by the named user.
+	CallbackDone func(ctx context.Context, official, item, by string) error
 	// HotIssues lists the hot issues (热点) of two citizens or more with a
 	// petition in [since, until), largest first (nil: none shown).
 	HotIssues func(ctx context.Context, since, until time.Time) ([]HotIssue, error)
@@ -124,97 +121,23 @@ func New(opt Options) *Page {
 	return &Page{opt: opt}
 }
 
-// Routes are the page's ServeMux patterns and handlers.
+// Routes are the page's ServeMux patterns and handlers, each behind the
+// security headers.
 func (p *Page) Routes() map[string]http.Handler {
-	return map[string]http.Handler{
+	clerk, admin := p.guard(officeauth.Clerk), p.guard(officeauth.Admin)
+	return p.withHeaders(map[string]http.Handler{
 		"GET /office/login":                     http.HandlerFunc(p.loginForm),
 		"POST /office/login":                    http.HandlerFunc(p.login),
 		"POST /office/logout":                   http.HandlerFunc(p.logout),
-		"GET /office/{$}":                       p.auth(p.today),
-		"GET /office/unsatisfied":               p.auth(p.unsatisfied),
-		"POST /office/unsatisfied/{id}/recheck": p.auth(p.recheck),
-		"GET /office/overdue":                   p.auth(p.overdue),
-		"GET /office/callbacks":                 p.auth(p.callbacks),
-		"GET /office/report":                    p.auth(p.period),
-		"GET /office/chart.svg":                 p.auth(p.chartSVG),
-	}
-}
-
-// session is "expiry.hmac(token, expiry)".
-func (p *Page) session(exp int64) string {
-	m := hmac.New(sha256.New, []byte(p.opt.Token))
-	fmt.Fprintf(m, "minsheng office session %d", exp)
-	return strconv.FormatInt(exp, 10) + "." + hex.EncodeToString(m.Sum(nil))
-}
-
-func (p *Page) loggedIn(r *http.Request) bool {
-	if p.opt.Token == "" {
-		return false
-	}
-	c, err := r.Cookie(CookieName)
-	if err != nil {
-		return false
-	}
-	e, _, _ := strings.Cut(c.Value, ".")
-	exp, err := strconv.ParseInt(e, 10, 64)
-	if err != nil || time.Now().Unix() > exp {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(c.Value), []byte(p.session(exp))) == 1
-}
-
-func (p *Page) auth(h http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !p.loggedIn(r) {
-			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/office/login", http.StatusSeeOther)
-				return
-			}
-			http.Error(w, "please log in first (/office/login)", http.StatusForbidden)
-			return
-		}
-		if r.Method == http.MethodPost && !sameOrigin(r) {
-			http.Error(w, "cross-site request refused", http.StatusForbidden)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		h(w, r)
+		"GET /office/{$}":                       clerk(p.today),
+		"GET /office/unsatisfied":               clerk(p.unsatisfied),
+		"POST /office/unsatisfied/{id}/recheck": clerk(p.recheck),
+		"GET /office/overdue":                   clerk(p.overdue),
+		"GET /office/callbacks":                 clerk(p.callbacks),
+		"GET /office/report":                    clerk(p.period),
+		"GET /office/chart.svg":                 clerk(p.chartSVG),
+		"GET /office/audit":                     admin(p.audit),
 	})
-}
-
-// sameOrigin refuses a POST another site made the browser send (the
-// cookie is SameSite=Strict too).
-func sameOrigin(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	if o == "" || o == "null" {
-		return o == ""
-	}
-	_, host, _ := strings.Cut(o, "://")
-	return host == r.Host
-}
-
-func (p *Page) loginForm(w http.ResponseWriter, r *http.Request) {
-	p.render(w, http.StatusOK, "login", map[string]any{"Closed": p.opt.Token == ""})
-}
-
-func (p *Page) login(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "malformed form", http.StatusBadRequest)
-		return
-	}
-	if p.opt.Token == "" || subtle.ConstantTimeCompare([]byte(r.PostFormValue("token")), []byte(p.opt.Token)) != 1 {
-		p.render(w, http.StatusForbidden, "login", map[string]any{"Closed": p.opt.Token == "", "Wrong": true})
-		return
-	}
-	exp := time.Now().Add(sessionLife).Unix()
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: p.session(exp), Path: "/office/", MaxAge: int(sessionLife / time.Second),
-		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, "/office/", http.StatusSeeOther)
-}
-
-func (p *Page) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/office/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, "/office/login", http.StatusSeeOther)
 }
 
 func (p *Page) today0() time.Time {
@@ -251,10 +174,10 @@ func (p *Page) today(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantCSV(r) {
-		p.itemsCSV(w, "recent", recent)
+		p.itemsCSV(w, r, "recent", recent)
 		return
 	}
-	p.render(w, http.StatusOK, "today", map[string]any{"Day": day, "F": report.FiguresOf(sums[""]), "Overdue": over, "Dead": dead, "Items": recent})
+	p.render(w, r, http.StatusOK, "today", map[string]any{"Day": day, "F": report.FiguresOf(sums[""]), "Overdue": over, "Dead": dead, "Items": recent})
 }
 
 func wantCSV(r *http.Request) bool { return r.URL.Query().Get("format") == "csv" }
@@ -266,10 +189,10 @@ func (p *Page) unsatisfied(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantCSV(r) {
-		p.itemsCSV(w, "unsatisfied", items)
+		p.itemsCSV(w, r, "unsatisfied", items)
 		return
 	}
-	p.render(w, http.StatusOK, "unsatisfied", map[string]any{"Items": items, "Done": r.URL.Query().Get("done")})
+	p.render(w, r, http.StatusOK, "unsatisfied", map[string]any{"Items": items, "Done": r.URL.Query().Get("done")})
 }
 
 func (p *Page) recheck(w http.ResponseWriter, r *http.Request) {
@@ -295,6 +218,7 @@ func (p *Page) recheck(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, "复核 request", err)
 		return
 	}
+	p.auditDone(r, officeauth.Record{Action: officeauth.ActionRecheck, Case: id})
 	http.Redirect(w, r, "/office/unsatisfied?done="+id, http.StatusSeeOther)
 }
 
@@ -332,10 +256,10 @@ func (p *Page) overdue(w http.ResponseWriter, r *http.Request) {
 		all = append(all, items...)
 	}
 	if wantCSV(r) {
-		p.itemsCSV(w, "overdue", all)
+		p.itemsCSV(w, r, "overdue", all)
 		return
 	}
-	p.render(w, http.StatusOK, "overdue", map[string]any{"Lists": lists})
+	p.render(w, r, http.StatusOK, "overdue", map[string]any{"Lists": lists})
 }
 
 func (p *Page) callbacks(w http.ResponseWriter, r *http.Request) {
@@ -352,6 +276,9 @@ func (p *Page) callbacks(w http.ResponseWriter, r *http.Request) {
 			lists[i].Items[j].Phone = report.MaskPhone(lists[i].Items[j].Phone)
 		}
 	}
+	if !wantCSV(r) && !p.audited(w, r, officeauth.Record{Action: officeauth.ActionView, What: "callbacks"}) {
+		return
+	}
 	if wantCSV(r) {
 		rows := [][]string{{"official", "at", "phone", "petition_id", "summary", "reasons", "contact_by"}}
 		for _, l := range lists {
@@ -360,10 +287,10 @@ func (p *Page) callbacks(w http.ResponseWriter, r *http.Request) {
 					strings.Join(it.Reasons, " "), it.ContactBy.In(p.opt.Loc).Format(time.RFC3339)})
 			}
 		}
-		p.csv(w, "callbacks", rows)
+		p.csv(w, r, "callbacks", rows)
 		return
 	}
-	p.render(w, http.StatusOK, "callbacks", map[string]any{"Lists": lists})
+	p.render(w, r, http.StatusOK, "callbacks", map[string]any{"Lists": lists})
 }
 
 // periodOf reads ?since=&until= (default: this month so far).
@@ -421,7 +348,7 @@ func (p *Page) period(w http.ResponseWriter, r *http.Request) {
 		for _, g := range rep.Groups {
 			add(g.Key, g.Figures)
 		}
-		p.csv(w, "report", rows)
+		p.csv(w, r, "report", rows)
 		return
 	}
 	var hot []HotIssue
@@ -436,7 +363,7 @@ func (p *Page) period(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	q := "since=" + rep.Since + "&until=" + rep.Until
-	p.render(w, http.StatusOK, "report", map[string]any{"R": rep, "Query": template.URL(q), "By": by, "Bys": report.ByOptions,
+	p.render(w, r, http.StatusOK, "report", map[string]any{"R": rep, "Query": template.URL(q), "By": by, "Bys": report.ByOptions,
 		"Hot": hot, "HotShown": p.opt.HotIssues != nil})
 }
 
@@ -466,7 +393,7 @@ func (p *Page) chartSVG(w http.ResponseWriter, r *http.Request) {
 	w.Write(b.Bytes())
 }
 
-func (p *Page) itemsCSV(w http.ResponseWriter, name string, items []report.Item) {
+func (p *Page) itemsCSV(w http.ResponseWriter, r *http.Request, name string, items []report.Item) {
 	rows := [][]string{{"id", "case_id", "received", "official", "unit", "category", "channel", "urgency", "flags", "duplicate_of",
 		"citizen", "summary", "status", "assign_by", "contact_by", "resolve_by", "rating", "reason", "recheck_requested_at"}}
 	t := func(x time.Time) string {
@@ -480,10 +407,15 @@ func (p *Page) itemsCSV(w http.ResponseWriter, name string, items []report.Item)
 			strings.Join(it.Flags, " "), it.DuplicateOf, it.Citizen, it.Summary, it.Status, t(it.AssignBy), t(it.ContactBy), t(it.ResolveBy),
 			it.Rating, it.Reason, t(it.RecheckAt)})
 	}
-	p.csv(w, name, rows)
+	p.csv(w, r, name, rows)
 }
 
-func (p *Page) csv(w http.ResponseWriter, name string, rows [][]string) {
+// csv sends rows as a CSV download, once the audit trail has it (an
+// export not recorded is not sent).
+func (p *Page) csv(w http.ResponseWriter, r *http.Request, name string, rows [][]string) {
+	if !p.audited(w, r, officeauth.Record{Action: officeauth.ActionExport, What: name, Rows: len(rows) - 1}) {
+		return
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, name, p.opt.Now().In(p.opt.Loc).Format("20060102")))
 	w.Write([]byte("\uFEFF")) // so that spreadsheet programs read UTF-8
@@ -491,7 +423,10 @@ func (p *Page) csv(w http.ResponseWriter, name string, rows [][]string) {
 	_ = cw.WriteAll(rows)
 }
 
-func (p *Page) render(w http.ResponseWriter, status int, name string, data map[string]any) {
+func (p *Page) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
+	if s := officeauth.SessionOf(r); s != nil { // the logged-in name, and the token every form carries
+		data["Who"], data["Admin"], data["CSRF"] = s.Name, s.Role == officeauth.Admin, s.CSRF
+	}
 	var b bytes.Buffer
 	if err := pages.ExecuteTemplate(&b, name, data); err != nil {
 		p.opt.Log.Error("office page: template", "page", name, "err", err)

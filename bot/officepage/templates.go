@@ -51,23 +51,29 @@ td.text{white-space:normal;min-width:12em}
 .bad{color:#b00} .ok{color:#070}
 button{font-size:1em;padding:4px 10px}
 img.chart{max-width:100%;height:auto}
+form.inline{display:inline} #who{color:#555}
 </style></head><body>
 {{end}}
 {{define "nav"}}<nav><a href="/office/">今日</a><a href="/office/unsatisfied">不满意专区</a><a href="/office/overdue">逾期</a>
 <a href="/office/callbacks">回电清单</a><a href="/office/report">统计报表</a>
-<form method="post" action="/office/logout" style="display:inline"><button>退出</button></form></nav>{{end}}
+{{if .Admin}}<a href="/office/audit">审计</a>{{end}}
+<span id="who">{{.Who}}</span><form method="post" action="/office/logout" class="inline"><input type="hidden" name="csrf" value="{{.CSRF}}"><button id="logout">退出</button></form></nav>{{end}}
 {{define "items"}}<div class="scroll"><table><tr><th>编号</th><th>收到</th><th>群众</th><th>诉求</th><th>类别</th><th>单位</th><th>状态</th><th>办结时限</th></tr>
 {{range .}}<tr><td>{{.ID}}</td><td>{{when .Received}}</td><td class="phone">{{.Citizen}}</td><td class="text">{{.Summary}}{{range .Flags}} <small>[{{word .}}]</small>{{end}}{{if .DuplicateOf}} <small>重复件（{{.DuplicateOf}}）</small>{{end}}</td>
 <td>{{.CategoryNm}}</td><td>{{.Unit}}</td><td>{{word .Status}}</td><td>{{when .ResolveBy}}</td></tr>
 {{else}}<tr><td colspan="8">（无）</td></tr>{{end}}</table></div>{{end}}
 
 {{define "login"}}{{template "head" "登录"}}<h1>民声 · 办公室</h1>
-{{if .Closed}}<p class="bad">办公页未开启：请在配置中设置 http.admin_token。</p>{{else}}
-{{if .Wrong}}<p class="bad" id="wrong">口令不对，请重试。</p>{{end}}
-<form method="post" action="/office/login"><label>口令 <input type="password" name="token" id="token" autocomplete="current-password" required></label>
+{{if .Closed}}<p class="bad">办公页未开启：请用 minsheng office user add 建立账号。</p>{{else}}
+{{if .Wrong}}<p class="bad" id="wrong">{{if .FirstRun}}口令不对{{else}}用户名或密码不对{{end}}，请重试。</p>{{end}}
+{{if .Wait}}<p class="bad" id="wait">登录失败次数过多，请 {{.Wait}} 分钟后再试。</p>{{end}}
+<form method="post" action="/office/login">{{if .FirstRun}}<p>尚无账号：用 http.admin_token 首次登录，再用 minsheng office user add 建立账号。</p>
+<label>口令 <input type="password" name="token" id="token" autocomplete="current-password" required></label>
+{{else}}<label>用户名 <input name="name" id="name" autocomplete="username" required></label>
+<label>密码 <input type="password" name="password" id="password" autocomplete="current-password" required></label>{{end}}
 <button id="login">登录</button></form>{{end}}</body></html>{{end}}
 
-{{define "today"}}{{template "head" "今日"}}{{template "nav"}}<h1>今日 {{.Day.Format "2006-01-02"}}</h1>
+{{define "today"}}{{template "head" "今日"}}{{template "nav" .}}<h1>今日 {{.Day.Format "2006-01-02"}}</h1>
 <div class="figs">
 <div class="fig">收到信息<b id="messages">{{.F.Messages}}</b></div>
 <div class="fig">无内容信息<b id="nomatter">{{.F.NoMatter}}</b></div>
@@ -79,27 +85,27 @@ img.chart{max-width:100%;height:auto}
 </div>
 <h2>最近 20 件 <small><a href="/office/?format=csv">CSV</a></small></h2>{{template "items" .Items}}</body></html>{{end}}
 
-{{define "unsatisfied"}}{{template "head" "不满意专区"}}{{template "nav"}}<h1>不满意专区</h1>
+{{define "unsatisfied"}}{{template "head" "不满意专区"}}{{template "nav" .}}<h1>不满意专区</h1>
 {{if .Done}}<p class="ok" id="done">已申请复核：{{.Done}}</p>{{end}}
 <p><a href="/office/unsatisfied?format=csv" id="csv">下载 CSV</a></p>
 {{range .Items}}<div class="case" id="case-{{.ID}}"><h2>{{.ID}} · {{.Unit}} · {{.CategoryNm}}</h2>
 <p>{{.Summary}}（群众 <span class="phone">{{.Citizen}}</span>，收到 {{when .Received}}）</p>
 <p>评价：<b>{{word .Rating}}</b> {{when .RatedAt}}{{if .Reason}}；理由：<q class="reason">{{.Reason}}</q>{{end}}</p>
 <p><small>{{range .History}}{{word .Status}} {{when .At}} → {{end}}</small></p>
-{{if .RecheckAt.IsZero}}<form method="post" action="/office/unsatisfied/{{.ID}}/recheck"><button class="recheck">申请复核</button></form>
+{{if .RecheckAt.IsZero}}<form method="post" action="/office/unsatisfied/{{.ID}}/recheck"><input type="hidden" name="csrf" value="{{$.CSRF}}"><button class="recheck">申请复核</button></form>
 {{else}}<p class="ok">已申请复核 {{when .RecheckAt}}</p>{{end}}</div>
 {{else}}<p>（暂无不满意件）</p>{{end}}</body></html>{{end}}
 
-{{define "overdue"}}{{template "head" "逾期"}}{{template "nav"}}<h1>逾期与即将到期 <small><a href="/office/overdue?format=csv">CSV</a></small></h1>
+{{define "overdue"}}{{template "head" "逾期"}}{{template "nav" .}}<h1>逾期与即将到期 <small><a href="/office/overdue?format=csv">CSV</a></small></h1>
 {{range .Lists}}<h2>{{.Title}}（{{.Count}}）</h2>{{if lt (len .Items) .Count}}<p><small>显示最早的 {{len .Items}} 件</small></p>{{end}}{{template "items" .Items}}{{end}}</body></html>{{end}}
 
-{{define "callbacks"}}{{template "head" "回电清单"}}{{template "nav"}}<h1>回电清单 <small><a href="/office/callbacks?format=csv">CSV</a></small></h1>
+{{define "callbacks"}}{{template "head" "回电清单"}}{{template "nav" .}}<h1>回电清单 <small><a href="/office/callbacks?format=csv">CSV</a></small></h1>
 {{range .Lists}}<h2>{{.Who}}（{{len .Items}}）</h2><div class="scroll"><table><tr><th>时间</th><th>电话</th><th>诉求</th><th>原因</th><th>联系时限</th></tr>
 {{range .Items}}<tr><td>{{when .At}}</td><td class="phone">{{.Phone}}</td><td class="text">{{.PetitionID}} {{.Summary}}</td><td>{{range .Reasons}}{{word .}} {{end}}</td><td>{{when .ContactBy}}</td></tr>
 {{else}}<tr><td colspan="5">（无）</td></tr>{{end}}</table></div>
 {{else}}<p>（未配置领导，或无待回电）</p>{{end}}</body></html>{{end}}
 
-{{define "report"}}{{template "head" "统计报表"}}{{template "nav"}}<h1>统计 {{.R.Since}} 至 {{.R.Until}}</h1>
+{{define "report"}}{{template "head" "统计报表"}}{{template "nav" .}}<h1>统计 {{.R.Since}} 至 {{.R.Until}}</h1>
 <form method="get"><input type="date" name="since" value="{{.R.Since}}"> 至 <input type="date" name="until" value="{{.R.Until}}">
 <select name="by">{{$by := .By}}{{range .Bys}}<option value="{{.}}"{{if eq . $by}} selected{{end}}>按{{word .}}</option>{{end}}</select> <button>查看</button>
 <a href="/office/report?{{.Query}}&amp;by={{.By}}&amp;format=csv">CSV</a></form>

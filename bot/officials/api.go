@@ -25,6 +25,9 @@ import (
 type API struct {
 	office *Office
 	token  []byte
+	// OnDone hears each item marked done (已回电) through the API, for the
+	// audit trail (nil: none).
+	OnDone func(r *http.Request, number string, it Item)
 }
 
 // NewAPI serves office behind token.
@@ -165,6 +168,9 @@ func (a *API) postDone(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		fail(w, http.StatusServiceUnavailable, "store unavailable, retry")
 	default:
+		if a.OnDone != nil {
+			a.OnDone(r, r.PathValue("number"), it)
+		}
 		reply(w, view(it, a.office.now()))
 	}
 }

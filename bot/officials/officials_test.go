@@ -286,7 +286,12 @@ func TestCommandsAndPress(t *testing.T) {
 func TestAdminAPI(t *testing.T) {
 	e := newEnv(t)
 	mux := http.NewServeMux()
-	for p, h := range officials.NewAPI(e.office, "tok3n").Routes() {
+	api := officials.NewAPI(e.office, "tok3n")
+	var heard []string // the audit trail's hook
+	api.OnDone = func(r *http.Request, number string, it officials.Item) {
+		heard = append(heard, number+" "+it.ID+" "+it.DoneBy+" "+r.Method)
+	}
+	for p, h := range api.Routes() {
 		mux.Handle(p, h)
 	}
 	srv := httptest.NewServer(mux)
@@ -342,6 +347,9 @@ func TestAdminAPI(t *testing.T) {
 	}
 	if code, _ := call("POST", "/api/v1/officials/"+mayor+"/callbacks/"+list.Items[0].ID+"/done", "tok3n", ""); code != 200 {
 		t.Errorf("done: %d", code)
+	}
+	if len(heard) != 1 || heard[0] != mayor+" "+list.Items[0].ID+" api POST" {
+		t.Errorf("the done items heard: %q (the unknown one is not)", heard)
 	}
 	if _, body := call("GET", "/api/v1/officials/"+mayor+"/callbacks", "tok3n", ""); strings.Contains(body, list.Items[0].ID) {
 		t.Errorf("a done item is still open: %s", body)

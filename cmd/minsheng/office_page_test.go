@@ -7,13 +7,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	cdpruntime "github.com/chromedp/cdproto/runtime"
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/minsheng/minsheng/intake"
 	"github.com/minsheng/minsheng/internal/testwait"
@@ -70,14 +71,19 @@ func read[T any](t *testing.T, ctx context.Context, what string, a chromedp.Acti
 	return v
 }
 
+// clerkPassword is the browser test's clerk's.
+const clerkPassword = "lamp-post-17"
+
 // citizenPhone is a citizen's number in full (not masked).
 var citizenPhone = regexp.MustCompile(`(?:\+?86)?1[3-9][0-9]{9}`)
 
-// TestOfficePageInHeadlessChromium logs in to /office/ over a generated
-// month, opens every page, checks figures against the test's own count,
+// TestOfficePageInHeadlessChromium logs in to /office/ as a named clerk
+// (added by `minsheng office user add`) over a generated month, opens
+// every page, checks figures against the test's own count,
 // presses 复核 on a case in the 不满意专区 (the backend gets a
-// reopen_requested record), downloads a CSV, and finds no citizen's number
-// unmasked on any page.
+// reopen_requested record), downloads a CSV, finds no citizen's number
+// unmasked on any page and the clerk's actions in the audit trail, and
+// logs out.
 func TestOfficePageInHeadlessChromium(t *testing.T) {
 	ctx := browser(t)
 	mw := runMonth(t)
@@ -93,15 +99,29 @@ func TestOfficePageInHeadlessChromium(t *testing.T) {
 		return h
 	}
 
-	// login: the page sends a stranger to the form; a wrong token is refused
+	// a named clerk, added as the deployment would (the password on stdin)
+	if code, out, errs := runCmd(t, context.Background(), clerkPassword+"\n", "office", "user", "add", "wang", "--config", mw.cfgPath); code != 0 {
+		t.Fatalf("office user add: %d %s %s", code, out, errs)
+	}
+
+	// login: the page sends a stranger to the form; a wrong password is refused
 	browse(t, ctx, "open", chromedp.Navigate(base+"/office/"))
 	if loc := read(t, ctx, "location", chromedp.Location()); !strings.HasSuffix(loc, "/office/login") {
 		t.Fatalf("not sent to the login form: %s", loc)
 	}
-	browse(t, ctx, "wrong token", chromedp.SendKeys("#token", "guess"), chromedp.Click("#login"), chromedp.WaitVisible("#wrong"))
-	browse(t, ctx, "login", chromedp.SendKeys("#token", monthAdminToken), chromedp.Click("#login"), chromedp.WaitVisible("#messages"))
-	if loc := read(t, ctx, "location", chromedp.Location()); strings.Contains(loc, monthAdminToken) {
-		t.Fatalf("the token is in the URL %s", loc)
+	browse(t, ctx, "wrong password", chromedp.SendKeys("#name", "wang"), chromedp.SendKeys("#password", "guess-wrong-1"),
+		chromedp.Click("#login"), chromedp.WaitVisible("#wrong"))
+	browse(t, ctx, "login", chromedp.SendKeys("#name", "wang"), chromedp.SendKeys("#password", clerkPassword),
+		chromedp.Click("#login"), chromedp.WaitVisible("#messages"))
+	if loc := read(t, ctx, "location", chromedp.Location()); strings.Contains(loc, clerkPassword) {
+		t.Fatalf("the password is in the URL %s", loc)
+	}
+	if who := read(t, ctx, "who", chromedp.Text("#who")); who != "wang" {
+		t.Errorf("logged in as %q, want wang", who)
+	}
+	// the style element is allowed by the page's Content-Security-Policy
+	if d := read(t, ctx, "style", chromedp.Evaluate[string](`getComputedStyle(document.querySelector('nav')).display`)); d != "flex" {
+		t.Errorf("the page's style was blocked (nav display %q)", d)
 	}
 
 	// today, by the fake clock
@@ -148,9 +168,17 @@ func TestOfficePageInHeadlessChromium(t *testing.T) {
 		return false
 	})
 
-	// a CSV download, with the page's session
-	body := read(t, ctx, "csv", chromedp.Evaluate[string](`fetch('/office/unsatisfied?format=csv').then(r => r.text())`,
-		func(p *cdpruntime.EvaluateParams) { yes := true; p.AwaitPromise = &yes }))
+	// a CSV download, the link clicked with the page's session
+	downloads := t.TempDir()
+	browse(t, ctx, "csv", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads})
+		return err
+	}), chromedp.Click("#csv"))
+	csvFile := filepath.Join(downloads, "unsatisfied-"+mw.clk.Now().In(shanghai).Format("20060102")+".csv")
+	testwait.For(t, "the CSV downloaded", func() bool { _, err := os.Stat(csvFile); return err == nil })
+	raw, _ := os.ReadFile(csvFile)
+	body := string(raw)
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF"))).ReadAll()
 	if err != nil || len(rows) != len(mw.unsat)+1 || rows[0][0] != "id" {
 		t.Fatalf("csv: %v, %d rows\n%s", err, len(rows), body)
@@ -189,6 +217,33 @@ func TestOfficePageInHeadlessChromium(t *testing.T) {
 		}
 	}
 	html("/office/callbacks")
+
+	// what the clerk did is in the audit trail, by name; a clerk has no audit page
+	recs, err := mw.rt.Door().AuditTrail(context.Background(), time.Time{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	did := map[string]string{}
+	for _, r := range recs {
+		if r.Who == "wang" {
+			did[r.Action] += r.What + r.Case + " "
+		}
+	}
+	if !strings.Contains(did["recheck"], first) || !strings.Contains(did["export"], "unsatisfied") || !strings.Contains(did["view"], "callbacks") || did["login"] == "" {
+		t.Errorf("the clerk's actions in the audit trail: %v", did)
+	}
+	browse(t, ctx, "audit page", chromedp.Navigate(base+"/office/audit"))
+	if h := read(t, ctx, "audit page", chromedp.OuterHTML("html")); !strings.Contains(h, "admins only") {
+		t.Errorf("a clerk opened the audit page")
+	}
+
+	// 退出: the page asks for a login again
+	html("/office/")
+	browse(t, ctx, "logout", chromedp.Click("#logout"), chromedp.WaitVisible("#password"))
+	browse(t, ctx, "after logout", chromedp.Navigate(base+"/office/"))
+	if loc := read(t, ctx, "location", chromedp.Location()); !strings.HasSuffix(loc, "/office/login") {
+		t.Errorf("the session outlived 退出: %s", loc)
+	}
 
 	// no citizen's number in full anywhere
 	for i, p := range pages {

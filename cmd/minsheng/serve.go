@@ -102,6 +102,7 @@ func newServe(g *globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
+			rt.Door().Announce(ctx) // what opens /office/: named accounts, or http.admin_token until the first
 			for _, k := range channelKinds {
 				if why := k.off(cfg); why != "" {
 					log.Info(k.name+" off", "why", why)
