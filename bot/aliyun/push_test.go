@@ -2,8 +2,15 @@ package aliyun_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/intake/queue/redistest"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/minsheng/minsheng/bot/aliyun"
 	"github.com/minsheng/minsheng/bot/aliyun/aliyuntest"
@@ -104,5 +111,27 @@ func TestAReceiptOfABlacklistedNumberOptsOut(t *testing.T) {
 	}
 	if len(u.intake.optOuts) != 1 || u.intake.optOuts[0] != "sms:"+citizen {
 		t.Errorf("opt-outs: %v", u.intake.optOuts)
+	}
+}
+
+// TestPushesAreClosedWithoutAToken: no push_token configured, both
+// endpoints answer 404 whatever the query says.
+func TestPushesAreClosedWithoutAToken(t *testing.T) {
+	fake := aliyuntest.New(keyID, keySecret, signName)
+	defer fake.Close()
+	rdb, prefix := redistest.Client(t)
+	cfg := aliyunConfig(fake, 50)
+	cfg.PushToken = ""
+	ch, err := aliyun.New(aliyun.Options{Aliyun: cfg}, bot.ChannelEnv{Intake: &intakeStub{}, Resend: &resends{}, Redis: rdb, Prefix: prefix,
+		Metrics: prometheus.NewRegistry(), Log: bot.NewLogger(io.Discard, "info", "text")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range ch.Routes() {
+		rec := httptest.NewRecorder()
+		r.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/x?token=", strings.NewReader("[]")))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", r.Pattern, rec.Code)
+		}
 	}
 }

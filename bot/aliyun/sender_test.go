@@ -147,3 +147,26 @@ func TestRefusals(t *testing.T) {
 		t.Errorf("outside allowed countries: %v, want dropped", err)
 	}
 }
+
+// TestConcurrentSendsShareNoSDKState: sends run in parallel (workers.send);
+// each call has its own SDK client over one transport (go test -race).
+func TestConcurrentSendsShareNoSDKState(t *testing.T) {
+	u := newUnit(t, unitOptions{})
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			m := msg(int64(i+1), "receipt", map[string]string{"id": "MS-" + strings.Repeat("1", i+1)})
+			m.To = "+861391234560" + string(rune('0'+i))
+			m.Conversation, m.Key = "sms:"+m.To, "sms:"+m.To+":1"
+			errs <- u.send(m)
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(u.fake.Messages()); n != 8 {
+		t.Errorf("sent %d of 8", n)
+	}
+}

@@ -102,8 +102,8 @@ func CheckTemplates(cfg map[string]config.AliyunTemplate, keys []ReplyKey) []str
 	return probs
 }
 
-// Variable properties (变量属性) to choose when applying, by variable.
-func propertyOf(v string) string {
+// Property is the variable property (变量属性) to choose for v when applying.
+func Property(v string) string {
 	switch v {
 	case "phone":
 		return "电话号码 (fixed line, 400 or 95 numbers only)"
