@@ -92,6 +92,10 @@ type Outbound struct {
 	// Actions are buttons with data of their own (已回电 on an official's
 	// call-back list), where the channel has buttons.
 	Actions []Action `json:"actions,omitempty"`
+	// Vars are Template's variables as text (dialog.VarsOf), for a channel
+	// that may only send approved templates with variables, never free
+	// text (a mainland SMS gateway); the others send Text.
+	Vars map[string]string `json:"vars,omitempty"`
 }
 
 // Sender delivers outbound messages on one channel. An error wrapping

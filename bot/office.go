@@ -67,12 +67,12 @@ func (n officeNotifier) Notify(ctx context.Context, off *officials.Official, l o
 		for _, chat := range chats {
 			if chat != 0 {
 				to := strconv.FormatInt(chat, 10)
-				out = append(out, Outbound{Key: l.Key + ":" + to, Channel: ChannelTelegram, To: to, Text: l.Text, Actions: actions})
+				out = append(out, Outbound{Key: l.Key + ":" + to, Channel: ChannelTelegram, To: to, Text: l.Text, Actions: actions, Template: l.Template, Vars: l.Vars})
 			}
 		}
 	}
 	if len(out) == 0 && off.ForwardTo != "" && n.rt.SendQueue.Has(ChannelSMS) {
-		out = append(out, Outbound{Key: l.Key + ":sms", Channel: ChannelSMS, To: off.ForwardTo, From: off.Number, Text: l.Text})
+		out = append(out, Outbound{Key: l.Key + ":sms", Channel: ChannelSMS, To: off.ForwardTo, From: off.Number, Text: l.Text, Template: l.Template, Vars: l.Vars})
 	}
 	if len(out) == 0 {
 		n.rt.Log.Warn("a message to an official's office has nowhere to go: set the official's telegram_user, staff_chat or forward_to",

@@ -396,6 +396,7 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 					Key: conv + ":" + strconv.FormatInt(rec.Seq, 10), Seq: rec.Seq,
 					Channel: to.Channel, Conversation: conv, To: to.To, From: to.From, Thread: to.Thread,
 					Text: r.Text, Template: r.Template, Bulk: r.Bulk, Buttons: r.Buttons, Case: r.Case, AskContact: r.AskContact,
+					Vars: r.Vars,
 				}
 				env, err := queue.NewEnvelope(ob.Key, ob, now)
 				if err != nil {

@@ -70,7 +70,43 @@ func (r Redis) Embedded() bool { return r.Addr == "" && len(r.Addrs) == 0 }
 type SMS struct {
 	AllowedCountryCodes []string `mapstructure:"allowed_country_codes" yaml:"allowed_country_codes"`
 	Twilio              Twilio   `mapstructure:"twilio" yaml:"twilio"`
+	// Aliyun is the mainland gateway (Alibaba Cloud SMS): set it or
+	// Twilio, not both.
+	Aliyun Aliyun `mapstructure:"aliyun" yaml:"aliyun"`
 }
+
+// Aliyun is an Alibaba Cloud SMS account (短信服务, dysmsapi): citizens text
+// its 106 number (official by extension, officials[].sms_ext), replies go
+// as approved templates under an approved signature (bot/aliyun).
+type Aliyun struct {
+	AccessKeyID     string `mapstructure:"access_key_id" yaml:"access_key_id"`
+	AccessKeySecret string `mapstructure:"access_key_secret" yaml:"access_key_secret" secret:"true"`
+	// SignName is the approved signature, without 【】.
+	SignName string `mapstructure:"sign_name" yaml:"sign_name"`
+	// APIURL is the API endpoint (a test points it at a fake).
+	APIURL string `mapstructure:"api_url" yaml:"api_url"`
+	// PushToken authenticates the SmsUp and SmsReport pushes (?token=…):
+	// the provider signs neither.
+	PushToken string `mapstructure:"push_token" yaml:"push_token" secret:"true"`
+	// DailyLimit is how many SMS one number gets a day at most, across
+	// replicas; the last one says what is left.
+	DailyLimit    int     `mapstructure:"daily_limit" yaml:"daily_limit"`
+	RatePerSecond float64 `mapstructure:"rate_per_second" yaml:"rate_per_second"`
+	// Templates are the approved templates by reply key (a dialog
+	// template name, office_…, digest): `minsheng templates --channel
+	// aliyun` prints the texts to submit.
+	Templates map[string]AliyunTemplate `mapstructure:"templates" yaml:"templates"`
+}
+
+// AliyunTemplate is one approved template: its code (SMS_…) and the
+// variables it has, by name (id, unit…).
+type AliyunTemplate struct {
+	Code   string   `mapstructure:"code" yaml:"code"`
+	Params []string `mapstructure:"params" yaml:"params,flow"`
+}
+
+// Enabled reports whether credentials are configured.
+func (a Aliyun) Enabled() bool { return a.AccessKeyID != "" && a.AccessKeySecret != "" }
 
 // Twilio is the Twilio account that owns the published numbers.
 type Twilio struct {
@@ -119,6 +155,9 @@ type Official struct {
 	TelegramUser int64    `mapstructure:"telegram_user" yaml:"telegram_user"`
 	StaffChat    int64    `mapstructure:"staff_chat" yaml:"staff_chat"`
 	Schedule     Schedule `mapstructure:"schedule" yaml:"schedule"`
+	// SMSExt is the extension of the official's number on the mainland
+	// gateway's 106 number (sms.aliyun): the SmsUp push's dest_code.
+	SMSExt string `mapstructure:"sms_ext" yaml:"sms_ext"`
 }
 
 // Schedule is an official's regular availability.
@@ -308,8 +347,9 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "text"},
 		HTTP:     HTTP{Listen: ":8080"},
 		Redis:    Redis{Prefix: "ms:", Spool: "./data/spool"},
-		SMS:      SMS{AllowedCountryCodes: []string{"+86"}, Twilio: Twilio{RatePerSecond: 1}},
-		Voice:    Voice{SayVoice: DefaultSayVoice},
+		SMS: SMS{AllowedCountryCodes: []string{"+86"}, Twilio: Twilio{RatePerSecond: 1},
+			Aliyun: Aliyun{APIURL: "https://dysmsapi.aliyuncs.com", DailyLimit: 50, RatePerSecond: 20, Templates: map[string]AliyunTemplate{}}},
+		Voice: Voice{SayVoice: DefaultSayVoice},
 		Telegram: Telegram{Mode: "polling", ForwardWindow: time.Minute},
 		Callbacks: Callbacks{
 			RemindAfter: 24 * time.Hour,

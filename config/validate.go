@@ -56,6 +56,7 @@ func (c *Config) Validate() Problems {
 		p.add("voice.say_voice", fmt.Sprintf("%q is not a voice Twilio documents for Mandarin (cmn-CN), e.g. %s or %s: Twilio would fail the <Say> and callers hear nothing",
 			c.Voice.SayVoice, DefaultSayVoice, "Polly.Zhiyu"))
 	}
+	c.validateAliyun(&p)
 	c.validateTelegram(&p)
 	c.validateOfficials(&p)
 	p.positive("callbacks.remind_after", c.Callbacks.RemindAfter)
@@ -167,6 +168,68 @@ func (c *Config) validateSMS(p *problemList) {
 		if err != nil {
 			p.add("sms.twilio.webhook_overrides", "must be Twilio connection overrides like rc=3&rp=all (ct, rt, tt, rc, rp, e, sni): "+err.Error())
 		}
+	}
+}
+
+var (
+	digits     = regexp.MustCompile(`^[0-9]+$`)
+	varName    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+	smsTplCode = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+)
+
+// validateAliyun checks sms.aliyun and the officials' extensions. That the
+// templates cover every reply key is checked where the keys are known
+// (bot/aliyun.CheckTemplates, by config check and serve).
+func (c *Config) validateAliyun(p *problemList) {
+	a := c.SMS.Aliyun
+	if (a.AccessKeyID == "") != (a.AccessKeySecret == "") {
+		p.add("sms.aliyun", "set both access_key_id and access_key_secret, or neither (off)")
+	}
+	if a.APIURL == "" {
+		p.add("sms.aliyun.api_url", "must not be empty (https://dysmsapi.aliyuncs.com)")
+	} else {
+		p.url("sms.aliyun.api_url", a.APIURL)
+	}
+	if a.DailyLimit < 2 {
+		p.add("sms.aliyun.daily_limit", "must be 2 or more (the last SMS of a day says what is left)")
+	}
+	if a.RatePerSecond <= 0 {
+		p.add("sms.aliyun.rate_per_second", "must be more than 0")
+	}
+	for key, t := range a.Templates {
+		if !smsTplCode.MatchString(t.Code) {
+			p.add("sms.aliyun.templates."+key+".code", fmt.Sprintf("%q is not a template code like SMS_123456789", t.Code))
+		}
+		for _, v := range t.Params {
+			if !varName.MatchString(v) {
+				p.add("sms.aliyun.templates."+key+".params", fmt.Sprintf("%q is not a variable name", v))
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for i, o := range c.Officials {
+		if o.SMSExt == "" {
+			continue
+		}
+		key := fmt.Sprintf("officials[%d].sms_ext", i)
+		if !digits.MatchString(o.SMSExt) || len(o.SMSExt) > 12 {
+			p.add(key, fmt.Sprintf("%q is not an extension (digits)", o.SMSExt))
+		} else if seen[o.SMSExt] {
+			p.add(key, fmt.Sprintf("%q is another official's too", o.SMSExt))
+		}
+		seen[o.SMSExt] = true
+	}
+	if !a.Enabled() {
+		return
+	}
+	if c.SMS.Twilio.Enabled() {
+		p.add("sms", "set sms.twilio or sms.aliyun, not both: one provider carries the SMS channel")
+	}
+	if a.SignName == "" {
+		p.add("sms.aliyun.sign_name", "required: the approved signature (【…】 without the brackets)")
+	}
+	if len(a.PushToken) < 16 {
+		p.add("sms.aliyun.push_token", "required, 16 characters or more: it authenticates the SmsUp and SmsReport pushes")
 	}
 }
 

@@ -57,9 +57,9 @@ func (m *Machine) awayFirst(st *State, now time.Time, out *Output, r Reply) Repl
 	switch r.Template {
 	case "receipt", "receipt_incomplete":
 		// The petition's own call-back item (official_busy) follows it.
-		r = Reply{Template: names[1], Text: m.tpl.Render(names[1], data), Case: r.Case, AskContact: r.AskContact}
+		r = Reply{Template: names[1], Text: m.tpl.Render(names[1], data), Case: r.Case, AskContact: r.AskContact, Vars: VarsOf(data)}
 	case "prompt", "ask_what", "ask_where":
-		r = Reply{Template: names[0], Text: m.tpl.Render(names[0], data)}
+		r = Reply{Template: names[0], Text: m.tpl.Render(names[0], data), Vars: VarsOf(data)}
 		cb := &intake.Callback{Official: a.Number, Period: a.Period, At: now.In(m.set.Location), Reason: intake.CallbackBusy,
 			ContactBy: m.set.Calendar.Deadlines(now, false, m.set.SLA).ContactBy}
 		if d := st.Draft; d != nil {

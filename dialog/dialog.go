@@ -117,6 +117,10 @@ type Reply struct {
 	// AskContact: the reply promises a call back and no phone is known;
 	// a channel that can ask for one (Telegram's contact button) does.
 	AskContact bool
+	// Vars are the template's data as text by variable name (VarsOf), for
+	// a channel that sends approved templates with variables instead of
+	// text (a mainland SMS gateway).
+	Vars map[string]string
 }
 
 // Event is something the rest of the system must act on; one field is set.
@@ -299,7 +303,7 @@ func (m *Machine) tick(st *State, now time.Time, out *Output) {
 }
 
 func (m *Machine) reply(name string, data Data) Reply {
-	return Reply{Template: name, Text: m.tpl.Render(name, data)}
+	return Reply{Template: name, Text: m.tpl.Render(name, data), Vars: VarsOf(data)}
 }
 
 // say adds a reply and, when a draft is open, its transcript.

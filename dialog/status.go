@@ -31,6 +31,8 @@ type Held struct {
 	Buttons  []string  `json:"buttons,omitempty"`
 	Case     string    `json:"case,omitempty"`
 	At       time.Time `json:"at"` // when it would have been sent
+	// Vars: Reply.Vars.
+	Vars map[string]string `json:"vars,omitempty"`
 }
 
 // maxHistory is how many status events a case remembers.
@@ -112,7 +114,7 @@ func (m *Machine) status(st *State, now time.Time, s *StatusInput, handOver stri
 func (m *Machine) bulkReply(st *State, now time.Time, out *Output, r Reply) {
 	r.Bulk = true
 	if m.quiet(now) {
-		st.Held = append(st.Held, Held{Template: r.Template, Text: r.Text, Buttons: r.Buttons, Case: r.Case, At: now})
+		st.Held = append(st.Held, Held{Template: r.Template, Text: r.Text, Buttons: r.Buttons, Case: r.Case, At: now, Vars: r.Vars})
 		return
 	}
 	out.Replies = append(out.Replies, r)
@@ -124,7 +126,7 @@ func (m *Machine) releaseHeld(st *State, now time.Time, out *Output) {
 		return
 	}
 	for _, h := range st.Held {
-		out.Replies = append(out.Replies, Reply{Template: h.Template, Text: h.Text, Bulk: true, Buttons: h.Buttons, Case: h.Case})
+		out.Replies = append(out.Replies, Reply{Template: h.Template, Text: h.Text, Bulk: true, Buttons: h.Buttons, Case: h.Case, Vars: h.Vars})
 	}
 	st.Held = nil
 }

@@ -189,3 +189,53 @@ func (ts *Templates) Render(name string, data any) string {
 	}
 	return strings.TrimSpace(b.String())
 }
+
+// VarsOf is d as template variables: every non-empty field by its name in
+// lower snake case (id, earlier, cases, status, unit, handler, phone,
+// note, summary, official, categories, category, missing, emergency), the
+// cases as one text ("MS-…已交办；MS-…办理中"). A channel that may only
+// send templates approved in advance (a mainland SMS gateway) sends these
+// instead of the rendered text; PlaceholderData renders the text to submit.
+func VarsOf(d Data) map[string]string {
+	v := map[string]string{}
+	set := func(k, s string) {
+		if s != "" {
+			v[k] = s
+		}
+	}
+	set("id", d.ID)
+	set("earlier", d.Earlier)
+	var cases []string
+	for _, c := range d.Cases {
+		cases = append(cases, c.ID+c.Status)
+	}
+	set("cases", strings.Join(cases, "；"))
+	set("status", d.Status)
+	set("unit", d.Unit)
+	set("handler", d.Handler)
+	set("phone", d.Phone)
+	set("note", d.Note)
+	set("summary", d.Summary)
+	set("official", d.Official)
+	set("categories", d.Categories)
+	set("category", d.Category)
+	set("missing", d.Missing)
+	set("emergency", d.Emergency)
+	if len(v) == 0 {
+		return nil
+	}
+	return v
+}
+
+// PlaceholderData is Data whose every field is its variable's placeholder
+// (${id}, ${cases}…): a template rendered with it is the text to submit
+// for approval with the variables VarsOf gives, every optional part shown.
+func PlaceholderData() Data {
+	p := func(k string) string { return "${" + k + "}" }
+	return Data{
+		ID: p("id"), Earlier: p("earlier"), Cases: []CaseLine{{ID: p("cases")}}, Status: p("status"),
+		Unit: p("unit"), Handler: p("handler"), Phone: p("phone"), Note: p("note"), Summary: p("summary"),
+		Official: p("official"), Categories: p("categories"), Category: p("category"), Missing: p("missing"),
+		Emergency: p("emergency"),
+	}
+}

@@ -85,3 +85,27 @@ func TestSegments(t *testing.T) {
 		}
 	}
 }
+
+// TestVarsFillThePlaceholderText: every reply rendered with the
+// placeholders and filled with VarsOf is the reply rendered with the data,
+// so a template channel sends what the others send.
+func TestVarsFillThePlaceholderText(t *testing.T) {
+	ts, _ := NewTemplates(nil)
+	vars := VarsOf(Sample)
+	for _, name := range Names() {
+		text := ts.Render(name, PlaceholderData())
+		filled := text
+		for k, v := range vars {
+			filled = strings.ReplaceAll(filled, "${"+k+"}", v)
+		}
+		if strings.Contains(filled, "${") {
+			t.Errorf("%s: a placeholder without a variable: %s", name, filled)
+		}
+		if want := ts.Render(name, Sample); filled != want {
+			t.Errorf("%s:\n filled %s\n  wants %s", name, filled, want)
+		}
+	}
+	if VarsOf(Data{}) != nil {
+		t.Errorf("no data, no variables: %v", VarsOf(Data{}))
+	}
+}

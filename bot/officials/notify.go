@@ -27,6 +27,25 @@ type List struct {
 	// ToOffice: for the office chat (staff_chat) only, when there is one
 	// (reminders); else the official too.
 	ToOffice bool
+	// Template and Vars say the list as an approved SMS template (one of
+	// SMSTemplates) for a channel that sends no free text: the count, the
+	// earliest item; the names and phones stay on the office page.
+	Template string
+	Vars     map[string]string
+}
+
+// SMSTemplates are the texts of the officials' messages as templates with
+// ${variables}, by template name (List.Template), for a channel that may
+// only send templates approved in advance (a mainland SMS gateway). They
+// carry no citizen's phone: the providers' rules for notifications allow
+// no personal mobile numbers in them; the list is on the office page.
+var SMSTemplates = map[string]string{
+	"office_busy":      "会议期间有${count}位群众来信来电，请回电。最早一位：${first}。名单和电话请看办公页面。",
+	"office_off_hours": "下班期间有${count}位群众来信来电，请回电。最早一位：${first}。名单和电话请看办公页面。",
+	"office_reminder":  "有${count}位群众超过一天仍未回电，请尽快联系。最早一位：${first}。名单和电话请看办公页面。",
+	"office_callbacks": "未回电${count}人。最早一位：${first}。名单和电话请看办公页面。",
+	"office_none":      "会议期间没有群众来信来电。",
+	"office_urgent":    "紧急诉求${id}：${summary}。请立即查看办公页面并回电群众。",
 }
 
 // Button is a 已回电 button: a press brings Data back (Office.Press).
@@ -74,6 +93,7 @@ func (o *Office) alert(ctx context.Context, it Item, cb intake.Callback) error {
 	l := List{Key: "office:" + off.Number + ":urgent:" + cb.PetitionID, Items: []Item{it},
 		Actions: []Button{{Label: "已回电", Data: PressData(off.Number, it.ID)}}}
 	l.Text = alertText(it, cb, o.loc(), now)
+	l.Template, l.Vars = "office_urgent", map[string]string{"id": cb.PetitionID, "summary": cb.Summary}
 	return o.notify.Notify(ctx, off, l)
 }
 
@@ -106,7 +126,7 @@ func (o *Office) render(off *Official, items []Item, kind string, now time.Time)
 	var b strings.Builder
 	if len(items) == 0 {
 		b.WriteString("会议期间没有群众来信来电。")
-		return List{Text: b.String(), Key: "office:" + off.Number + ":" + kind + ":" + now.Format("200601021504")}
+		return List{Text: b.String(), Key: "office:" + off.Number + ":" + kind + ":" + now.Format("200601021504"), Template: "office_none"}
 	}
 	fmt.Fprintf(&b, listHeads[kind], len(items))
 	l := List{Items: items, Key: "office:" + off.Number + ":" + kind + ":" + now.Format("200601021504")}
@@ -116,6 +136,13 @@ func (o *Office) render(off *Official, items []Item, kind string, now time.Time)
 		l.Actions = append(l.Actions, Button{Label: "已回电 " + strconv.Itoa(i+1), Data: PressData(off.Number, it.ID)})
 	}
 	l.Text = b.String()
+	first := items[0]
+	what := "未形成诉求"
+	if first.PetitionID != "" {
+		what = first.PetitionID
+	}
+	l.Template = "office_" + kind
+	l.Vars = map[string]string{"count": strconv.Itoa(len(items)), "first": what + " " + first.At.In(o.loc()).Format("01-02 15:04")}
 	return l
 }
 

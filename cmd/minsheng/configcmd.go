@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/minsheng/minsheng/bot/aliyun"
 	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/dialog"
 	"github.com/spf13/cobra"
@@ -27,6 +28,7 @@ func newConfig(g *globals) *cobra.Command {
 				return err
 			}
 			probs = append(probs, dialogProblems(cfg)...)
+			probs = append(probs, aliyunProblems(cfg)...)
 			out, yerr := cfg.Redacted().YAML()
 			if yerr != nil {
 				return yerr
@@ -47,4 +49,13 @@ func newConfig(g *globals) *cobra.Command {
 func dialogProblems(cfg *config.Config) config.Problems {
 	_, probs := dialog.NewTemplates(cfg.Dialog.Templates)
 	return probs
+}
+
+// aliyunProblems checks that the mainland gateway's approved templates
+// cover every reply key, when that channel is configured.
+func aliyunProblems(cfg *config.Config) config.Problems {
+	if !cfg.SMS.Aliyun.Enabled() {
+		return nil
+	}
+	return aliyun.CheckTemplates(cfg.SMS.Aliyun.Templates, aliyun.ReplyKeys(cfg.Dialog.Templates))
 }

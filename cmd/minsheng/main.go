@@ -91,7 +91,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newServe(g), newChat(g), newConfig(g), newTrain(g), newClassify(g), newReport(g), newHot(g), newOffice(g), newVersion(g))
+	root.AddCommand(newServe(g), newChat(g), newConfig(g), newTrain(g), newClassify(g), newReport(g), newHot(g), newOffice(g), newTemplates(g), newVersion(g))
 	return root
 }
 

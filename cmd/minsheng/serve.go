@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/bot"
+	"github.com/minsheng/minsheng/bot/aliyun"
 	"github.com/minsheng/minsheng/bot/sms"
 	"github.com/minsheng/minsheng/bot/telegram"
 	"github.com/minsheng/minsheng/bot/voice"
@@ -34,6 +35,21 @@ var channelKinds = []channelKind{
 		},
 		build: func(_ context.Context, cfg *config.Config, env bot.ChannelEnv) (bot.Channel, error) {
 			return sms.New(sms.Options{Twilio: cfg.SMS.Twilio, AllowedCountryCodes: cfg.SMS.AllowedCountryCodes, PublicURL: cfg.HTTP.PublicURL}, env)
+		},
+	},
+	{
+		// The SMS channel on a mainland gateway (Alibaba Cloud SMS): the
+		// same channel as Twilio's for the rest of the bot; one of the two.
+		name: bot.ChannelSMS + " (aliyun)",
+		off: func(cfg *config.Config) string {
+			if cfg.SMS.Aliyun.Enabled() {
+				return ""
+			}
+			return "sms.aliyun.access_key_id and access_key_secret are not set"
+		},
+		build: func(_ context.Context, cfg *config.Config, env bot.ChannelEnv) (bot.Channel, error) {
+			return aliyun.New(aliyun.Options{Aliyun: cfg.SMS.Aliyun, AllowedCountryCodes: cfg.SMS.AllowedCountryCodes,
+				Officials: cfg.Officials, DialogTemplates: cfg.Dialog.Templates, Location: cfg.Location(), Morning: cfg.QuietHours.End}, env)
 		},
 	},
 	{
@@ -71,6 +87,10 @@ var channelKinds = []channelKind{
 // "" when SMS is off (they go to the group).
 func smsFrom(cfg *config.Config) string {
 	switch {
+	case cfg.SMS.Aliyun.Enabled() && len(cfg.Officials) > 0:
+		return cfg.Officials[0].Number // its extension is the one the resident sees
+	case cfg.SMS.Aliyun.Enabled():
+		return "aliyun" // no official: the signature's own number
 	case !cfg.SMS.Twilio.Enabled():
 		return ""
 	case len(cfg.Officials) > 0:
