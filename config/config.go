@@ -349,7 +349,7 @@ func Default() Config {
 		Redis:    Redis{Prefix: "ms:", Spool: "./data/spool"},
 		SMS: SMS{AllowedCountryCodes: []string{"+86"}, Twilio: Twilio{RatePerSecond: 1},
 			Aliyun: Aliyun{APIURL: "https://dysmsapi.aliyuncs.com", DailyLimit: 50, RatePerSecond: 20, Templates: map[string]AliyunTemplate{}}},
-		Voice: Voice{SayVoice: DefaultSayVoice},
+		Voice:    Voice{SayVoice: DefaultSayVoice},
 		Telegram: Telegram{Mode: "polling", ForwardWindow: time.Minute},
 		Callbacks: Callbacks{
 			RemindAfter: 24 * time.Hour,
