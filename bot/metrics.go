@@ -27,11 +27,12 @@ type Metrics struct {
 	StoreLost     prometheus.Counter       // times Redis was found to have lost its data
 	mu            sync.Mutex
 	queues        []*queue.Queue
-	depths        []queue.Stats // as last read, by queue; nil: not yet
-	readAt        time.Time     // when depths were read
-	scraped       atomic.Int64  // unix ns of the last scrape of the depths
-	every         atomic.Int64  // how often the depths are read while scraped (ns)
-	stale         chan struct{} // a scrape found the depths older than every
+	depths        []queue.Stats    // as last read, by queue; nil: not yet
+	readAt        time.Time        // when depths were read
+	scraped       atomic.Int64     // unix ns of the last scrape of the depths
+	every         atomic.Int64     // how often the depths are read while scraped (ns)
+	stale         chan struct{}    // a scrape found the depths older than every
+	now           func() time.Time // the clock of the scrapes and reads (tests set it)
 }
 
 // DepthsEvery is how often the queue depths are read while /metrics is
@@ -96,7 +97,7 @@ func (m *Metrics) RefreshQueues(ctx context.Context, rdb redis.UniversalClient) 
 	}
 	m.mu.Lock()
 	if len(m.queues) == len(qs) {
-		m.depths, m.readAt = st, time.Now()
+		m.depths, m.readAt = st, m.clock()
 	}
 	m.mu.Unlock()
 	return nil
@@ -108,15 +109,21 @@ func (m *Metrics) RefreshQueues(ctx context.Context, rdb redis.UniversalClient) 
 // idle). A scrape after a quiet spell gets the depths as last read, and the
 // next one fresh ones.
 func (m *Metrics) KeepQueueDepths(ctx context.Context, rdb redis.UniversalClient, every time.Duration, onError func(error)) {
-	m.every.Store(int64(every))
 	t := time.NewTicker(every)
 	defer t.Stop()
+	m.keepQueueDepths(ctx, rdb, every, t.C, onError)
+}
+
+// keepQueueDepths is KeepQueueDepths on the ticks given (a test sends
+// its own, with its own clock).
+func (m *Metrics) keepQueueDepths(ctx context.Context, rdb redis.UniversalClient, every time.Duration, ticks <-chan time.Time, onError func(error)) {
+	m.every.Store(int64(every))
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			if time.Since(time.Unix(0, m.scraped.Load())) > 4*every {
+		case <-ticks:
+			if m.clock().Sub(time.Unix(0, m.scraped.Load())) > 4*every {
 				continue
 			}
 		case <-m.stale:
@@ -125,6 +132,13 @@ func (m *Metrics) KeepQueueDepths(ctx context.Context, rdb redis.UniversalClient
 			onError(err)
 		}
 	}
+}
+
+func (m *Metrics) clock() time.Time {
+	if m.now != nil {
+		return m.now()
+	}
+	return time.Now()
 }
 
 // queueCollector serves the queue depths last read; before the first
@@ -138,11 +152,11 @@ func (c queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueDepthD
 
 func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	m := c.m
-	m.scraped.Store(time.Now().UnixNano())
+	m.scraped.Store(m.clock().UnixNano())
 	m.mu.Lock()
 	qs, depths, readAt := m.queues, m.depths, m.readAt
 	m.mu.Unlock()
-	if every := time.Duration(m.every.Load()); depths != nil && every > 0 && time.Since(readAt) > every {
+	if every := time.Duration(m.every.Load()); depths != nil && every > 0 && m.clock().Sub(readAt) > every {
 		select {
 		case m.stale <- struct{}{}:
 		default:

@@ -32,7 +32,13 @@ var (
 // resolve decides once per test process which server the tests use.
 func resolve() {
 	once.Do(func() {
-		if os.Getenv("REDIS_URL") != "" || os.Getenv("REDISTEST_REQUIRE") != "" || answers(defaultAddr) {
+		// REDISTEST_EMBEDDED=1 takes the embedded store even where a Redis
+		// answers: how the README's test command runs on a fresh machine
+		// with Go alone, measurable on one that has a Redis.
+		// A child process of a crash test finds its parent's store in
+		// REDIS_URL, forced or not.
+		forced := os.Getenv("REDISTEST_EMBEDDED") != "" && os.Getenv("REDIS_URL") == ""
+		if !forced && (os.Getenv("REDIS_URL") != "" || os.Getenv("REDISTEST_REQUIRE") != "" || answers(defaultAddr)) {
 			return
 		}
 		m := miniredis.NewMiniRedis()
