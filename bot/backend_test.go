@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/minsheng/minsheng/intake/backend/webhook/webhooktest"
+	"github.com/minsheng/minsheng/internal/testproc"
 	"github.com/minsheng/minsheng/internal/testwait"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -120,9 +120,7 @@ func TestDeliveredOnceDespiteFailuresAndAKilledWorker(t *testing.T) {
 	if err := q.Enqueue(context.Background(), rec.Key(), rec); err != nil {
 		t.Fatal(err)
 	}
-	child := exec.Command(os.Args[0], "-test.run=^TestOutboxChild$")
-	child.Env = append(os.Environ(), "OUTBOX_CHILD=1", "OUTBOX_PREFIX="+prefix, "OUTBOX_URL="+f.URL)
-	child.Stderr = os.Stderr
+	child := testproc.Child("^TestOutboxChild$", "OUTBOX_CHILD=1", "OUTBOX_PREFIX="+prefix, "OUTBOX_URL="+f.URL)
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}

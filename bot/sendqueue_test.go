@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/minsheng/minsheng/internal/testproc"
 	"github.com/minsheng/minsheng/internal/testwait"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -95,9 +95,7 @@ func TestSendCrashRedeliversAtMostOnceMore(t *testing.T) {
 	if err := sq.Queue().Enqueue(ctx, ob.Key, ob); err != nil {
 		t.Fatal(err)
 	}
-	child := exec.Command(os.Args[0], "-test.run=^TestSendCrashChild$")
-	child.Env = append(os.Environ(), "SEND_CRASH_CHILD=1", "SEND_PREFIX="+prefix, "SEND_LOG="+sent)
-	child.Stderr = os.Stderr
+	child := testproc.Child("^TestSendCrashChild$", "SEND_CRASH_CHILD=1", "SEND_PREFIX="+prefix, "SEND_LOG="+sent)
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package sms_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/sms/smstest"
+	"github.com/minsheng/minsheng/internal/testproc"
 	"github.com/minsheng/minsheng/internal/testwait"
 )
 
@@ -142,9 +142,7 @@ func TestWorkerKilledAfterTwilioTookThePartIsNotSentAgain(t *testing.T) {
 	if err := h.sendq.Enqueue(context.Background(), ob); err != nil {
 		t.Fatal(err)
 	}
-	child := exec.Command(os.Args[0], "-test.run=^TestDedupCrashChild$")
-	child.Env = append(os.Environ(), "SMS_CRASH_CHILD=1", "SMS_CRASH_PREFIX="+h.prefix, "SMS_CRASH_API="+h.fake.URL)
-	child.Stderr = os.Stderr
+	child := testproc.Child("^TestDedupCrashChild$", "SMS_CRASH_CHILD=1", "SMS_CRASH_PREFIX="+h.prefix, "SMS_CRASH_API="+h.fake.URL)
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/minsheng/minsheng/bot"
 	"github.com/minsheng/minsheng/bot/telegram/telegramtest"
 	"github.com/minsheng/minsheng/intake/queue"
+	"github.com/minsheng/minsheng/internal/testproc"
 	"github.com/minsheng/minsheng/internal/testwait"
 )
 
@@ -124,9 +124,7 @@ func TestRefusedSendIsNotProbed(t *testing.T) {
 func TestWorkerKilledAfterTelegramSentIsNotSentAgain(t *testing.T) {
 	h := newHarness(t, harnessOptions{claimIdle: 300 * time.Millisecond})
 	h.fake.FailNext("sendMessage", telegramtest.Hang) // the doomed worker's call: sent, never answered
-	child := exec.Command(os.Args[0], "-test.run=^TestDedupCrashChild$")
-	child.Env = append(os.Environ(), "TG_CRASH_CHILD=1", "TG_CRASH_PREFIX="+h.rt.Env().Prefix, "TG_CRASH_API="+h.fake.URL)
-	child.Stderr = os.Stderr
+	child := testproc.Child("^TestDedupCrashChild$", "TG_CRASH_CHILD=1", "TG_CRASH_PREFIX="+h.rt.Env().Prefix, "TG_CRASH_API="+h.fake.URL)
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}

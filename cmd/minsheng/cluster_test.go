@@ -28,6 +28,7 @@ import (
 	"github.com/minsheng/minsheng/intake/queue"
 	"github.com/minsheng/minsheng/intake/queue/redistest"
 	"github.com/minsheng/minsheng/internal/appealstest"
+	"github.com/minsheng/minsheng/internal/testproc"
 	"github.com/minsheng/minsheng/internal/testwait"
 )
 
@@ -224,9 +225,8 @@ func startReplica(t *testing.T, name string, env ...string) *replica {
 	t.Helper()
 	addr, dir := freeAddr(t), t.TempDir()
 	r := &replica{name: name, base: "http://" + addr, log: &syncBuffer{}, done: make(chan struct{})}
-	r.cmd = exec.Command(os.Args[0], "-test.run=^TestClusterReplicaChild$", "-test.count=1")
-	r.cmd.Env = append(append(os.Environ(), env...), "CLUSTER_REPLICA_CHILD=1", "MINSHENG_HTTP_LISTEN="+addr,
-		"MINSHENG_BACKEND_JOURNAL="+filepath.Join(dir, "cases.jsonl"), "MINSHENG_REDIS_SPOOL="+filepath.Join(dir, "spool"))
+	r.cmd = testproc.Child("^TestClusterReplicaChild$", append(env, "CLUSTER_REPLICA_CHILD=1", "MINSHENG_HTTP_LISTEN="+addr,
+		"MINSHENG_BACKEND_JOURNAL="+filepath.Join(dir, "cases.jsonl"), "MINSHENG_REDIS_SPOOL="+filepath.Join(dir, "spool"))...)
 	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
 	if err := r.cmd.Start(); err != nil {
 		t.Fatalf("start replica %s: %v", name, err)

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/minsheng/minsheng/internal/testproc"
 	"github.com/minsheng/minsheng/internal/testwait"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -253,9 +253,7 @@ func TestCrashBetweenHandleAndAck(t *testing.T) {
 	if err := queue.New(rdb, prefix, "work", nil, queue.Options{}).Enqueue(ctx, "MS-crash", "x"); err != nil {
 		t.Fatal(err)
 	}
-	child := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	child.Env = append(os.Environ(), "QUEUE_CRASH_CHILD=1", "QUEUE_PREFIX="+prefix, "QUEUE_OUT="+out)
-	child.Stderr = os.Stderr
+	child := testproc.Child("^TestCrashChild$", "QUEUE_CRASH_CHILD=1", "QUEUE_PREFIX="+prefix, "QUEUE_OUT="+out)
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
