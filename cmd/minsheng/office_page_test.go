@@ -233,7 +233,7 @@ func TestOfficePageInHeadlessChromium(t *testing.T) {
 		t.Errorf("the clerk's actions in the audit trail: %v", did)
 	}
 	browse(t, ctx, "audit page", chromedp.Navigate(base+"/office/audit"))
-	if h := read(t, ctx, "audit page", chromedp.OuterHTML("html")); !strings.Contains(h, "admins only") {
+	if h := read(t, ctx, "audit page", chromedp.OuterHTML("html")); !strings.Contains(h, "仅限管理员") {
 		t.Errorf("a clerk opened the audit page")
 	}
 
