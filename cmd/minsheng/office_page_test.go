@@ -132,7 +132,7 @@ func TestOfficePageInHeadlessChromium(t *testing.T) {
 	if messages != strconv.FormatInt(today["msg"], 10) || !strings.Contains(h, fmt.Sprintf(`id="petitions">%d<`, today["pet"])) {
 		t.Errorf("today %s: messages %s, want %d; petitions want %d", day, messages, today["msg"], today["pet"])
 	}
-	if n := strings.Count(h, `<td class="phone">`); n != 20 {
+	if n := strings.Count(h, `<td data-label="群众" class="phone">`); n != 20 {
 		t.Errorf("today lists %d petitions, want the last 20", n)
 	}
 
@@ -180,7 +180,7 @@ func TestOfficePageInHeadlessChromium(t *testing.T) {
 	raw, _ := os.ReadFile(csvFile)
 	body := string(raw)
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF"))).ReadAll()
-	if err != nil || len(rows) != len(mw.unsat)+1 || rows[0][0] != "id" {
+	if err != nil || len(rows) != len(mw.unsat)+1 || rows[0][0] != "编号" {
 		t.Fatalf("csv: %v, %d rows\n%s", err, len(rows), body)
 	}
 
