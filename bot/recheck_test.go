@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,7 +54,22 @@ func TestRecheckReachesTheWebhookAsTheContractSays(t *testing.T) {
 	if session == nil {
 		t.Fatalf("login: %d without a session cookie", resp.StatusCode)
 	}
-	req, _ := http.NewRequest(http.MethodPost, w.srv.URL+"/office/unsatisfied/"+id+"/recheck", nil)
+	// the form token, as the browser has it from the page
+	page, _ := http.NewRequest(http.MethodGet, w.srv.URL+"/office/unsatisfied", nil)
+	page.AddCookie(session)
+	resp, err = noRedirect.Do(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	_, rest, ok := strings.Cut(string(form), `name="csrf" value="`)
+	csrf, _, _ := strings.Cut(rest, `"`)
+	if !ok || csrf == "" {
+		t.Fatalf("no form token on the 不满意专区: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest(http.MethodPost, w.srv.URL+"/office/unsatisfied/"+id+"/recheck", strings.NewReader(url.Values{"csrf": {csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.AddCookie(session)
 	resp, err = noRedirect.Do(req)
 	if err != nil {
