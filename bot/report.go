@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -231,7 +232,7 @@ func (rt *Runtime) failedDeliveries() (func(context.Context) ([]officepage.Faile
 			}
 			for _, d := range dls {
 				out = append(out, officepage.Failed{Queue: name, Shard: d.Shard, ID: d.ID, Case: petitionIDIn.FindString(string(d.Body)),
-					Error: d.Error, Attempts: d.Attempts, Parked: d.Parked})
+					Error: d.Error, Attempts: d.Attempts, At: d.At, Parked: d.Parked})
 			}
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].Parked.After(out[j].Parked) })
@@ -242,7 +243,11 @@ func (rt *Runtime) failedDeliveries() (func(context.Context) ([]officepage.Faile
 		if !ok {
 			return officepage.ErrNoFailed
 		}
-		err := q.Requeue(ctx, shard, id)
+		var edit func(json.RawMessage) (json.RawMessage, error)
+		if name == SendQueueName || name == BulkQueueName {
+			edit = outOfOrder
+		}
+		err := q.Requeue(ctx, shard, id, edit)
 		if errors.Is(err, queue.ErrNoDeadLetter) {
 			return fmt.Errorf("%w: %w", officepage.ErrNoFailed, err)
 		}
@@ -252,6 +257,18 @@ func (rt *Runtime) failedDeliveries() (func(context.Context) ([]officepage.Faile
 		return err
 	}
 	return list, retry
+}
+
+// outOfOrder takes a message tried again by hand out of its citizen's
+// order (Seq 0): the send queue recorded it as sent when it failed, so
+// that the later messages went, and would skip it as sent already.
+func outOfOrder(body json.RawMessage) (json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("not a message: %w", err)
+	}
+	delete(m, "seq")
+	return json.Marshal(m)
 }
 
 // requestRecheck records a 复核 request and queues the reopen_requested

@@ -435,20 +435,20 @@ func TestFailedDeliveriesAreListedAndTriedAgain(t *testing.T) {
 		}
 		delivered.Add(1)
 		return nil
-	}, queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond})
+	}, queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond, Now: w.clk.Now})
 	w.page.opt.Reader.DeadQueues = []string{"outbox"}
 	w.page.opt.Failed = func(ctx context.Context) ([]Failed, error) {
 		dls, err := q.DeadLetters(ctx, 50)
 		var out []Failed
 		for _, d := range dls {
 			out = append(out, Failed{Queue: "outbox", Shard: d.Shard, ID: d.ID, Case: petitionIDs.FindString(string(d.Body)), Error: d.Error,
-				Attempts: d.Attempts, Parked: d.Parked})
+				Attempts: d.Attempts, At: d.At, Parked: d.Parked})
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].Parked.After(out[j].Parked) })
 		return out, err
 	}
 	w.page.opt.Retry = func(ctx context.Context, name string, shard int, id string) error {
-		if err := q.Requeue(ctx, shard, id); errors.Is(err, queue.ErrNoDeadLetter) {
+		if err := q.Requeue(ctx, shard, id, nil); errors.Is(err, queue.ErrNoDeadLetter) {
 			return ErrNoFailed
 		} else {
 			return err
@@ -475,7 +475,7 @@ func TestFailedDeliveriesAreListedAndTriedAgain(t *testing.T) {
 	row := html.UnescapeString(rowOf(t, a.body, "f-"+dls[0].ID))
 	for _, want := range []string{`<td data-label="投递">报送办件系统</td>`, `<td data-label="诉求">MS-20260310-K7Q2P</td>`,
 		`办件系统未收下：<span class="err" translate="no">backend answered 400: citizen +86139****5678 unknown: permanent failure</span>`, "1 次",
-		`<td data-label="时间">` + dls[0].Parked.In(w.loc).Format("01-02 15:04") + `</td>`, `<button class="retry">重试</button>`} {
+		`<td data-label="时间" title="停止重试于 ` + dls[0].Parked.In(w.loc).Format("01-02 15:04") + `">03-10 09:00</td>`, `<button class="retry">重试</button>`} {
 		if !strings.Contains(row, want) {
 			t.Errorf("the failed delivery's row lacks %s:\n%s", want, row)
 		}

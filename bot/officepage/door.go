@@ -174,7 +174,7 @@ const auditTemplate = `
 {{define "audit"}}{{template "head" "审计"}}{{template "nav" .}}<h1>审计记录 <small>（最近 {{.Shown}} 条）</small></h1>
 <table class="cards" id="audit"><tr class="head"><th>时间</th><th>用户</th><th>操作</th><th>内容</th><th>地址</th></tr>
 {{range .Records}}<tr class="rec"><td data-label="时间">{{.At.Format "2006-01-02 15:04:05"}}</td><td data-label="用户"><span translate="no">{{.Who}}</span>{{if .Role}} <small>{{word (print .Role)}}</small>{{end}}</td><td class="action" data-label="操作">{{word .Action}}</td>
-<td class="text" data-label="内容">{{if .What}}{{if hasPrefix .Action "user_"}}账号 <span translate="no">{{.What}}</span>{{else}}{{what .What}}{{end}} {{end}}{{.Case}}{{if .Official}} 领导 {{.Official}}{{end}}{{if .Item}} 条目 {{.Item}}{{end}}{{if .Rows}} {{.Rows}} 行{{end}}{{if .Detail}} <small>{{detail .Detail}}</small>{{end}}</td><td data-label="地址" translate="no">{{.Addr}}</td></tr>
+<td class="text" data-label="内容">{{if .What}}{{if hasPrefix .Action "user_"}}账号 <span translate="no">{{.What}}</span>{{else}}{{what .What}}{{end}} {{end}}{{.Case}}{{if .Official}} 领导 {{.Official}}{{end}}{{if .Item}} 条目 <span translate="no">{{.Item}}</span>{{end}}{{if .Rows}} {{.Rows}} 行{{end}}{{if .Detail}} <small>{{detail .Detail}}</small>{{end}}</td><td data-label="地址" translate="no">{{.Addr}}</td></tr>
 {{else}}<tr><td colspan="5">（无）</td></tr>{{end}}</table>
 <h2>账号</h2><table class="cards" id="users"><tr class="head"><th>用户名</th><th>角色</th><th>状态</th><th>建立</th><th>改密</th><th>最近登录</th></tr>
 {{range .Users}}<tr><td data-label="用户名" translate="no">{{.Name}}</td><td data-label="角色">{{word (print .Role)}}</td><td data-label="状态">{{if .Disabled.IsZero}}<span class="ok">启用</span>{{else}}<span class="bad">已停用</span>{{end}}</td>

@@ -75,6 +75,7 @@ type Failed struct {
 	Case     string // the petition it concerns, "" when none is known
 	Error    string
 	Attempts int
+	At       time.Time // when it was queued: the message or record's time
 	Parked   time.Time // when it was given up
 }
 
@@ -522,7 +523,7 @@ func (p *Page) failed(w http.ResponseWriter, r *http.Request) {
 	items = items[:min(len(items), failedShown)]
 	for i := range items {
 		items[i].Error = oneLine(items[i].Error, 200)
-		items[i].Parked = items[i].Parked.In(p.opt.Loc)
+		items[i].At, items[i].Parked = items[i].At.In(p.opt.Loc), items[i].Parked.In(p.opt.Loc)
 	}
 	done := ""
 	if r.URL.Query().Get("done") != "" {

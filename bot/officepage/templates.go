@@ -137,7 +137,7 @@ td.text{white-space:normal;min-width:12em}
 .bad{color:#b00} .ok{color:#070} .muted{color:#666}
 .mark{display:inline-block;padding:0 6px;border-radius:4px;color:#fff;font-weight:bold;font-size:.9em}
 .mark.urgent{background:#c25e00} .mark.emergency{background:#b00}
-tr.urgent>td{background:#fff4e5} tr.emergency>td{background:#fde8e8}
+tr.urgent{background:#fff4e5} tr.emergency{background:#fde8e8}
 a.tel{font-weight:bold;font-size:1.05em;white-space:nowrap}
 .hist{color:#555}
 .err{font-family:ui-monospace,monospace;font-size:.85em;white-space:normal;word-break:break-all}
@@ -150,6 +150,7 @@ form.inline{display:inline} #who{color:#555}
 table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:auto}
 table.cards tr.head{display:none}
 table.cards tr{border:1px solid #ddd;border-radius:6px;margin:0 0 10px;padding:6px 8px}
+table.cards tr.urgent{border-color:#e8b98a} table.cards tr.emergency{border-color:#e0a0a0}
 table.cards td{border:0;padding:2px 0;white-space:normal;min-width:0}
 table.cards td[data-label]::before{content:attr(data-label) "：";color:#666}
 table.cards.figures td{display:inline-block;margin-right:12px}
@@ -221,7 +222,7 @@ img.chart{width:760px;max-width:none}
 {{if .Done}}<p class="ok" id="done">已重新投递：{{.Done}}</p>{{end}}
 <p class="muted">多次发送仍不成功、已停止重试的消息和记录。查明原因（号码停机、办件系统拒收……）并处理后，可点“重试”重新投递。</p>
 <table class="cards" id="failed"><tr class="head"><th>时间</th><th>投递</th><th>诉求</th><th>原因</th><th>尝试</th><th>重试</th></tr>
-{{range .Items}}<tr class="failed" id="f-{{.ID}}"><td data-label="时间">{{when .Parked}}</td><td data-label="投递">{{word .Queue}}</td><td data-label="诉求">{{if .Case}}{{.Case}}{{else}}（无）{{end}}</td>
+{{range .Items}}<tr class="failed" id="f-{{.ID}}"><td data-label="时间" title="停止重试于 {{when .Parked}}">{{when .At}}</td><td data-label="投递">{{word .Queue}}</td><td data-label="诉求">{{if .Case}}{{.Case}}{{else}}（无）{{end}}</td>
 <td data-label="原因">{{gist .Queue}}：<span class="err" translate="no">{{.Error}}</span></td><td data-label="尝试">{{.Attempts}} 次</td>
 <td><form method="post" action="/office/failed/retry"><input type="hidden" name="csrf" value="{{$.CSRF}}"><input type="hidden" name="queue" value="{{.Queue}}"><input type="hidden" name="shard" value="{{.Shard}}"><input type="hidden" name="id" value="{{.ID}}"><button class="retry">重试</button></form></td></tr>
 {{else}}<tr><td colspan="6">（无投递失败）</td></tr>{{end}}</table>{{if .More}}<p><small>只列出最近的 {{len .Items}} 条</small></p>{{end}}</body></html>{{end}}

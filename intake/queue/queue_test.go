@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/minsheng/minsheng/internal/testwait"
@@ -223,7 +224,7 @@ func TestARequeuedDeadLetterIsTriedAgain(t *testing.T) {
 		shard int
 		id    string
 	}{{d.Shard, "not-an-id"}, {d.Shard, "0-1"}, {-1, d.ID}, {queue.Shards, d.ID}, {(d.Shard + 1) % queue.Shards, d.ID}} {
-		if err := q.Requeue(ctx, bad.shard, bad.id); !errors.Is(err, queue.ErrNoDeadLetter) {
+		if err := q.Requeue(ctx, bad.shard, bad.id, nil); !errors.Is(err, queue.ErrNoDeadLetter) {
 			t.Errorf("Requeue(%d, %q): %v, want ErrNoDeadLetter", bad.shard, bad.id, err)
 		}
 	}
@@ -234,7 +235,10 @@ func TestARequeuedDeadLetterIsTriedAgain(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			switch err := q.Requeue(ctx, d.Shard, d.ID); {
+			edit := func(b json.RawMessage) (json.RawMessage, error) {
+				return json.RawMessage(strings.Replace(string(b), "MS-1", "MS-1b", 1)), nil
+			}
+			switch err := q.Requeue(ctx, d.Shard, d.ID, edit); {
 			case err == nil:
 				moved.Add(1)
 			case !errors.Is(err, queue.ErrNoDeadLetter):
@@ -251,10 +255,10 @@ func TestARequeuedDeadLetterIsTriedAgain(t *testing.T) {
 	rec.mu.Lock()
 	again := rec.seen[1]
 	rec.mu.Unlock()
-	if again.Attempt != 1 || string(again.Body) != `{"id":"MS-1"}` {
-		t.Errorf("tried again as attempt %d with %s", again.Attempt, again.Body)
+	if again.Attempt != 1 || again.Key != "MS-1" || string(again.Body) != `{"id":"MS-1b"}` {
+		t.Errorf("tried again as attempt %d, key %s, with %s (want the body edited)", again.Attempt, again.Key, again.Body)
 	}
-	if err := q.Requeue(ctx, d.Shard, d.ID); !errors.Is(err, queue.ErrNoDeadLetter) {
+	if err := q.Requeue(ctx, d.Shard, d.ID, nil); !errors.Is(err, queue.ErrNoDeadLetter) {
 		t.Errorf("a dead letter requeued twice: %v", err)
 	}
 }

@@ -108,9 +108,12 @@ return 1`)
 
 // Requeue puts the dead letter id of shard back into the queue, to be
 // tried again as fresh work: its attempts count from one again and its
-// error is cleared; its key (the idempotency key) and body are kept. Two
-// callers at once move it once: the other gets ErrNoDeadLetter.
-func (q *Queue) Requeue(ctx context.Context, shard int, id string) error {
+// error is cleared; its key (the idempotency key) is kept, and its body,
+// unless edit (when not nil) changes it (the send queue's messages drop
+// their place in the citizen's order: a message tried again by hand goes
+// when it can). Two callers at once move it once: the other gets
+// ErrNoDeadLetter.
+func (q *Queue) Requeue(ctx context.Context, shard int, id string, edit func(body json.RawMessage) (json.RawMessage, error)) error {
 	if shard < 0 || shard >= Shards || streamTime(id).IsZero() || strings.Count(id, "-") != 1 {
 		return ErrNoDeadLetter
 	}
@@ -127,6 +130,11 @@ func (q *Queue) Requeue(ctx context.Context, shard int, id string) error {
 		return fmt.Errorf("dead letter %s of %s is unreadable, it cannot be tried again: %w", id, q.name, err)
 	}
 	env.Attempt, env.Err, env.Nonce = 0, "", ""
+	if edit != nil {
+		if env.Body, err = edit(env.Body); err != nil {
+			return fmt.Errorf("dead letter %s of %s: %w", id, q.name, err)
+		}
+	}
 	n, err := requeueScript.Run(ctx, q.rdb, []string{q.DeadKey(shard), q.StreamKey(shard)}, id, env.Encode()).Int()
 	if err != nil {
 		return fmt.Errorf("requeue dead letter %s of %s: %w", id, q.name, err)
