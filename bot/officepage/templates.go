@@ -242,8 +242,8 @@ img.chart{width:760px;max-width:none}
 <div class="fig">不满意<b>{{pct .Survey.UnsatisfiedShare}}</b></div>
 <div class="fig">未答复<b>{{.Survey.NoAnswer}}</b></div>
 </div>{{end}}
-<div class="chartbox"><a href="/office/chart.svg?{{.Query}}"><img class="chart" alt="每日诉求与满意率" src="/office/chart.svg?{{.Query}}"></a></div>
-<p class="muted"><small>手机上可左右滑动看全图，点图放大。</small></p>
+<div class="chartbox"><img class="chart" alt="每日诉求与满意率" src="/office/chart.svg?{{.Query}}"></div>
+<p class="muted"><small>手机上可左右滑动看全图。</small></p>
 <h2>单位排名（至少 {{.R.Ranking.Min}} 件）</h2>
 <table class="cards" id="ranking"><tr class="head"><th>满意率前 {{.R.Ranking.N}}</th><th>满意率后 {{.R.Ranking.N}}</th><th>按时办结前</th><th>按时办结后</th></tr>
 <tr><td class="top" data-label="满意率前 {{.R.Ranking.N}}">{{range .R.Ranking.SatisfactionTop}}{{.Unit}} {{pct .Share}}（{{.Of}}）<br>{{end}}</td>
