@@ -32,7 +32,9 @@ type Events struct {
 }
 
 // NewEvents builds the handler; an empty secret refuses every event (the
-// endpoint is closed until backend.webhook.secret is set).
+// endpoint is closed until backend.webhook.secret is set: the secret
+// authenticates the events, whatever backend.kind; with the file backend
+// too, whose office posts its statuses here).
 func NewEvents(secret string, cases CaseLookup, p *Pipeline, log *slog.Logger) *Events {
 	return &Events{secret: []byte(secret), cases: cases, pipeline: p, log: log}
 }
@@ -57,7 +59,8 @@ func (h *Events) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(h.secret) == 0 {
-		Error(w, http.StatusForbidden, "events are refused: backend.webhook.secret is not set")
+		h.log.Warn("status event refused: backend.webhook.secret is not set", "case", r.PathValue("case_id"))
+		Error(w, http.StatusForbidden, closedReason)
 		return
 	}
 	if !intake.VerifySignature(h.secret, body, r.Header.Get(intake.SignatureHeader)) {
@@ -91,13 +94,22 @@ func (h *Events) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.spoolOr503(w, caseID, ev, "could not record the event, retry later")
 		return
 	}
-	result := "recorded"
+	answer := map[string]string{"case_id": caseID, "petition_id": d.PetitionID, "result": "recorded"}
 	if res.Duplicate {
-		result = "duplicate"
+		answer["result"] = "duplicate"
+	}
+	if !res.HeldUntil.IsZero() {
+		// quiet hours hold the citizen's message: say until when
+		answer["held_until"] = res.HeldUntil.In(h.pipeline.loc).Format(time.RFC3339)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]string{"case_id": caseID, "petition_id": d.PetitionID, "result": result})
+	_ = json.NewEncoder(w).Encode(answer)
 }
+
+// closedReason is the refusal of every event while no secret is set: what
+// to set, whatever backend.kind.
+const closedReason = "status events are refused: backend.webhook.secret is not set. Set it (or MINSHENG_BACKEND_WEBHOOK_SECRET) " +
+	"to the key the case system signs X-Minsheng-Signature with, with backend.kind file too, and restart serve"
 
 // spoolOr503 keeps an event the store could not take in the local spool
 // (202, result "spooled"), or answers 503 so the backend retries.

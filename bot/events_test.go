@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,8 +72,9 @@ func TestEventsEndpointRefusesBadInput(t *testing.T) {
 	closed := NewEvents("", w.box, w.p, quietLog())
 	rr := httptest.NewRecorder()
 	closed.ServeHTTP(rr, httptest.NewRequest("POST", "/api/v1/cases/CASE-A/events", bytes.NewReader(good)))
-	if rr.Code != http.StatusForbidden {
-		t.Errorf("no secret: %d", rr.Code)
+	if rr.Code != http.StatusForbidden || !strings.Contains(rr.Body.String(), "backend.webhook.secret is not set. Set it (or MINSHENG_BACKEND_WEBHOOK_SECRET)") ||
+		!strings.Contains(rr.Body.String(), "backend.kind file too") {
+		t.Errorf("no secret: %d %s", rr.Code, rr.Body)
 	}
 }
 
@@ -146,13 +148,43 @@ func TestResolvedSurveyAndUnsatisfiedRatingReachBackend(t *testing.T) {
 	testwait.For(t, "thanks", func() bool { return w.lastSent().Template == "survey_thanks_unsatisfied" })
 }
 
+// TestQuietHoursHoldStatusUntilMorning: a status posted at 23:15 is held
+// until 07:00, and says so: the answer's held_until, and the log.
 func TestQuietHoursHoldStatusUntilMorning(t *testing.T) {
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	clk := &clock{now: time.Date(2026, 3, 11, 21, 0, 0, 0, loc)}
-	w, _ := submittedWorld(t, clk)
+	log := &syncLog{}
+	f := webhooktest.NewFake(t, "hooksecret")
+	w := newWorld(t, worldOptions{backend: webhookTo(t, f), clock: clk, log: log})
+	w.run()
+	w.say("幸福小区3号楼门口的路灯坏了一个月了")
+	testwait.For(t, "case id noted", func() bool { st := w.state(); return len(st.Cases) == 1 && st.Cases[0].CaseID == "CASE-A" })
+	// by day: sent at once, no held_until
+	clk.Set(time.Date(2026, 3, 11, 21, 30, 0, 0, loc))
+	body, _ := json.Marshal(event("accepted", clk.Now()))
+	if code, answer := w.postRawAnswer("CASE-A", body, ""); code != 200 || strings.Contains(string(answer), "held_until") {
+		t.Fatalf("by day: %d %s", code, answer)
+	}
 	clk.Set(time.Date(2026, 3, 11, 23, 15, 0, 0, loc))
-	if code := w.postEvent("CASE-A", event("assigned", clk.Now()), ""); code != 200 {
-		t.Fatal(code)
+	body, _ = json.Marshal(event("assigned", clk.Now()))
+	code, answer := w.postRawAnswer("CASE-A", body, "")
+	var got map[string]string
+	if err := json.Unmarshal(answer, &got); err != nil || code != 200 || got["result"] != "recorded" || got["held_until"] != "2026-03-12T07:00:00+08:00" {
+		t.Fatalf("at 23:15: %d %s", code, answer)
+	}
+	held := false
+	for _, l := range strings.Split(log.String(), "\n") {
+		if strings.Contains(l, `"msg":"status or survey message held until 07:00 (quiet_hours)"`) && strings.Contains(l, `"held_until":"2026-03-12T07:00:00+08:00"`) &&
+			strings.Contains(l, `"template":"status_assigned"`) && strings.Contains(l, `"case":"MS-`) {
+			held = true
+		}
+	}
+	if !held || strings.Contains(log.String(), "13912345678") {
+		t.Errorf("the log does not say it was held until 07:00, or names the citizen:\n%s", log.String())
+	}
+	// the same event again: a duplicate, nothing held anew
+	if code, answer := w.postRawAnswer("CASE-A", body, ""); code != 200 || !strings.Contains(string(answer), `"duplicate"`) || strings.Contains(string(answer), "held_until") {
+		t.Errorf("the duplicate: %d %s", code, answer)
 	}
 	clk.Set(time.Date(2026, 3, 12, 6, 59, 0, 0, loc))
 	w.p.RunDue(context.Background())
@@ -234,5 +266,47 @@ func TestBareUnsatisfiedIsRecordedAtOnceAndNeverReminded(t *testing.T) {
 	}
 	if n := len(ratings()); n != 1 {
 		t.Errorf("%d rating records, want the one 不满意", n)
+	}
+}
+
+// syncLog is a log the runtime's goroutines write to.
+type syncLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *syncLog) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// TestTheFileBackendsOfficePostsEvents: with the file backend (the
+// default) the office posts its statuses to the same endpoint, signed with
+// backend.webhook.secret, the petition id as case_id; the citizen is told.
+func TestTheFileBackendsOfficePostsEvents(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	if w.cfg.Backend.Kind != "file" {
+		t.Fatalf("backend.kind %q", w.cfg.Backend.Kind)
+	}
+	w.box = w.rt.Outbox
+	w.srv = httptest.NewServer(w.rt.Server.Handler())
+	t.Cleanup(w.srv.Close)
+	w.run()
+	w.say("幸福小区3号楼门口的路灯坏了一个月了")
+	var id string
+	testwait.For(t, "the petition in the file", func() bool {
+		st := w.state()
+		if len(st.Cases) == 1 && st.Cases[0].CaseID == st.Cases[0].ID {
+			id = st.Cases[0].ID
+			return true
+		}
+		return false
+	})
+	body, _ := json.Marshal(event("assigned", time.Now()))
+	code, answer := w.postRawAnswer(id, body, "")
+	if code != 200 || !strings.Contains(string(answer), `"result":"recorded"`) || !strings.Contains(string(answer), `"petition_id":"`+id+`"`) {
+		t.Fatalf("a status to the file backend's case: %d %s", code, answer)
+	}
+	testwait.For(t, "the citizen told", func() bool { return w.lastSent().Template == "status_assigned" })
+	if code := w.postRaw(id, body, "otherkey"); code != 403 {
+		t.Errorf("signed with another key: %d", code)
 	}
 }

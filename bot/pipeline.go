@@ -163,6 +163,9 @@ type Result struct {
 	Replies   int  // replies this call queued (all conversations' inputs it processed)
 	Petitions int  // petitions this call submitted
 	Spooled   bool // Redis could not take it: kept in the local spool, replayed later
+	// HeldUntil: a status or survey message this call produced is held
+	// through quiet hours until then (the earliest, when several).
+	HeldUntil time.Time
 }
 
 // item is one entry of a conversation's inbox.
@@ -369,6 +372,8 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 	for {
 		now := p.opt.Now()
 		var sends, bulk, boxes, calls, hands []string
+		var held []dialog.Held // what quiet hours held in this round, for the log once committed
+		var heldUntil time.Time
 		submitted := 0
 		fig := p.figuresFor(shard) // office figures: written by the commit (bot/report.go, handover.go)
 		for _, raw := range items {
@@ -386,6 +391,12 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 			before := beforeStep(&rec.Dialog, it)
 			out := p.machine.Step(&rec.Dialog, in)
 			recordStep(fig, &rec.Dialog, it, before, out, now)
+			if !out.HeldUntil.IsZero() && len(rec.Dialog.Held) > 0 {
+				held = append(held, rec.Dialog.Held[len(rec.Dialog.Held)-1])
+				if heldUntil.IsZero() || out.HeldUntil.Before(heldUntil) {
+					heldUntil = out.HeldUntil
+				}
+			}
 			for _, r := range out.Replies {
 				rec.Seq++
 				to := rec.Reply
@@ -474,6 +485,16 @@ func (p *Pipeline) process(ctx context.Context, conv, token, rawState string, it
 		}
 		res.Replies += len(sends) + len(bulk)
 		res.Petitions += submitted
+		if !heldUntil.IsZero() {
+			if res.HeldUntil.IsZero() || heldUntil.Before(res.HeldUntil) {
+				res.HeldUntil = heldUntil
+			}
+			until := heldUntil.In(p.loc)
+			for _, h := range held {
+				p.log.Info("status or survey message held until "+until.Format("15:04")+" (quiet_hours)",
+					"conv", redactConv(conv), "case", h.Case, "template", h.Template, "held_until", until.Format(time.RFC3339))
+			}
+		}
 		p.metrics.Petitions.Add(float64(submitted))
 		if len(more) == 0 {
 			return res, nil

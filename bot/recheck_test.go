@@ -54,7 +54,7 @@ func TestRecheckReachesTheWebhookAsTheContractSays(t *testing.T) {
 	if session == nil {
 		t.Fatalf("login: %d without a session cookie", resp.StatusCode)
 	}
-	// The form carries the session's token (the door refuses a POST without).
+	// the form token, as the browser has it from the page
 	page, _ := http.NewRequest(http.MethodGet, w.srv.URL+"/office/unsatisfied", nil)
 	page.AddCookie(session)
 	resp, err = noRedirect.Do(page)
@@ -64,10 +64,10 @@ func TestRecheckReachesTheWebhookAsTheContractSays(t *testing.T) {
 	form, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	_, rest, ok := strings.Cut(string(form), `name="csrf" value="`)
-	if !ok {
-		t.Fatalf("no form token on the 不满意专区 (%d)", resp.StatusCode)
-	}
 	csrf, _, _ := strings.Cut(rest, `"`)
+	if !ok || csrf == "" {
+		t.Fatalf("no form token on the 不满意专区: %d", resp.StatusCode)
+	}
 	req, _ := http.NewRequest(http.MethodPost, w.srv.URL+"/office/unsatisfied/"+id+"/recheck", strings.NewReader(url.Values{"csrf": {csrf}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.AddCookie(session)

@@ -2,8 +2,12 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"sort"
 	"time"
 
 	"github.com/minsheng/minsheng/bot/officeauth"
@@ -167,9 +171,21 @@ func (rt *Runtime) officePage(rec *report.Recorder) *officepage.Page {
 	opt := officepage.Options{Reader: rd, Door: rt.door, Loc: rec.Loc, Now: rt.now, RankMin: cfg.Report.RankMin, Log: rt.Log,
 		Recheck: func(ctx context.Context, id, reason string) error { return rt.requestRecheck(ctx, rec, id, reason) }}
 	opt.HotIssues = officepage.HotIssuesFrom(rt.hot.List)
+	opt.Categories = map[string]string{}
+	for _, c := range cfg.Intake.Categories {
+		opt.Categories[c.Code] = c.Name
+	}
+	opt.Failed, opt.Retry = rt.failedDeliveries()
 	if rt.office != nil {
+		opt.Officials = map[string]string{}
+		for _, off := range rt.office.Officials() {
+			opt.Officials[off.Number] = off.Who()
+		}
 		opt.CallbackDone = func(ctx context.Context, official, item, by string) error {
 			_, err := rt.office.MarkDone(ctx, official, item, by)
+			if errors.Is(err, officials.ErrNoItem) || errors.Is(err, officials.ErrUnknown) {
+				return fmt.Errorf("%w: %w", officepage.ErrNoCallback, err)
+			}
 			return err
 		}
 		opt.Callbacks = func(ctx context.Context) ([]officepage.Callbacks, error) {
@@ -181,8 +197,9 @@ func (rt *Runtime) officePage(rec *report.Recorder) *officepage.Page {
 				}
 				l := officepage.Callbacks{Official: off.Number, Who: off.Who()}
 				for _, it := range items {
-					l.Items = append(l.Items, officepage.Callback{At: it.At.In(rec.Loc), Phone: it.Phone, PetitionID: it.PetitionID,
-						Summary: it.Summary, Reasons: it.Reasons, ContactBy: it.ContactBy.In(rec.Loc)})
+					l.Items = append(l.Items, officepage.Callback{ID: it.ID, At: it.At.In(rec.Loc), Phone: it.Phone, Name: it.Name,
+						PetitionID: it.PetitionID, Summary: it.Summary, Text: it.Text, Reasons: it.Reasons, Emergency: it.Emergency,
+						ContactBy: it.ContactBy.In(rec.Loc)})
 				}
 				out = append(out, l)
 			}
@@ -190,6 +207,68 @@ func (rt *Runtime) officePage(rec *report.Recorder) *officepage.Page {
 		}
 	}
 	return officepage.New(opt)
+}
+
+// failedPerShard is how many dead letters of each shard of each queue
+// the office page reads.
+const failedPerShard = 50
+
+// petitionIDIn finds the petition a dead letter is about, in its body.
+var petitionIDIn = regexp.MustCompile(`MS-[0-9]{8}-[0-9A-Z]{5}`)
+
+// failedDeliveries lists the durable queues' dead letters for the office
+// page (投递失败), newest first, and puts one back (重试).
+func (rt *Runtime) failedDeliveries() (func(context.Context) ([]officepage.Failed, error), func(context.Context, string, int, string) error) {
+	queues := map[string]*queue.Queue{}
+	for _, name := range QueueNames {
+		queues[name] = queue.New(rt.Store.Redis, rt.Store.Prefix, name, nil, queue.Options{})
+	}
+	list := func(ctx context.Context) ([]officepage.Failed, error) {
+		var out []officepage.Failed
+		for _, name := range QueueNames {
+			dls, err := queues[name].DeadLetters(ctx, failedPerShard)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range dls {
+				out = append(out, officepage.Failed{Queue: name, Shard: d.Shard, ID: d.ID, Case: petitionIDIn.FindString(string(d.Body)),
+					Error: d.Error, Attempts: d.Attempts, At: d.At, Parked: d.Parked})
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Parked.After(out[j].Parked) })
+		return out, nil
+	}
+	retry := func(ctx context.Context, name string, shard int, id string) error {
+		q, ok := queues[name]
+		if !ok {
+			return officepage.ErrNoFailed
+		}
+		var edit func(json.RawMessage) (json.RawMessage, error)
+		if name == SendQueueName || name == BulkQueueName {
+			edit = outOfOrder
+		}
+		err := q.Requeue(ctx, shard, id, edit)
+		if errors.Is(err, queue.ErrNoDeadLetter) {
+			return fmt.Errorf("%w: %w", officepage.ErrNoFailed, err)
+		}
+		if err == nil {
+			rt.Log.Info("dead letter requeued from the office page", "queue", name, "shard", shard, "id", id)
+		}
+		return err
+	}
+	return list, retry
+}
+
+// outOfOrder takes a message tried again by hand out of its citizen's
+// order (Seq 0): the send queue recorded it as sent when it failed, so
+// that the later messages went, and would skip it as sent already.
+func outOfOrder(body json.RawMessage) (json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("not a message: %w", err)
+	}
+	delete(m, "seq")
+	return json.Marshal(m)
 }
 
 // requestRecheck records a 复核 request and queues the reopen_requested

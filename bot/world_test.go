@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -51,6 +52,8 @@ type worldOptions struct {
 	onCluster bool // on the test Redis Cluster (skipped when there is none)
 	// noHandover: run leaves the handover stream to the test.
 	noHandover bool
+	// log takes the runtime's log as JSON lines (nil: none).
+	log io.Writer
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -81,7 +84,11 @@ func newWorld(t *testing.T, o worldOptions) *world {
 		w.clk, now = o.clock, o.clock.Now
 	}
 	answerEach := time.Duration(0)
-	rt, err := NewRuntime(context.Background(), &w.cfg, quietLog(), RuntimeOptions{
+	logger := quietLog()
+	if o.log != nil {
+		logger = slog.New(slog.NewJSONHandler(o.log, nil))
+	}
+	rt, err := NewRuntime(context.Background(), &w.cfg, logger, RuntimeOptions{
 		Store: NewStore(rdb, prefix), Backend: o.backend, Now: now, Coalesce: &answerEach,
 		Queue: queue.Options{Block: 50 * time.Millisecond, Poll: 20 * time.Millisecond,
 			Backoff: func(int) time.Duration { return 30 * time.Millisecond }, MaxAttempts: o.attempts},
@@ -182,6 +189,14 @@ func (w *world) postEvent(caseID string, ev map[string]any, sign string) int {
 
 func (w *world) postRaw(caseID string, body []byte, sign string) int {
 	w.t.Helper()
+	code, _ := w.postRawAnswer(caseID, body, sign)
+	return code
+}
+
+// postRawAnswer posts an event and returns the status and the answer,
+// checked against the contract.
+func (w *world) postRawAnswer(caseID string, body []byte, sign string) (int, []byte) {
+	w.t.Helper()
 	req, _ := http.NewRequest("POST", w.srv.URL+"/api/v1/cases/"+caseID+"/events", bytes.NewReader(body))
 	if sign != "-" {
 		if sign == "" {
@@ -201,7 +216,7 @@ func (w *world) postRaw(caseID string, body []byte, sign string) int {
 	if err := contracttest.CheckEventAnswer(req.URL.EscapedPath(), resp.StatusCode, resp.Header, answer); err != nil {
 		w.t.Errorf("events endpoint: %v\nanswer: %s", err, answer)
 	}
-	return resp.StatusCode
+	return resp.StatusCode, answer
 }
 
 // state is the citizen's dialog state with the case ids noted since its

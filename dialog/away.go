@@ -96,13 +96,17 @@ func (m *Machine) callbackFor(d *Draft, p *intake.Petition, now time.Time) *inta
 	}
 	return &intake.Callback{
 		Official: p.AddressedTo.Number, Period: period, Phone: phone, Name: p.Citizen.Name,
-		At: p.ReceivedAt, PetitionID: p.ID, Summary: summary20(p.Description), Reason: reason,
+		At: p.ReceivedAt, PetitionID: p.ID, Summary: summary20(p.Description), Text: callbackText(p.Description), Reason: reason,
 		ContactBy: p.Deadlines.ContactBy,
 	}
 }
 
 // summary20 is the call-back list's few words of a matter.
 func summary20(s string) string { return matterWords(s, 20) }
+
+// callbackText is the matter as a call-back item keeps it for whoever
+// calls back: the citizen's words, spaces folded, at most 500 characters.
+func callbackText(s string) string { return shorten(s, 500) }
 
 func strings20(texts []string) string {
 	var all string

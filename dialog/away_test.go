@@ -47,8 +47,18 @@ func TestCompleteAppealToABusyOfficialGetsOneCombinedReply(t *testing.T) {
 	}
 	cbs := callbacks(out)
 	if len(cbs) != 1 || cbs[0].PetitionID != p.ID || cbs[0].Period != "b1" || cbs[0].Official != "+8613800000001" ||
-		cbs[0].Phone != "+8613912345678" || cbs[0].Reason != intake.CallbackBusy || cbs[0].ContactBy.IsZero() {
+		cbs[0].Phone != "+8613912345678" || cbs[0].Reason != intake.CallbackBusy || cbs[0].ContactBy.IsZero() ||
+		cbs[0].Text != "幸福小区3号楼门口的路灯坏了一个月了" {
 		t.Errorf("call-back items %+v", cbs)
+	}
+	// whoever calls back gets the citizen's words, not only the list's few
+	long := strings.Repeat("幸福小区3号楼门口的路灯坏了，", 50)
+	cbs = callbacks(m.Step(&State{}, to(long, 0, busy("b2"))))
+	if len(cbs) != 1 {
+		t.Fatalf("a long appeal's call-back items: %+v", cbs)
+	}
+	if text := []rune(cbs[0].Text); len(text) != 501 || string(text[:500]) != string([]rune(long)[:500]) || len([]rune(cbs[0].Summary)) > 21 {
+		t.Errorf("a long appeal's call-back item: summary %q, text of %d characters", cbs[0].Summary, len(text))
 	}
 }
 

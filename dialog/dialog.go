@@ -139,6 +139,9 @@ type Output struct {
 	// NoMatter counts messages with no matter in them ("asdfghjkl",
 	// "123456"): kept, answered with a prompt, and counted for the office.
 	NoMatter int
+	// HeldUntil is set when a status or survey message was held through
+	// quiet hours: the end of them, when it goes.
+	HeldUntil time.Time
 }
 
 // CategoryInfo is a category as the dialog needs it.

@@ -64,7 +64,7 @@ func (m *Machine) submit(st *State, now time.Time, out *Output, s slots) {
 		cb := m.callbackFor(d, p, now)
 		if cb == nil {
 			cb = &intake.Callback{Official: p.AddressedTo.Number, Phone: firstContact(p), Name: p.Citizen.Name,
-				At: p.ReceivedAt, PetitionID: p.ID, Summary: summary20(p.Description), ContactBy: p.Deadlines.ContactBy}
+				At: p.ReceivedAt, PetitionID: p.ID, Summary: summary20(p.Description), Text: callbackText(p.Description), ContactBy: p.Deadlines.ContactBy}
 		}
 		cb.Period, cb.Reason = "", intake.CallbackUrgent // one item per petition
 		cb.Emergency = callList(s.danger.Calls)
@@ -125,7 +125,7 @@ func (m *Machine) petition(d *Draft, s slots) *intake.Petition {
 // urgentCallback is the alert of a petition a supplement made urgent.
 func (m *Machine) urgentCallback(c *Case, official string, msg *Message) *intake.Callback {
 	return &intake.Callback{Official: official, Phone: msg.Citizen.Phone, Name: msg.Citizen.Name,
-		At: msg.At.In(m.set.Location), PetitionID: c.ID, Summary: shorten(c.Summary, 20), Reason: intake.CallbackUrgent,
+		At: msg.At.In(m.set.Location), PetitionID: c.ID, Summary: shorten(c.Summary, 20), Text: callbackText(msg.Text), Reason: intake.CallbackUrgent,
 		ContactBy: m.set.Calendar.Deadlines(msg.At, true, m.set.SLA).ContactBy}
 }
 

@@ -115,6 +115,7 @@ func (m *Machine) bulkReply(st *State, now time.Time, out *Output, r Reply) {
 	r.Bulk = true
 	if m.quiet(now) {
 		st.Held = append(st.Held, Held{Template: r.Template, Text: r.Text, Buttons: r.Buttons, Case: r.Case, At: now, Vars: r.Vars})
+		out.HeldUntil = m.quietEnd(now)
 		return
 	}
 	out.Replies = append(out.Replies, r)

@@ -105,13 +105,13 @@ func TestQuietHoursHoldInOrder(t *testing.T) {
 	m := surveyMachine()
 	st, id := withCase(m)
 	night := time.Date(2026, 3, 11, 23, 10, 0, 0, t0.Location())
-	if out := m.Step(st, statusAt(id, intake.StatusAssigned, night)); len(out.Replies) != 0 {
-		t.Fatalf("sent at night: %v", templates(out))
-	}
-	if out := m.Step(st, statusAt(id, intake.StatusResolved, night.Add(3*time.Hour))); len(out.Replies) != 0 {
-		t.Fatalf("survey sent at night: %v", templates(out))
-	}
 	morning := time.Date(2026, 3, 12, 7, 0, 0, 0, t0.Location())
+	if out := m.Step(st, statusAt(id, intake.StatusAssigned, night)); len(out.Replies) != 0 || !out.HeldUntil.Equal(morning) {
+		t.Fatalf("sent at night: %v, held until %s", templates(out), out.HeldUntil)
+	}
+	if out := m.Step(st, statusAt(id, intake.StatusResolved, night.Add(3*time.Hour))); len(out.Replies) != 0 || !out.HeldUntil.Equal(morning) {
+		t.Fatalf("survey sent at night: %v, held until %s", templates(out), out.HeldUntil)
+	}
 	if w := m.WakeAt(st); !w.Equal(morning) {
 		t.Errorf("wake at %s, want the end of quiet hours %s", w, morning)
 	}
@@ -119,7 +119,7 @@ func TestQuietHoursHoldInOrder(t *testing.T) {
 		t.Errorf("released before 07:00: %v", templates(out))
 	}
 	out := m.Step(st, Input{Kind: KindTick, Now: morning})
-	if templates(out) != "status_assigned,survey" || !out.Replies[1].Bulk || len(out.Replies[1].Buttons) != 3 {
+	if templates(out) != "status_assigned,survey" || !out.Replies[1].Bulk || len(out.Replies[1].Buttons) != 3 || !out.HeldUntil.IsZero() {
 		t.Errorf("at 07:00: %+v", out.Replies)
 	}
 	// A reply to the citizen's own message is never held.

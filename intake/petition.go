@@ -154,8 +154,11 @@ type Callback struct {
 	At         time.Time `json:"at"` // when the citizen wrote or called
 	PetitionID string    `json:"petition_id,omitempty"`
 	Summary    string    `json:"summary,omitempty"` // a few words of the matter
-	Reason     string    `json:"reason"`            // official_busy | incomplete | callback_requested | missed_call | urgent
-	ContactBy  time.Time `json:"contact_by"`        // the 3-day contact deadline
+	// Text is the matter in the citizen's words (at most 500 characters),
+	// for whoever calls back: the office page's call-back list.
+	Text      string    `json:"text,omitempty"`
+	Reason    string    `json:"reason"`     // official_busy | incomplete | callback_requested | missed_call | urgent
+	ContactBy time.Time `json:"contact_by"` // the 3-day contact deadline
 	// Emergency is the numbers the citizen was told to call now (an
 	// urgent item's alert says so): "119", "119、120".
 	Emergency string `json:"emergency,omitempty"`

@@ -22,6 +22,7 @@ const (
 	ActionExport       = "export"        // a CSV download
 	ActionRecheck      = "recheck"       // 复核 asked of the backend
 	ActionCallbackDone = "callback_done" // 已回电
+	ActionRetry        = "retry"         // a failed delivery (dead letter) tried again
 	ActionUserAdd      = "user_add"
 	ActionUserDisable  = "user_disable"
 	ActionUserEnable   = "user_enable"

@@ -370,23 +370,23 @@ func (d *Door) Require(role Role, h http.Handler) http.Handler {
 		switch {
 		case err != nil && !errors.Is(err, errNoSession) && !errors.Is(err, errSessionEnded):
 			d.log.Error("office page: session store unavailable", "err", err)
-			http.Error(w, "the store did not answer, try again", http.StatusServiceUnavailable)
+			http.Error(w, "存储无响应，请稍后再试", http.StatusServiceUnavailable)
 			return
 		case err != nil && r.Method == http.MethodGet:
 			http.Redirect(w, r, "/office/login", http.StatusSeeOther)
 			return
 		case err != nil:
-			http.Error(w, "please log in first (/office/login)", http.StatusForbidden)
+			http.Error(w, "请先登录（/office/login）", http.StatusForbidden)
 			return
 		case !s.Role.can(role):
 			d.log.Warn("office page: refused to a clerk", "user", s.Name, "path", r.URL.Path, "addr", d.ClientAddr(r))
-			http.Error(w, "admins only", http.StatusForbidden)
+			http.Error(w, "仅限管理员", http.StatusForbidden)
 			return
 		}
 		if r.Method == http.MethodPost {
 			if !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.CSRF)) != 1 {
 				d.log.Warn("office page: a POST without this session's form token refused", "user", s.Name, "path", r.URL.Path, "addr", d.ClientAddr(r))
-				http.Error(w, "cross-site request refused", http.StatusForbidden)
+				http.Error(w, "请求被拒绝：表单已失效或来自其他网站，请刷新页面后再试", http.StatusForbidden)
 				return
 			}
 		}

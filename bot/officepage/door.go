@@ -82,9 +82,9 @@ func (p *Page) login(w http.ResponseWriter, r *http.Request) {
 	case officeauth.LoginOK:
 		http.Redirect(w, r, "/office/", http.StatusSeeOther)
 	case officeauth.LoginForbidden:
-		http.Error(w, "cross-site request refused", http.StatusForbidden)
+		http.Error(w, "请求被拒绝：来自其他网站", http.StatusForbidden)
 	case officeauth.LoginUnavailable:
-		http.Error(w, "the store did not answer, try again", http.StatusServiceUnavailable)
+		http.Error(w, "存储无响应，请稍后再试。", http.StatusServiceUnavailable)
 	case officeauth.LoginThrottled:
 		p.renderLogin(w, r, http.StatusTooManyRequests, map[string]any{"Wait": int((res.Wait + time.Minute - 1) / time.Minute)})
 	default:
@@ -149,6 +149,9 @@ func (p *Page) audit(w http.ResponseWriter, r *http.Request) {
 	}
 	for i := range recs {
 		recs[i].At = recs[i].At.In(p.opt.Loc)
+		if recs[i].Official != "" {
+			recs[i].Official = p.officialName(recs[i].Official) // shown by name: 县长张三
+		}
 	}
 	for i := range users {
 		u := &users[i]
@@ -161,21 +164,20 @@ func init() {
 	maps.Copy(words, map[string]string{
 		officeauth.ActionLogin: "登录", officeauth.ActionLoginFailed: "登录失败", officeauth.ActionLogout: "退出",
 		officeauth.ActionView: "查看", officeauth.ActionExport: "导出", officeauth.ActionRecheck: "申请复核",
-		officeauth.ActionCallbackDone: "已回电", officeauth.ActionUserAdd: "新建账号", officeauth.ActionUserDisable: "停用账号",
+		officeauth.ActionCallbackDone: "已回电", officeauth.ActionRetry: "重试投递", officeauth.ActionUserAdd: "新建账号", officeauth.ActionUserDisable: "停用账号",
 		officeauth.ActionUserEnable: "启用账号", officeauth.ActionUserPasswd: "修改密码",
 		string(officeauth.Clerk): "办事员", string(officeauth.Admin): "管理员",
-		"callbacks": "回电清单", "recent": "最近诉求", "overdue": "逾期",
 	})
 }
 
 const auditTemplate = `
 {{define "audit"}}{{template "head" "审计"}}{{template "nav" .}}<h1>审计记录 <small>（最近 {{.Shown}} 条）</small></h1>
-<div class="scroll"><table id="audit"><tr><th>时间</th><th>用户</th><th>操作</th><th>内容</th><th>地址</th></tr>
-{{range .Records}}<tr class="rec"><td>{{.At.Format "2006-01-02 15:04:05"}}</td><td>{{.Who}}{{if .Role}} <small>{{word (print .Role)}}</small>{{end}}</td><td class="action">{{word .Action}}</td>
-<td class="text">{{if .What}}{{word .What}} {{end}}{{.Case}}{{if .Official}} 领导 {{.Official}}{{end}}{{if .Item}} 条目 {{.Item}}{{end}}{{if .Rows}} {{.Rows}} 行{{end}}{{if .Detail}} <small>{{.Detail}}</small>{{end}}</td><td>{{.Addr}}</td></tr>
-{{else}}<tr><td colspan="5">（无）</td></tr>{{end}}</table></div>
-<h2>账号</h2><div class="scroll"><table id="users"><tr><th>用户名</th><th>角色</th><th>状态</th><th>建立</th><th>改密</th><th>最近登录</th></tr>
-{{range .Users}}<tr><td>{{.Name}}</td><td>{{word (print .Role)}}</td><td>{{if .Disabled.IsZero}}<span class="ok">启用</span>{{else}}<span class="bad">已停用</span>{{end}}</td>
-<td>{{when .Created}}</td><td>{{when .PasswordSet}}</td><td>{{if not .LastLogin.IsZero}}{{when .LastLogin}}{{end}}</td></tr>
-{{else}}<tr><td colspan="6">（尚无账号：minsheng office user add NAME --role admin）</td></tr>{{end}}</table></div>
+<table class="cards" id="audit"><tr class="head"><th>时间</th><th>用户</th><th>操作</th><th>内容</th><th>地址</th></tr>
+{{range .Records}}<tr class="rec"><td data-label="时间">{{.At.Format "2006-01-02 15:04:05"}}</td><td data-label="用户"><span translate="no">{{.Who}}</span>{{if .Role}} <small>{{word (print .Role)}}</small>{{end}}</td><td class="action" data-label="操作">{{word .Action}}</td>
+<td class="text" data-label="内容">{{if .What}}{{if hasPrefix .Action "user_"}}账号 <span translate="no">{{.What}}</span>{{else}}{{what .What}}{{end}} {{end}}{{.Case}}{{if .Official}} 领导 {{.Official}}{{end}}{{if .Item}} 条目 <span translate="no">{{.Item}}</span>{{end}}{{if .Rows}} {{.Rows}} 行{{end}}{{if .Detail}} <small>{{detail .Detail}}</small>{{end}}</td><td data-label="地址" translate="no">{{.Addr}}</td></tr>
+{{else}}<tr><td colspan="5">（无）</td></tr>{{end}}</table>
+<h2>账号</h2><table class="cards" id="users"><tr class="head"><th>用户名</th><th>角色</th><th>状态</th><th>建立</th><th>改密</th><th>最近登录</th></tr>
+{{range .Users}}<tr><td data-label="用户名" translate="no">{{.Name}}</td><td data-label="角色">{{word (print .Role)}}</td><td data-label="状态">{{if .Disabled.IsZero}}<span class="ok">启用</span>{{else}}<span class="bad">已停用</span>{{end}}</td>
+<td data-label="建立">{{when .Created}}</td><td data-label="改密">{{when .PasswordSet}}</td><td data-label="最近登录">{{if not .LastLogin.IsZero}}{{when .LastLogin}}{{end}}</td></tr>
+{{else}}<tr><td colspan="6">（尚无账号：minsheng office user add 用户名 --role admin）</td></tr>{{end}}</table>
 </body></html>{{end}}`

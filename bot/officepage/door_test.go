@@ -394,7 +394,7 @@ func TestTheAuditPageIsForAdmins(t *testing.T) {
 	if a.StatusCode != http.StatusOK {
 		t.Fatalf("an admin on the audit page: %d", a.StatusCode)
 	}
-	rows := regexp.MustCompile(`<tr class="rec"><td>[^<]*</td><td>([^<]*)`).FindAllStringSubmatch(a.body, -1)
+	rows := regexp.MustCompile(`<tr class="rec"><td data-label="时间">[^<]*</td><td data-label="用户"><span translate="no">([^<]*)`).FindAllStringSubmatch(a.body, -1)
 	var who []string
 	for _, r := range rows {
 		who = append(who, strings.TrimSpace(r[1]))
@@ -403,7 +403,7 @@ func TestTheAuditPageIsForAdmins(t *testing.T) {
 	if got := strings.Join(who, ","); got != "zhang,wang,wang,(cli:test),(cli:test)" {
 		t.Errorf("the trail's rows by who: %s", got)
 	}
-	for _, want := range []string{"导出", "report", "登录", "新建账号", `<a href="/office/audit">审计</a>`, `<span id="who">zhang</span>`, "<td>wang</td><td>办事员</td>", "<td>zhang</td><td>管理员</td>"} {
+	for _, want := range []string{"导出", "report", "登录", "新建账号", `<a href="/office/audit">审计</a>`, `<span id="who" translate="no">zhang</span>`, `<td data-label="用户名" translate="no">wang</td><td data-label="角色">办事员</td>`, `<td data-label="用户名" translate="no">zhang</td><td data-label="角色">管理员</td>`} {
 		if !strings.Contains(a.body, want) {
 			t.Errorf("the audit page lacks %q", want)
 		}
@@ -486,6 +486,13 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 			return w.post(t, "/office/unsatisfied/"+id+"/recheck", url.Values{"csrf": {csrf}}, clerk)
 		}, 303},
 		{"forged recheck", func() answer { return w.post(t, "/office/unsatisfied/"+id+"/recheck", nil, clerk) }, 403},
+		{"failed deliveries", get("/office/failed", clerk), 200},
+		{"已回电", func() answer {
+			return w.post(t, "/office/callbacks/done", url.Values{"csrf": {csrf}, "official": {"+8613800000001"}, "item": {"x"}}, clerk)
+		}, 303},
+		{"重试 not wired", func() answer {
+			return w.post(t, "/office/failed/retry", url.Values{"csrf": {csrf}, "queue": {"outbox"}, "shard": {"1"}, "id": {"1-0"}}, clerk)
+		}, 503},
 		{"unknown path", get("/office/nothing-here", clerk), 404},
 		{"no slash", get("/office", nil), 301},
 		{"logout", func() answer { return w.post(t, "/office/logout", url.Values{"csrf": {csrf}}, clerk) }, 303},

@@ -58,11 +58,11 @@ func TestReportShowsThePeriodsHotIssues(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("report?%s: %d %s", query, resp.StatusCode, body)
 		}
-		m := regexp.MustCompile(`(?s)<table id="hot">(.*?)</table>`).FindStringSubmatch(string(body))
+		m := regexp.MustCompile(`(?s)<table class="cards" id="hot">(.*?)</table>`).FindStringSubmatch(string(body))
 		if m == nil {
 			t.Fatalf("report?%s has no hot issues table", query)
 		}
-		rows := regexp.MustCompile(`<tr><td class="text">([^<]*)</td><td>(\d+)</td><td>(\d+)</td><td>([-\d]+)</td><td>([-\d]+)</td>`).FindAllStringSubmatch(m[1], -1)
+		rows := regexp.MustCompile(`<tr><td class="text" data-label="热点">([^<]*)</td><td data-label="人数">(\d+)</td><td data-label="件数">(\d+)</td><td data-label="首次">([-\d]+)</td><td data-label="最近">([-\d]+)</td>`).FindAllStringSubmatch(m[1], -1)
 		var out []string
 		for _, r := range rows {
 			out = append(out, strings.Join(r[1:], " "))

@@ -182,7 +182,7 @@ func TestLoginSetsASecureCookieAndGuardsEveryPage(t *testing.T) {
 			t.Errorf("%s: %d", path, r.StatusCode)
 		}
 	}
-	if h := w.get(t, "/office/", c).body; !strings.Contains(h, `<span id="who">wang</span>`) || strings.Contains(h, `href="/office/audit"`) {
+	if h := w.get(t, "/office/", c).body; !strings.Contains(h, `<span id="who" translate="no">wang</span>`) || strings.Contains(h, `href="/office/audit"`) {
 		t.Errorf("the page does not name its clerk, or links a clerk to the audit page")
 	}
 	forged := *c

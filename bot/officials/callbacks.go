@@ -36,6 +36,8 @@ type Item struct {
 	At           time.Time `json:"at"`
 	PetitionID   string    `json:"petition_id,omitempty"` // "" = 未形成诉求
 	Summary      string    `json:"summary,omitempty"`
+	Text         string    `json:"text,omitempty"`      // the matter in the citizen's words (intake.Callback.Text)
+	Emergency    string    `json:"emergency,omitempty"` // the numbers the citizen was told to call now ("119")
 	Reasons      []string  `json:"reasons"`
 	ContactBy    time.Time `json:"contact_by"`
 	State        string    `json:"state"` // open | done
@@ -136,10 +138,16 @@ func (o *Office) Add(ctx context.Context, cb intake.Callback, conv string) (Item
 		}
 		if cb.PetitionID != "" && it.PetitionID == "" {
 			it.PetitionID = cb.PetitionID
-			it.Summary = cb.Summary
+			it.Summary, it.Text = cb.Summary, cb.Text
 		}
 		if it.Summary == "" {
 			it.Summary = cb.Summary
+		}
+		if it.Text == "" {
+			it.Text = cb.Text
+		}
+		if cb.Emergency != "" {
+			it.Emergency = cb.Emergency
 		}
 		if !cb.At.IsZero() && (it.At.IsZero() || cb.At.Before(it.At)) {
 			it.At = cb.At

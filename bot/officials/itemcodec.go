@@ -25,6 +25,8 @@ type storedItem struct {
 	At           int64    `json:"t"`
 	PetitionID   string   `json:"pid,omitempty"`
 	Summary      string   `json:"s,omitempty"`
+	Text         string   `json:"x,omitempty"`
+	Emergency    string   `json:"em,omitempty"`
 	Reasons      []string `json:"r,omitempty"`
 	ContactBy    int64    `json:"c,omitempty"`
 	State        string   `json:"st,omitempty"` // "" = open
@@ -39,7 +41,8 @@ const smsConversation = "sms:"
 func encodeItem(it Item) []byte {
 	s := storedItem{Period: it.Period, Conversation: it.Conversation, Phone: it.Phone, Name: it.Name,
 		At: unixOrZero(it.At), PetitionID: it.PetitionID, Summary: it.Summary, Reasons: it.Reasons,
-		ContactBy: unixOrZero(it.ContactBy), DoneBy: it.DoneBy, DoneAt: unixOrZero(it.DoneAt), Reminded: it.Reminded}
+		ContactBy: unixOrZero(it.ContactBy), DoneBy: it.DoneBy, DoneAt: unixOrZero(it.DoneAt), Reminded: it.Reminded,
+		Text: it.Text, Emergency: it.Emergency}
 	if it.State != Open {
 		s.State = it.State
 	}
@@ -65,7 +68,8 @@ func decodeItem(official, id, raw string, loc *time.Location) (Item, error) {
 	}
 	it := Item{ID: id, Official: official, Period: s.Period, Conversation: s.Conversation, Phone: s.Phone, Name: s.Name,
 		At: timeOrZero(s.At, loc), PetitionID: s.PetitionID, Summary: s.Summary, Reasons: s.Reasons,
-		ContactBy: timeOrZero(s.ContactBy, loc), State: s.State, DoneBy: s.DoneBy, DoneAt: timeOrZero(s.DoneAt, loc), Reminded: s.Reminded}
+		ContactBy: timeOrZero(s.ContactBy, loc), State: s.State, DoneBy: s.DoneBy, DoneAt: timeOrZero(s.DoneAt, loc), Reminded: s.Reminded,
+		Text: s.Text, Emergency: s.Emergency}
 	if it.State == "" {
 		it.State = Open
 	}

@@ -14,6 +14,8 @@ func TestItemsAreKeptCompactlyAndReadBack(t *testing.T) {
 		{ID: "a1c1fc643b", Official: "+8613800000001", Period: "o1796032800000", Conversation: "sms:+8613905000518",
 			Phone: "+8613905000518", At: at, PetitionID: "MS-20261201-K7Q2P", Summary: "下水道堵了好几天，污水漫…",
 			Reasons: []string{"official_busy"}, ContactBy: at.Add(96 * time.Hour), State: Open},
+		{ID: "e5", Official: "+8613800000001", Phone: "+8613905000518", At: at, PetitionID: "MS-20261201-K7Q2P", Summary: "家里着火了",
+			Text: "县长您好，家里着火了，幸福小区3号楼2单元，快来人", Emergency: "119", Reasons: []string{"urgent"}, State: Open},
 		{ID: "b2", Official: "+8613800000001", Conversation: "tg:123456", Phone: "+8613905000518", Name: "王阿姨", At: at,
 			Reasons: []string{"missed_call", "incomplete"}, State: Done, DoneBy: "李秘书", DoneAt: at.Add(time.Hour), Reminded: true},
 		{ID: "c3", Official: "+8613800000001", Phone: "+8613905000518", At: at, Reasons: []string{"callback_requested"}, State: Open},
@@ -39,6 +41,11 @@ func TestItemsAreKeptCompactlyAndReadBack(t *testing.T) {
 	whole, _ := json.Marshal(typical)
 	if n := len(encodeItem(typical)); n > 150 || n*3 > len(whole) {
 		t.Errorf("kept in %d bytes (whole JSON %d): want at most 150 and a third", n, len(whole))
+	}
+	// With the citizen's words for the call back (an SMS of 60 characters).
+	typical.Text = "县长您好，我们小区下水道堵了好几天了，污水漫到路上，臭气熏天，老人孩子出门都得绕着走，物业说不归他们管，请帮忙解决"
+	if n := len(encodeItem(typical)); n > 280 {
+		t.Errorf("with its text kept in %d bytes: want at most 280", n)
 	}
 }
 

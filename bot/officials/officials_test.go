@@ -170,7 +170,8 @@ func TestCallBackItems(t *testing.T) {
 	now := e.clk.Now()
 	first := intake.Callback{Official: mayor, Period: "b1", Phone: "+8613912345678", At: now, Reason: intake.CallbackBusy, ContactBy: now.Add(72 * time.Hour)}
 	later := first
-	later.At, later.PetitionID, later.Summary = now.Add(time.Minute), "MS-20261130-K7Q2P", "路灯坏了"
+	later.At, later.PetitionID, later.Summary, later.Text = now.Add(time.Minute), "MS-20261130-K7Q2P", "路灯坏了", "市长您好，幸福小区3号楼门口的路灯坏了一个月了"
+	later.Emergency = "119"
 	for _, cb := range []intake.Callback{first, later, first} {
 		if _, err := e.office.Add(ctx, cb, "sms:+8613912345678"); err != nil {
 			t.Fatal(err)
@@ -183,7 +184,8 @@ func TestCallBackItems(t *testing.T) {
 	if len(items) == 2 && items[0].PetitionID != "MS-20261130-K7Q2P" {
 		items[0], items[1] = items[1], items[0]
 	}
-	if len(items) != 2 || items[0].PetitionID != "MS-20261130-K7Q2P" || !items[0].At.Equal(now) || items[0].Summary != "路灯坏了" {
+	if len(items) != 2 || items[0].PetitionID != "MS-20261130-K7Q2P" || !items[0].At.Equal(now) || items[0].Summary != "路灯坏了" ||
+		items[0].Text != later.Text || items[0].Emergency != "119" {
 		t.Fatalf("items %+v", items)
 	}
 	if items[0].DueSoon(now) || !items[1].DueSoon(now) {

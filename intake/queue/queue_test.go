@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/minsheng/minsheng/internal/testproc"
@@ -187,6 +188,78 @@ func TestDeadLetters(t *testing.T) {
 				t.Errorf("flaky: %+v", d)
 			}
 		}
+	}
+}
+
+// TestARequeuedDeadLetterIsTriedAgain: a dead letter put back by Requeue
+// is handled again as fresh work (attempt 1, the same key and body) and
+// leaves the dead letters; it is moved once, however many ask at once.
+func TestARequeuedDeadLetterIsTriedAgain(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	var rec recorder
+	var fixed atomic.Bool
+	q := queue.New(rdb, prefix, "work", func(ctx context.Context, e queue.Entry) error {
+		rec.add(e)
+		if !fixed.Load() {
+			return fmt.Errorf("400 from backend: %w", queue.ErrPermanent)
+		}
+		return nil
+	}, fast(queue.Options{MaxAttempts: 3}))
+	ctx := context.Background()
+	before := time.Now().Add(-time.Second)
+	if err := q.Enqueue(ctx, "MS-1", map[string]string{"id": "MS-1"}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, q)
+	testwait.For(t, "a dead letter", func() bool { st, _ := q.Stats(ctx); return st.Dead == 1 && st.Empty() })
+	dl, err := q.DeadLetters(ctx, 10)
+	if err != nil || len(dl) != 1 {
+		t.Fatalf("dead letters %v %v", dl, err)
+	}
+	d := dl[0]
+	if d.Shard != queue.ShardOf("MS-1") || d.Parked.Before(before) || d.Parked.After(time.Now().Add(time.Second)) {
+		t.Errorf("dead letter's shard %d (want %d), parked %s", d.Shard, queue.ShardOf("MS-1"), d.Parked)
+	}
+	for _, bad := range []struct {
+		shard int
+		id    string
+	}{{d.Shard, "not-an-id"}, {d.Shard, "0-1"}, {-1, d.ID}, {queue.Shards, d.ID}, {(d.Shard + 1) % queue.Shards, d.ID}} {
+		if err := q.Requeue(ctx, bad.shard, bad.id, nil); !errors.Is(err, queue.ErrNoDeadLetter) {
+			t.Errorf("Requeue(%d, %q): %v, want ErrNoDeadLetter", bad.shard, bad.id, err)
+		}
+	}
+	fixed.Store(true)
+	var moved atomic.Int32
+	var wg sync.WaitGroup
+	for range 4 { // four clerks press 重试 at once
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			edit := func(b json.RawMessage) (json.RawMessage, error) {
+				return json.RawMessage(strings.Replace(string(b), "MS-1", "MS-1b", 1)), nil
+			}
+			switch err := q.Requeue(ctx, d.Shard, d.ID, edit); {
+			case err == nil:
+				moved.Add(1)
+			case !errors.Is(err, queue.ErrNoDeadLetter):
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if moved.Load() != 1 {
+		t.Fatalf("requeued %d times, want once", moved.Load())
+	}
+	testwait.For(t, "handled again", func() bool { return rec.count("MS-1") == 2 })
+	testwait.For(t, "no dead letter left", func() bool { st, _ := q.Stats(ctx); return st.Dead == 0 && st.Empty() && st.Pending == 0 })
+	rec.mu.Lock()
+	again := rec.seen[1]
+	rec.mu.Unlock()
+	if again.Attempt != 1 || again.Key != "MS-1" || string(again.Body) != `{"id":"MS-1b"}` {
+		t.Errorf("tried again as attempt %d, key %s, with %s (want the body edited)", again.Attempt, again.Key, again.Body)
+	}
+	if err := q.Requeue(ctx, d.Shard, d.ID, nil); !errors.Is(err, queue.ErrNoDeadLetter) {
+		t.Errorf("a dead letter requeued twice: %v", err)
 	}
 }
 

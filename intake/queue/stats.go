@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -48,14 +50,17 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-// DeadLetter is an entry that will not be tried again.
+// DeadLetter is an entry that will not be tried again (unless Requeue
+// puts it back).
 type DeadLetter struct {
 	ID       string          `json:"id"`
 	Queue    string          `json:"queue"`
+	Shard    int             `json:"shard"`
 	Key      string          `json:"key"`
 	Attempts int             `json:"attempts"`
 	Error    string          `json:"error"`
-	At       time.Time       `json:"at"` // when first enqueued
+	At       time.Time       `json:"at"`     // when first enqueued
+	Parked   time.Time       `json:"parked"` // when it became a dead letter (its stream id's time)
 	Body     json.RawMessage `json:"body"`
 }
 
@@ -71,11 +76,73 @@ func (q *Queue) DeadLetters(ctx context.Context, limit int64) ([]DeadLetter, err
 			raw, _ := m.Values["e"].(string)
 			var env Envelope
 			_ = json.Unmarshal([]byte(raw), &env)
-			out = append(out, DeadLetter{ID: m.ID, Queue: q.name, Key: env.Key, Attempts: env.Attempt,
-				Error: env.Err, At: time.UnixMilli(env.At), Body: env.Body})
+			out = append(out, DeadLetter{ID: m.ID, Queue: q.name, Shard: s, Key: env.Key, Attempts: env.Attempt,
+				Error: env.Err, At: time.UnixMilli(env.At), Parked: streamTime(m.ID), Body: env.Body})
 		}
 	}
 	return out, nil
+}
+
+// streamTime is the time in a stream entry id ("1712345678901-0").
+func streamTime(id string) time.Time {
+	ms, _, _ := strings.Cut(id, "-")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(n)
+}
+
+// ErrNoDeadLetter: the dead letter is not there (tried again already, or
+// never was).
+var ErrNoDeadLetter = errors.New("no such dead letter")
+
+// requeueScript moves a dead letter back into its queue's stream, once.
+// KEYS: dead-letter stream, stream (one shard: one hash tag)
+// ARGV: the dead letter's id, the envelope to enqueue
+// Returns 1 when moved, 0 when the dead letter was not there.
+var requeueScript = redis.NewScript(`
+if redis.call('XDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', 'e', ARGV[2])
+return 1`)
+
+// Requeue puts the dead letter id of shard back into the queue, to be
+// tried again as fresh work: its attempts count from one again and its
+// error is cleared; its key (the idempotency key) is kept, and its body,
+// unless edit (when not nil) changes it (the send queue's messages drop
+// their place in the citizen's order: a message tried again by hand goes
+// when it can). Two callers at once move it once: the other gets
+// ErrNoDeadLetter.
+func (q *Queue) Requeue(ctx context.Context, shard int, id string, edit func(body json.RawMessage) (json.RawMessage, error)) error {
+	if shard < 0 || shard >= Shards || streamTime(id).IsZero() || strings.Count(id, "-") != 1 {
+		return ErrNoDeadLetter
+	}
+	msgs, err := q.rdb.XRange(ctx, q.DeadKey(shard), id, id).Result()
+	if err != nil {
+		return fmt.Errorf("dead letter %s of %s: %w", id, q.name, err)
+	}
+	if len(msgs) == 0 {
+		return ErrNoDeadLetter
+	}
+	raw, _ := msgs[0].Values["e"].(string)
+	var env Envelope
+	if err := json.Unmarshal([]byte(raw), &env); err != nil {
+		return fmt.Errorf("dead letter %s of %s is unreadable, it cannot be tried again: %w", id, q.name, err)
+	}
+	env.Attempt, env.Err, env.Nonce = 0, "", ""
+	if edit != nil {
+		if env.Body, err = edit(env.Body); err != nil {
+			return fmt.Errorf("dead letter %s of %s: %w", id, q.name, err)
+		}
+	}
+	n, err := requeueScript.Run(ctx, q.rdb, []string{q.DeadKey(shard), q.StreamKey(shard)}, id, env.Encode()).Int()
+	if err != nil {
+		return fmt.Errorf("requeue dead letter %s of %s: %w", id, q.name, err)
+	}
+	if n == 0 {
+		return ErrNoDeadLetter
+	}
+	return nil
 }
 
 // statsScript counts, for each queue of one shard, its stream, pending,
