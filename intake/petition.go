@@ -210,6 +210,13 @@ type Rating struct {
 	// RecordedBy is the staff member who recorded the citizen's answer
 	// (电话测评 in a group chat); absent when the citizen answered.
 	RecordedBy *Reporter `json:"recorded_by,omitempty"`
+	// Solved is whether the citizen says the problem is solved ("1是",
+	// "满意 已解决" → true; "3否", "没解决" → false); absent when they did
+	// not say.
+	Solved *bool `json:"solved,omitempty"`
+	// Revisit marks the answer to a 回头看 re-survey, sent some days after
+	// a case the citizen was satisfied with; absent for the survey itself.
+	Revisit bool `json:"revisit,omitempty"`
 }
 
 // Case statuses the backend reports (POST /api/v1/cases/{case_id}/events).
