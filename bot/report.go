@@ -115,11 +115,11 @@ func recordStep(f *figures, st *dialog.State, it item, before reportBefore, out 
 		case ev.Submit != nil:
 			b.Petition(ev.Submit, firstReply(ev.Submit, len(out.Replies) > 0, now))
 		case ev.Rating != nil:
-			prev := ""
+			prev, prevSolved := "", (*bool)(nil)
 			if w := before.reason; w != nil && w.PetitionID == ev.Rating.PetitionID {
-				prev = w.Rating
+				prev, prevSolved = w.Rating, w.Solved
 			}
-			f.of(ev.Rating.PetitionID).Rating(ev.Rating, prev)
+			f.of(ev.Rating.PetitionID).Answer(ev.Rating, prev, prevSolved)
 		case ev.Callback != nil:
 			b.Callback(now, ev.Callback.Official, ev.Callback.Reason)
 		}

@@ -142,10 +142,81 @@ func resolved(t *testing.T, m *Machine) (*State, string, time.Time) {
 			t.Errorf("survey %q lacks %q", text, want)
 		}
 	}
-	if Segments(text) > 2 {
-		t.Errorf("survey takes %d segments", Segments(text))
+	if Segments(text) != 1 {
+		t.Errorf("survey takes %d segments: %s", Segments(text), text)
 	}
 	return st, id, at
+}
+
+// The survey asks for the rating and whether the problem is solved in one
+// SMS segment, with a realistic case id, a typical matter and the unit's
+// note, and still one segment with the longest matter a case keeps and a
+// long note.
+func TestSurveyIsOneSegment(t *testing.T) {
+	m := surveyMachine()
+	for _, c := range []struct{ appeal, note string }{
+		{"幸福小区3号楼门口的路灯坏了一个月了，晚上很黑", "已安排维修人员更换灯具"}, // typical
+		{"城关镇幸福小区5号楼电梯坏了，老人上下楼很不方便", "经现场核查，已联系电梯维保单位更换主板并恢复运行，后续加强巡查"},
+		{"谯城区汤陵街道办事处人民中路东段北侧一百米处的下水道井盖丢了", "已补装井盖"},
+		{"建设路的路灯坏了", ""},
+	} {
+		st := &State{}
+		out := m.Step(st, Input{Kind: KindMessage, Now: t0, Message: &Message{Text: c.appeal, At: t0, PetitionID: "MS-20260311-K7Q2P",
+			Citizen: intake.Citizen{Phone: "+8613912345678"}}})
+		id := out.Events[0].Submit.ID
+		ev := statusAt(id, intake.StatusResolved, t0.Add(48*time.Hour))
+		ev.Status.Event.Note = c.note
+		out = m.Step(st, ev)
+		if templates(out) != "survey" {
+			t.Fatalf("%s: %v", c.appeal, templates(out))
+		}
+		text := out.Replies[0].Text
+		t.Logf("%d characters: %s", len([]rune(text)), text)
+		if Segments(text) != 1 || !strings.Contains(text, "已解决加是，未解决加否") || !strings.Contains(text, id) {
+			t.Errorf("%d segments (%d characters): %s", Segments(text), len([]rune(text)), text)
+		}
+		if c.note != "" && !strings.Contains(text, string([]rune(c.note)[:3])) {
+			t.Errorf("the note is gone: %s", text)
+		}
+	}
+}
+
+// Whether the problem is solved goes with the rating: "1是", "3否" and its
+// reason, a bare "是" before the digit, words.
+func TestSurveySolved(t *testing.T) {
+	m := surveyMachine()
+	yes, no := true, false
+	for _, c := range []struct {
+		name    string
+		answers []string
+		rating  string
+		solved  *bool
+	}{
+		{"1是", []string{"1是"}, intake.RatingSatisfied, &yes},
+		{"digit alone", []string{"1"}, intake.RatingSatisfied, nil},
+		{"words", []string{"满意 已解决"}, intake.RatingSatisfied, &yes},
+		{"not solved", []string{"没解决"}, intake.RatingUnsatisfied, &no},
+		{"3否 then the reason", []string{"3否", "晚上还是黑的"}, intake.RatingUnsatisfied, &no},
+		{"3 then the reason says it", []string{"3", "问题还在，晚上还是黑的"}, intake.RatingUnsatisfied, &no},
+		{"是 then the digit", []string{"是", "2"}, intake.RatingUnderstood, &yes},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st, _, at := resolved(t, m)
+			var last *intake.Rating
+			for i, a := range c.answers {
+				out := m.Step(st, msgAt(a, at.Add(time.Duration(i+1)*time.Minute)))
+				if r := ratingOf(t, out); r != nil {
+					last = r
+				}
+			}
+			if last == nil || last.Rating != c.rating || (last.Solved == nil) != (c.solved == nil) || (c.solved != nil && *last.Solved != *c.solved) {
+				t.Errorf("rating %+v (solved %v), want %s solved %v", last, last.Solved, c.rating, c.solved)
+			}
+			if len(c.answers) == 2 && st.Reason != nil {
+				t.Error("the reason is still awaited")
+			}
+		})
+	}
 }
 
 func TestSurveyAnswers(t *testing.T) {
