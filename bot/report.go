@@ -90,6 +90,11 @@ func recordStep(f *figures, st *dialog.State, it item, before reportBefore, out 
 			}
 		}
 	}
+	for _, r := range out.Replies {
+		if r.Template == dialog.RevisitTemplate && r.Case != "" {
+			f.of(r.Case).RevisitSent(r.Case, now) // 回头看, when it goes (after quiet hours)
+		}
+	}
 	if it.Status != nil {
 		ev := it.Status.Event
 		if ev.At.IsZero() {
@@ -114,6 +119,8 @@ func recordStep(f *figures, st *dialog.State, it item, before reportBefore, out 
 		switch {
 		case ev.Submit != nil:
 			b.Petition(ev.Submit, firstReply(ev.Submit, len(out.Replies) > 0, now))
+		case ev.Rating != nil && ev.Rating.Revisit:
+			f.of(ev.Rating.PetitionID).RevisitAnswer(ev.Rating)
 		case ev.Rating != nil:
 			prev, prevSolved := "", (*bool)(nil)
 			if w := before.reason; w != nil && w.PetitionID == ev.Rating.PetitionID {

@@ -483,6 +483,7 @@ func DialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Setting
 		set.Notify[s] = true
 	}
 	set.SurveyRemindAfter, set.SurveyExpireAfter, set.SurveyWords = cfg.Survey.RemindAfter, cfg.Survey.ExpireAfter, cfg.Survey.Words
+	set.RevisitShare, set.RevisitAfter = cfg.Survey.RevisitShare, cfg.Survey.RevisitAfter
 	for _, p := range cfg.Intake.Places {
 		set.Places = append(set.Places, understand.KnownPlace{County: p.County, Town: p.Town, Aliases: p.Aliases})
 	}

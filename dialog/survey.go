@@ -1,6 +1,7 @@
 package dialog
 
 import (
+	"hash/fnv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,6 +24,9 @@ type Survey struct {
 	// Solved is what an unclear answer said of the problem being solved
 	// (a bare "是"), kept for the rating that follows.
 	Solved *bool `json:"solved,omitempty"`
+	// Revisit: this is 回头看, a satisfied case asked again; its answer is
+	// recorded with Rating.Revisit, no reason is asked, no reminder sent.
+	Revisit bool `json:"revisit,omitempty"`
 }
 
 // ReasonWait is a rating already recorded whose reason the bot asked for.
@@ -41,6 +45,9 @@ type ReasonWait struct {
 // reasonWindow is how long a reason is taken after the rating when the
 // survey has no reminder time to borrow.
 const reasonWindow = 24 * time.Hour
+
+// RevisitTemplate is the reply that asks a satisfied case again (回头看).
+const RevisitTemplate = "revisit"
 
 // SurveyButtons are the answers offered where a channel has buttons.
 var SurveyButtons = []string{"1 满意", "2 理解", "3 不满意"}
@@ -137,10 +144,24 @@ func (m *Machine) answerRating(st *State, c *Case, rating string, solved *bool, 
 	if reason {
 		comment = text
 	}
+	revisit := false
 	if st.Survey != nil && st.Survey.PetitionID == c.ID {
+		revisit = st.Survey.Revisit
 		st.Survey = nil
 	}
 	m.record(c, now, out, rating, comment, solved, msg.ReportedBy)
+	if revisit { // 回头看: recorded as such, thanked, nothing more asked
+		out.Events[len(out.Events)-1].Rating.Revisit = true
+		if rating == intake.RatingUnsatisfied {
+			m.say(st, now, out, "survey_thanks_unsatisfied", Data{ID: c.publicID()})
+		} else {
+			m.say(st, now, out, "survey_thanks", Data{ID: c.publicID()})
+		}
+		return
+	}
+	if rating == intake.RatingSatisfied && m.sampled(c.ID) {
+		c.RevisitAt = now.Add(m.set.RevisitAfter)
+	}
 	switch {
 	case rating != intake.RatingUnsatisfied:
 		m.say(st, now, out, "survey_thanks", Data{ID: c.publicID()})
@@ -197,6 +218,41 @@ func (m *Machine) rate(st *State, now time.Time, out *Output, rating, comment st
 	st.Survey = nil
 	if c := st.findCase(s.PetitionID); c != nil {
 		m.record(c, now, out, rating, comment, s.Solved, by)
+		out.Events[len(out.Events)-1].Rating.Revisit = s.Revisit
+	}
+}
+
+// sampled reports whether a satisfied case is among those asked again
+// (回头看): a share of the petition ids, by their hash, the same on every
+// replica and every run.
+func (m *Machine) sampled(id string) bool {
+	if m.set.RevisitShare <= 0 || m.set.RevisitAfter <= 0 {
+		return false
+	}
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return float64(h.Sum32()%10000) < m.set.RevisitShare*10000
+}
+
+// revisitTick asks again (回头看) about the satisfied cases whose time has
+// come: one at a time, not over a pending survey or reason (a day later
+// then), never after 退订.
+func (m *Machine) revisitTick(st *State, now time.Time, out *Output) {
+	for i := range st.Cases {
+		c := &st.Cases[i]
+		if c.RevisitAt.IsZero() || now.Before(c.RevisitAt) {
+			continue
+		}
+		switch {
+		case st.OptedOut:
+			c.RevisitAt = time.Time{}
+		case st.Survey != nil || st.Reason != nil:
+			c.RevisitAt = now.Add(24 * time.Hour)
+		default:
+			c.RevisitAt = time.Time{}
+			st.Survey = &Survey{PetitionID: c.ID, SentAt: now, Revisit: true, Reminded: true}
+			m.bulkReply(st, now, out, m.surveyReply(c, RevisitTemplate, Data{ID: c.publicID(), Summary: c.Summary}))
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package dialog
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -460,4 +461,90 @@ func TestHeldBackUnsatisfiedFromAnOlderStateIsRecorded(t *testing.T) {
 	if r := ratingOf(t, out); r == nil || r.Comment != "路灯还是不亮" {
 		t.Errorf("the reason after the upgrade: %+v", r)
 	}
+}
+
+// 回头看: a sample of the cases rated 满意 is asked again some days later,
+// in one SMS; the answer is recorded as a revisit, nothing more is asked.
+func TestRevisitAsksSatisfiedCasesAgain(t *testing.T) {
+	m := surveyMachine()
+	m.set.RevisitShare, m.set.RevisitAfter = 1, 30*24*time.Hour
+	st, id, at := resolved(t, m)
+	out := m.Step(st, msgAt("1是", at.Add(time.Minute)))
+	if r := ratingOf(t, out); r == nil || r.Revisit || r.Rating != intake.RatingSatisfied {
+		t.Fatalf("the survey's answer: %+v", r)
+	}
+	due := at.Add(time.Minute + 30*24*time.Hour)
+	if w := m.WakeAt(st); !w.Equal(due) {
+		t.Fatalf("wake at %s, want %s", w, due)
+	}
+	if out := m.Step(st, Input{Kind: KindTick, Now: due.Add(-time.Second)}); len(out.Replies) != 0 {
+		t.Fatalf("asked early: %v", templates(out))
+	}
+	day := due.Add(3 * time.Hour) // the tick may come late; not in quiet hours
+	if h := day.In(t0.Location()).Hour(); h < 7 || h >= 22 {
+		day = time.Date(day.Year(), day.Month(), day.Day()+1, 10, 0, 0, 0, t0.Location())
+	}
+	out = m.Step(st, Input{Kind: KindTick, Now: day})
+	if templates(out) != "revisit" || !out.Replies[0].Bulk || Segments(out.Replies[0].Text) != 1 || !strings.Contains(out.Replies[0].Text, id) {
+		t.Fatalf("the revisit: %+v", out.Replies)
+	}
+	out = m.Step(st, msgAt("3否", day.Add(time.Hour)))
+	r := ratingOf(t, out)
+	if r == nil || !r.Revisit || r.Rating != intake.RatingUnsatisfied || r.Solved == nil || *r.Solved || templates(out) != "survey_thanks_unsatisfied" {
+		t.Fatalf("the revisit's answer: %+v, replies %v", r, templates(out))
+	}
+	if st.Survey != nil || st.Reason != nil || !m.WakeAt(st).IsZero() {
+		t.Errorf("something still pending: survey %+v reason %+v wake %s", st.Survey, st.Reason, m.WakeAt(st))
+	}
+}
+
+func TestRevisitOnlyForTheSampleAndTheSatisfied(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		share  float64
+		answer string
+		want   bool
+	}{{"off", 0, "1", false}, {"understood", 1, "2", false}, {"satisfied", 1, "1", true}} {
+		m := surveyMachine()
+		m.set.RevisitShare, m.set.RevisitAfter = c.share, 7*24*time.Hour
+		st, _, at := resolved(t, m)
+		m.Step(st, msgAt(c.answer, at.Add(time.Minute)))
+		if got := !st.Cases[0].RevisitAt.IsZero(); got != c.want {
+			t.Errorf("%s: revisit planned %v, want %v", c.name, got, c.want)
+		}
+	}
+	// about half the ids at a share of 0.5
+	m := surveyMachine()
+	m.set.RevisitShare, m.set.RevisitAfter = 0.5, time.Hour
+	n := 0
+	for i := range 1000 {
+		if m.sampled(fmt.Sprintf("MS-20260311-%05d", i)) {
+			n++
+		}
+	}
+	if n < 430 || n > 570 {
+		t.Errorf("%d of 1000 sampled at 0.5", n)
+	}
+	// unanswered: recorded as the revisit's no answer; reopened before: not asked
+	m.set.RevisitShare = 1
+	st, id, at := resolved(t, m)
+	m.Step(st, msgAt("1", at.Add(time.Minute)))
+	ask := st.Cases[0].RevisitAt.Add(time.Hour)
+	if h := ask.In(t0.Location()).Hour(); h < 7 || h >= 22 {
+		ask = time.Date(ask.Year(), ask.Month(), ask.Day()+1, 10, 0, 0, 0, t0.Location())
+	}
+	if out := m.Step(st, Input{Kind: KindTick, Now: ask}); templates(out) != "revisit" {
+		t.Fatalf("no revisit: %v", templates(out))
+	}
+	out := m.Step(st, Input{Kind: KindTick, Now: ask.Add(73 * time.Hour)})
+	if r := ratingOf(t, out); r == nil || !r.Revisit || r.Rating != "" {
+		t.Errorf("the unanswered revisit: %+v", r)
+	}
+	st2, id2, at2 := resolved(t, m)
+	m.Step(st2, msgAt("1", at2.Add(time.Minute)))
+	m.Step(st2, statusAt(id2, intake.StatusReopened, at2.Add(time.Hour)))
+	if !st2.Cases[0].RevisitAt.IsZero() {
+		t.Errorf("a reopened case is still to be revisited")
+	}
+	_ = id
 }

@@ -639,6 +639,19 @@ func (b *Batch) Answer(r *intake.Rating, prev string, prevSolved *bool) {
 	}
 }
 
+// RevisitSent counts a 回头看 re-survey sent about a petition.
+func (b *Batch) RevisitSent(petitionID string, at time.Time) {
+	b.count(at, recordKey(b.tag, petitionID), MRevisits, 1, dimValues{}, "", 0)
+}
+
+// RevisitAnswer records the answer to a 回头看 re-survey (rating "" = no
+// answer) apart from the survey's: the record's "rv", counted as such.
+func (b *Batch) RevisitAnswer(r *intake.Rating) {
+	rec := recordKey(b.tag, r.PetitionID)
+	b.cmdx("HSET", rec, "rv", orNone(r.Rating))
+	b.count(r.At, rec, RevisitRated(r.Rating), 1, dimValues{}, "", 0)
+}
+
 // RecheckRequested records that the office asked for a 复核 of a case
 // rated 不满意, and appends entry (the reopen_requested record for the
 // backend) to stream, the petition's shard's outbox: once, however often

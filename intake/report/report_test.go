@@ -560,3 +560,30 @@ func TestSolvedCountsOncePerAnswer(t *testing.T) {
 		t.Fatalf("after a changed mind: %+v", s.Survey)
 	}
 }
+
+// 回头看 is counted apart from the survey: its answers do not change the
+// survey's shares.
+func TestRevisitCountsApart(t *testing.T) {
+	f := newFixture(t)
+	t0 := at("2026-03-10 09:00")
+	id := intake.PetitionID(t0, 8, 1)
+	f.apply(id, func(b *Batch) { b.Petition(petition(id, t0), -1) })
+	f.apply(id, func(b *Batch) {
+		b.Rating(&intake.Rating{PetitionID: id, Rating: intake.RatingSatisfied, At: t0.Add(time.Hour)}, "")
+	})
+	f.apply(id, func(b *Batch) { b.RevisitSent(id, t0.Add(7*24*time.Hour)) })
+	f.apply(id, func(b *Batch) {
+		b.RevisitAnswer(&intake.Rating{PetitionID: id, Rating: intake.RatingUnsatisfied, Revisit: true, At: t0.Add(7*24*time.Hour + time.Hour)})
+	})
+	got := f.totals("2026-03-01", "2026-03-31")
+	if got.Survey.Answered != 1 || got.Survey.Satisfied != 1 || got.Survey.Unsatisfied != 0 {
+		t.Errorf("the survey changed: %+v", got.Survey)
+	}
+	if v := got.Revisit; v.Sent != 1 || v.Answered != 1 || v.Unsatisfied != 1 || v.SatisfiedShare != 0 {
+		t.Errorf("回头看 %+v", v)
+	}
+	items, _ := f.rd.Items(context.Background(), []string{id})
+	if len(items) != 1 || items[0].Rating != intake.RatingSatisfied {
+		t.Errorf("the record's rating: %+v", items)
+	}
+}
