@@ -9,6 +9,7 @@ import (
 	"github.com/minsheng/minsheng/bot/officeauth"
 	"github.com/minsheng/minsheng/bot/officepage"
 	"github.com/minsheng/minsheng/bot/officials"
+	"github.com/minsheng/minsheng/bot/publicpage"
 	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/dialog"
 	"github.com/minsheng/minsheng/intake"
@@ -197,6 +198,15 @@ func (rt *Runtime) officePage(rec *report.Recorder) *officepage.Page {
 		}
 	}
 	return officepage.New(opt)
+}
+
+// publicPage builds the public page (/public/, report.public_page): the
+// figures, rankings and answered hot issues, no personal data.
+func (rt *Runtime) publicPage(rec *report.Recorder) *publicpage.Page {
+	rd := &report.Reader{Redis: rt.Store.Redis, Prefix: rt.Store.Prefix, Loc: rec.Loc, DeadQueues: QueueNames}
+	months := int(rt.Config.Report.Retention/(31*24*time.Hour)) - 1
+	return publicpage.New(publicpage.Options{Reader: rd, HotIssues: rt.hot.List, Loc: rec.Loc, Now: rt.now,
+		RankMin: rt.Config.Report.RankMin, Months: months, Log: rt.Log})
 }
 
 // requestRecheck records a 复核 request and queues the reopen_requested

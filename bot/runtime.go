@@ -211,6 +211,11 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	for pattern, h := range rt.officePage(popt.Report).Routes() { // the office's page (bot/report.go)
 		rt.Server.Handle(pattern, h)
 	}
+	if cfg.Report.PublicPage {
+		for pattern, h := range rt.publicPage(popt.Report).Routes() { // the public page (bot/report.go)
+			rt.Server.Handle(pattern, h)
+		}
+	}
 	if rt.office != nil {
 		copt := qopt
 		copt.Concurrency = workers.Callbacks

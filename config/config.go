@@ -327,6 +327,9 @@ type Workers struct {
 type Report struct {
 	Retention time.Duration `mapstructure:"retention" yaml:"retention"` // counters and petition records kept
 	RankMin   int           `mapstructure:"rank_min" yaml:"rank_min"`   // answers (resolved cases) a unit needs to be ranked
+	// PublicPage serves the month's figures, rankings and answered hot
+	// issues at /public/, to anyone: no personal data (bot/publicpage).
+	PublicPage bool `mapstructure:"public_page" yaml:"public_page"`
 }
 
 // Office is the door of the office page (/office/): its sessions, audit

@@ -290,7 +290,7 @@ func TestRevisitSettings(t *testing.T) {
 	if err != nil || cfg.Survey.RevisitShare != 0.1 || cfg.Survey.RevisitAfter != 240*time.Hour {
 		t.Fatalf("%v %+v", err, cfg.Survey)
 	}
-	if d, _ := Load(""); d.Survey.RevisitShare != 0 || d.Survey.RevisitAfter != 720*time.Hour {
+	if d, _ := Load(""); d.Survey.RevisitShare != 0 || d.Survey.RevisitAfter != 720*time.Hour || d.Report.PublicPage {
 		t.Errorf("defaults %+v", d.Survey)
 	}
 	for body, want := range map[string]string{

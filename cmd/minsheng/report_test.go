@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -304,7 +306,7 @@ func surveySteps(r *rand.Rand, a *appeal, t time.Time, first bool) []step {
 func writeMonthConfig(t *testing.T, prefix string) string {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "timezone: Asia/Shanghai\nhttp:\n  admin_token: %q\nredis:\n  addr: %q\n  prefix: %q\nreport:\n  rank_min: 3\nintake:\n  places:\n", monthAdminToken, redistest.Addr(), prefix)
+	fmt.Fprintf(&b, "timezone: Asia/Shanghai\nhttp:\n  admin_token: %q\nredis:\n  addr: %q\n  prefix: %q\nreport:\n  rank_min: 3\n  public_page: true\nintake:\n  places:\n", monthAdminToken, redistest.Addr(), prefix)
 	for _, c := range monthCounties {
 		fmt.Fprintf(&b, "    - {county: %s}\n", c)
 	}
@@ -749,6 +751,19 @@ func TestReportOfAGeneratedMonth(t *testing.T) {
 	if c, _ := mw.exp.sum("2026-03-01", "2026-03-20"); !strings.Contains(out, "统计期：本月至今（2026-03-01 至 2026-03-20）") ||
 		!strings.Contains(out, fmt.Sprintf("诉求 %d 件", c[report.MPetitions])) {
 		t.Errorf("this month to date:\n%s", out)
+	}
+	// the public page (report.public_page) has the month's figures, and no citizen's number
+	srv := httptest.NewServer(mw.rt.Server.Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/public/?month=2026-03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), fmt.Sprintf(`id="p-unique">%d<`, march.Totals.WithoutDuplicates)) ||
+		!strings.Contains(string(page), "县区排名") || strings.Contains(string(page), "+86139") || strings.Contains(string(page), "139****") {
+		t.Errorf("public page: %d\n%.600s", resp.StatusCode, page)
 	}
 	// shares of nothing: "—", not 0.0%
 	_, out, _ = runCmd(t, ctx, "", "report", "--config", mw.cfgPath, "--since", "2025-01-01", "--until", "2025-01-31")
