@@ -57,7 +57,7 @@ func newWorld(t *testing.T) *world {
 		p := &intake.Petition{ID: id, ReceivedAt: at, Channel: "sms", Citizen: intake.Citizen{Phone: citizenPhone, Name: citizenName},
 			AddressedTo: intake.Addressee{Number: "+8613800000001"}, Description: citizenWords,
 			Category: intake.Category{Code: "urban", Name: "城乡建设"}, Urgency: intake.UrgencyNormal, AppealType: []string{"complaint", "help", "consult"}[i%3],
-			Location: intake.Location{County: []string{"谯城区", "涡阳县"}[i%2]},
+			Location:  intake.Location{County: []string{"谯城区", "涡阳县"}[i%2]},
 			Deadlines: intake.Deadlines{AssignBy: at.Add(24 * time.Hour), ContactBy: at.Add(72 * time.Hour), ResolveBy: at.Add(7 * 24 * time.Hour)}}
 		apply(id, func(b *report.Batch) { b.Petition(p, time.Second) })
 		if i == 11 {
