@@ -120,6 +120,7 @@ form.inline{display:inline} #who{color:#555}
 <div class="fig">不满意<b>{{pct .Survey.UnsatisfiedShare}}</b></div>
 <div class="fig">未答复<b>{{.Survey.NoAnswer}}</b></div>
 </div>{{end}}
+{{with .R.Totals.Rates}}<p id="r-rates">三率：响应率 {{if .Response.Of}}{{pct .Response.Share}}{{else}}—{{end}}（{{.Response.N}}/{{.Response.Of}}），解决率 {{if .Solved.Of}}{{pct .Solved.Share}}{{else}}—{{end}}（{{.Solved.N}}/{{.Solved.Of}}），满意率 {{if .Satisfied.Of}}{{pct .Satisfied.Share}}{{else}}—{{end}}（{{.Satisfied.N}}/{{.Satisfied.Of}}）</p>{{end}}
 <p><img class="chart" alt="每日诉求与满意率" src="/office/chart.svg?{{.Query}}"></p>
 <h2>单位排名（至少 {{.R.Ranking.Min}} 件）</h2>
 <div class="scroll"><table id="ranking"><tr><th>满意率前 {{.R.Ranking.N}}</th><th>满意率后 {{.R.Ranking.N}}</th><th>按时办结前</th><th>按时办结后</th></tr>
