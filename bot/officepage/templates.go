@@ -12,6 +12,7 @@ var words = map[string]string{
 	"resolved": "已办结", "reopened": "重办", "closed": "已销号",
 	"incomplete": "表述不全", "callback_requested": "要求回电", "official_busy": "会后联系", "missed_call": "未接来电",
 	"official": "领导", "unit": "单位", "category": "类别", "channel": "渠道", "urgency": "紧急程度", "day": "日", "week": "周",
+	"type": "诉求类型", "county": "县区", // the report's breakdowns by appeal type and county
 }
 
 var funcs = template.FuncMap{
