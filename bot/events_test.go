@@ -118,7 +118,7 @@ func TestResolvedSurveyAndUnsatisfiedRatingReachBackend(t *testing.T) {
 	}
 	testwait.For(t, "survey", func() bool { return w.lastSent().Template == "survey" })
 	s := w.lastSent()
-	if !strings.Contains(s.Text, "1满意 2理解 3不满意") || !strings.Contains(s.Text, w.state().Cases[0].ID) || len(s.Buttons) != 3 {
+	if !strings.Contains(s.Text, "1满意2理解3不满意") || !strings.Contains(s.Text, w.state().Cases[0].ID) || len(s.Buttons) != 3 {
 		t.Errorf("survey %+v", s)
 	}
 	w.say("不满意，路灯还是不亮")

@@ -13,6 +13,7 @@ import (
 	"github.com/minsheng/minsheng/bot/officeauth"
 	"github.com/minsheng/minsheng/bot/officepage"
 	"github.com/minsheng/minsheng/bot/officials"
+	"github.com/minsheng/minsheng/bot/publicpage"
 	"github.com/minsheng/minsheng/config"
 	"github.com/minsheng/minsheng/dialog"
 	"github.com/minsheng/minsheng/intake"
@@ -94,6 +95,11 @@ func recordStep(f *figures, st *dialog.State, it item, before reportBefore, out 
 			}
 		}
 	}
+	for _, r := range out.Replies {
+		if r.Template == dialog.RevisitTemplate && r.Case != "" {
+			f.of(r.Case).RevisitSent(r.Case, now) // 回头看, when it goes (after quiet hours)
+		}
+	}
 	if it.Status != nil {
 		ev := it.Status.Event
 		if ev.At.IsZero() {
@@ -118,12 +124,14 @@ func recordStep(f *figures, st *dialog.State, it item, before reportBefore, out 
 		switch {
 		case ev.Submit != nil:
 			b.Petition(ev.Submit, firstReply(ev.Submit, len(out.Replies) > 0, now))
+		case ev.Rating != nil && ev.Rating.Revisit:
+			f.of(ev.Rating.PetitionID).RevisitAnswer(ev.Rating)
 		case ev.Rating != nil:
-			prev := ""
+			prev, prevSolved := "", (*bool)(nil)
 			if w := before.reason; w != nil && w.PetitionID == ev.Rating.PetitionID {
-				prev = w.Rating
+				prev, prevSolved = w.Rating, w.Solved
 			}
-			f.of(ev.Rating.PetitionID).Rating(ev.Rating, prev)
+			f.of(ev.Rating.PetitionID).Answer(ev.Rating, prev, prevSolved)
 		case ev.Callback != nil:
 			b.Callback(now, ev.Callback.Official, ev.Callback.Reason)
 		}
@@ -269,6 +277,15 @@ func outOfOrder(body json.RawMessage) (json.RawMessage, error) {
 	}
 	delete(m, "seq")
 	return json.Marshal(m)
+}
+
+// publicPage builds the public page (/public/, report.public_page): the
+// figures, rankings and answered hot issues, no personal data.
+func (rt *Runtime) publicPage(rec *report.Recorder) *publicpage.Page {
+	rd := &report.Reader{Redis: rt.Store.Redis, Prefix: rt.Store.Prefix, Loc: rec.Loc, DeadQueues: QueueNames}
+	months := int(rt.Config.Report.Retention/(31*24*time.Hour)) - 1
+	return publicpage.New(publicpage.Options{Reader: rd, HotIssues: rt.hot.List, Loc: rec.Loc, Now: rt.now,
+		RankMin: rt.Config.Report.RankMin, Months: months, Log: rt.Log})
 }
 
 // requestRecheck records a 复核 request and queues the reopen_requested

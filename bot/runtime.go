@@ -211,6 +211,11 @@ func NewRuntime(ctx context.Context, cfg *config.Config, log *slog.Logger, opt R
 	for pattern, h := range rt.officePage(popt.Report).Routes() { // the office's page (bot/report.go)
 		rt.Server.Handle(pattern, h)
 	}
+	if cfg.Report.PublicPage {
+		for pattern, h := range rt.publicPage(popt.Report).Routes() { // the public page (bot/report.go)
+			rt.Server.Handle(pattern, h)
+		}
+	}
 	if rt.office != nil {
 		copt := qopt
 		copt.Concurrency = workers.Callbacks
@@ -483,6 +488,7 @@ func DialogSettings(cfg *config.Config, coalesce *time.Duration) (dialog.Setting
 		set.Notify[s] = true
 	}
 	set.SurveyRemindAfter, set.SurveyExpireAfter, set.SurveyWords = cfg.Survey.RemindAfter, cfg.Survey.ExpireAfter, cfg.Survey.Words
+	set.RevisitShare, set.RevisitAfter = cfg.Survey.RevisitShare, cfg.Survey.RevisitAfter
 	for _, p := range cfg.Intake.Places {
 		set.Places = append(set.Places, understand.KnownPlace{County: p.County, Town: p.Town, Aliases: p.Aliases})
 	}

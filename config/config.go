@@ -298,6 +298,10 @@ type Survey struct {
 	RemindAfter time.Duration     `mapstructure:"remind_after" yaml:"remind_after"`
 	ExpireAfter time.Duration     `mapstructure:"expire_after" yaml:"expire_after"`
 	Words       map[string]string `mapstructure:"words" yaml:"words"`
+	// RevisitShare of the cases rated 满意 are asked again RevisitAfter
+	// later whether the problem stayed solved (回头看); 0: none.
+	RevisitShare float64       `mapstructure:"revisit_share" yaml:"revisit_share"`
+	RevisitAfter time.Duration `mapstructure:"revisit_after" yaml:"revisit_after"`
 }
 
 // Workers is how much work after intake each process does at once. Entries
@@ -323,6 +327,9 @@ type Workers struct {
 type Report struct {
 	Retention time.Duration `mapstructure:"retention" yaml:"retention"` // counters and petition records kept
 	RankMin   int           `mapstructure:"rank_min" yaml:"rank_min"`   // answers (resolved cases) a unit needs to be ranked
+	// PublicPage serves the month's figures, rankings and answered hot
+	// issues at /public/, to anyone: no personal data (bot/publicpage).
+	PublicPage bool `mapstructure:"public_page" yaml:"public_page"`
 }
 
 // Office is the door of the office page (/office/): its sessions, audit
@@ -379,9 +386,10 @@ func Default() Config {
 			Open311:     Open311{ServiceCodes: map[string]string{}, PollEvery: 5 * time.Minute},
 		},
 		Survey: Survey{
-			RemindAfter: 24 * time.Hour,
-			ExpireAfter: 72 * time.Hour,
-			Words:       map[string]string{"基本满意": "understood"},
+			RemindAfter:  24 * time.Hour,
+			ExpireAfter:  72 * time.Hour,
+			Words:        map[string]string{"基本满意": "understood"},
+			RevisitAfter: 30 * 24 * time.Hour,
 		},
 		Workers: Workers{Send: 32, Outbox: 64, Scheduler: 16, Callbacks: 4, Handover: 4},
 		Report:  Report{Retention: 400 * 24 * time.Hour, RankMin: 10},

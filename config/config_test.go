@@ -283,3 +283,24 @@ func TestOfficeKeys(t *testing.T) {
 		t.Errorf("want 3 problems, got:\n%s", all)
 	}
 }
+
+// 回头看: a share from 0 to 1, and a delay when it is on.
+func TestRevisitSettings(t *testing.T) {
+	cfg, err := Load(writeFile(t, "survey: { revisit_share: 0.1, revisit_after: 240h }\n"))
+	if err != nil || cfg.Survey.RevisitShare != 0.1 || cfg.Survey.RevisitAfter != 240*time.Hour {
+		t.Fatalf("%v %+v", err, cfg.Survey)
+	}
+	if d, _ := Load(""); d.Survey.RevisitShare != 0 || d.Survey.RevisitAfter != 720*time.Hour || d.Report.PublicPage {
+		t.Errorf("defaults %+v", d.Survey)
+	}
+	for body, want := range map[string]string{
+		"survey: { revisit_share: 1.5 }\n":                    "survey.revisit_share",
+		"survey: { revisit_share: 0.2, revisit_after: 0s }\n": "survey.revisit_after",
+	} {
+		_, err := Load(writeFile(t, body))
+		var probs Problems
+		if !errors.As(err, &probs) || !strings.Contains(strings.Join(probs, "\n"), want) {
+			t.Errorf("%s: want a %s problem, got %v", body, want, err)
+		}
+	}
+}

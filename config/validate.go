@@ -92,6 +92,12 @@ func (c *Config) Validate() Problems {
 	for w, r := range c.Survey.Words {
 		p.oneOf("survey.words."+w, r, Ratings...)
 	}
+	if s := c.Survey.RevisitShare; s < 0 || s > 1 {
+		p.add("survey.revisit_share", "a share of the satisfied cases: 0 (none) to 1 (all)")
+	}
+	if c.Survey.RevisitShare > 0 {
+		p.positive("survey.revisit_after", c.Survey.RevisitAfter)
+	}
 	return p.list
 }
 

@@ -182,6 +182,10 @@ type Settings struct {
 	SurveyRemindAfter time.Duration
 	SurveyExpireAfter time.Duration
 	SurveyWords       map[string]string // extra answers: word → rating
+	// RevisitShare of the cases the citizen rated 满意 are asked again
+	// RevisitAfter later whether the problem stayed solved (回头看); 0: none.
+	RevisitShare float64
+	RevisitAfter time.Duration
 }
 
 // Machine runs the dialog. It is immutable and safe for concurrent use.
@@ -223,6 +227,7 @@ func (m *Machine) Step(st *State, in Input) Output {
 	case KindTick:
 		m.tick(st, in.Now, &out)
 		m.surveyTick(st, in.Now, &out)
+		m.revisitTick(st, in.Now, &out)
 		m.releaseHeld(st, in.Now, &out)
 	case KindStatus:
 		if in.Status != nil {
@@ -280,6 +285,9 @@ func (m *Machine) WakeAt(st *State) time.Time {
 		earliest(st.PromptDue)
 	}
 	earliest(m.surveyWake(st))
+	for i := range st.Cases {
+		earliest(st.Cases[i].RevisitAt)
+	}
 	if len(st.Held) > 0 && m.set.Quiet.Start != m.set.Quiet.End {
 		earliest(m.quietEnd(st.Held[0].At))
 	}

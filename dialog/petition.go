@@ -89,6 +89,7 @@ func (m *Machine) petition(d *Draft, s slots) *intake.Petition {
 		Description:   s.text,
 		Location:      intake.Location{Text: s.place.Text, County: s.place.County, Town: s.place.Town},
 		Urgency:       s.danger.Urgency,
+		AppealType:    understand.AppealType(s.text),
 		Contacts:      []string{},
 		Attachments:   append([]intake.Attachment{}, d.Attachments...),
 		Flags:         append([]string{}, d.Flags...),

@@ -22,7 +22,7 @@ func (m *Machine) reported(st *State, in Input, out *Output) {
 	if msg.For != "" {
 		if s := st.Survey; s != nil && s.PetitionID == msg.For {
 			if rating, ok := understand.ParseRating(msg.Text, m.set.SurveyWords); ok {
-				m.answerRating(st, st.findCase(msg.For), rating, msg, now, out)
+				m.answerRating(st, st.findCase(msg.For), rating, solvedOf(msg.Text, s.Solved), msg, now, out)
 				return
 			}
 		}

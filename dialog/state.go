@@ -116,6 +116,9 @@ type Case struct {
 	// HandedTo is where its statuses were handed over to (Handover):
 	// they all go there from then on.
 	HandedTo string `json:"handed_to,omitempty"`
+	// RevisitAt is when the citizen, satisfied, is asked again (回头看):
+	// set for a sample of satisfied cases (Settings.RevisitShare).
+	RevisitAt time.Time `json:"revisit_at,omitzero"`
 }
 
 // slots is what a draft says so far.

@@ -85,6 +85,9 @@ func (m *Machine) status(st *State, now time.Time, s *StatusInput, handOver stri
 		return // recorded, not sent: a newer status was told already
 	}
 	c.Status, c.StatusAt = ev.Status, ev.At
+	if ev.Status == intake.StatusReopened {
+		c.RevisitAt = time.Time{} // handled again: its own survey follows
+	}
 	if ev.Unit != "" {
 		c.Unit = ev.Unit
 	}

@@ -1,6 +1,7 @@
 package dialog
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -142,10 +143,81 @@ func resolved(t *testing.T, m *Machine) (*State, string, time.Time) {
 			t.Errorf("survey %q lacks %q", text, want)
 		}
 	}
-	if Segments(text) > 2 {
-		t.Errorf("survey takes %d segments", Segments(text))
+	if Segments(text) != 1 {
+		t.Errorf("survey takes %d segments: %s", Segments(text), text)
 	}
 	return st, id, at
+}
+
+// The survey asks for the rating and whether the problem is solved in one
+// SMS segment, with a realistic case id, a typical matter and the unit's
+// note, and still one segment with the longest matter a case keeps and a
+// long note.
+func TestSurveyIsOneSegment(t *testing.T) {
+	m := surveyMachine()
+	for _, c := range []struct{ appeal, note string }{
+		{"幸福小区3号楼门口的路灯坏了一个月了，晚上很黑", "已安排维修人员更换灯具"}, // typical
+		{"城关镇幸福小区5号楼电梯坏了，老人上下楼很不方便", "经现场核查，已联系电梯维保单位更换主板并恢复运行，后续加强巡查"},
+		{"谯城区汤陵街道办事处人民中路东段北侧一百米处的下水道井盖丢了", "已补装井盖"},
+		{"建设路的路灯坏了", ""},
+	} {
+		st := &State{}
+		out := m.Step(st, Input{Kind: KindMessage, Now: t0, Message: &Message{Text: c.appeal, At: t0, PetitionID: "MS-20260311-K7Q2P",
+			Citizen: intake.Citizen{Phone: "+8613912345678"}}})
+		id := out.Events[0].Submit.ID
+		ev := statusAt(id, intake.StatusResolved, t0.Add(48*time.Hour))
+		ev.Status.Event.Note = c.note
+		out = m.Step(st, ev)
+		if templates(out) != "survey" {
+			t.Fatalf("%s: %v", c.appeal, templates(out))
+		}
+		text := out.Replies[0].Text
+		t.Logf("%d characters: %s", len([]rune(text)), text)
+		if Segments(text) != 1 || !strings.Contains(text, "已解决加是，未解决加否") || !strings.Contains(text, id) {
+			t.Errorf("%d segments (%d characters): %s", Segments(text), len([]rune(text)), text)
+		}
+		if c.note != "" && !strings.Contains(text, string([]rune(c.note)[:3])) {
+			t.Errorf("the note is gone: %s", text)
+		}
+	}
+}
+
+// Whether the problem is solved goes with the rating: "1是", "3否" and its
+// reason, a bare "是" before the digit, words.
+func TestSurveySolved(t *testing.T) {
+	m := surveyMachine()
+	yes, no := true, false
+	for _, c := range []struct {
+		name    string
+		answers []string
+		rating  string
+		solved  *bool
+	}{
+		{"1是", []string{"1是"}, intake.RatingSatisfied, &yes},
+		{"digit alone", []string{"1"}, intake.RatingSatisfied, nil},
+		{"words", []string{"满意 已解决"}, intake.RatingSatisfied, &yes},
+		{"not solved", []string{"没解决"}, intake.RatingUnsatisfied, &no},
+		{"3否 then the reason", []string{"3否", "晚上还是黑的"}, intake.RatingUnsatisfied, &no},
+		{"3 then the reason says it", []string{"3", "问题还在，晚上还是黑的"}, intake.RatingUnsatisfied, &no},
+		{"是 then the digit", []string{"是", "2"}, intake.RatingUnderstood, &yes},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st, _, at := resolved(t, m)
+			var last *intake.Rating
+			for i, a := range c.answers {
+				out := m.Step(st, msgAt(a, at.Add(time.Duration(i+1)*time.Minute)))
+				if r := ratingOf(t, out); r != nil {
+					last = r
+				}
+			}
+			if last == nil || last.Rating != c.rating || (last.Solved == nil) != (c.solved == nil) || (c.solved != nil && *last.Solved != *c.solved) {
+				t.Errorf("rating %+v (solved %v), want %s solved %v", last, last.Solved, c.rating, c.solved)
+			}
+			if len(c.answers) == 2 && st.Reason != nil {
+				t.Error("the reason is still awaited")
+			}
+		})
+	}
 }
 
 func TestSurveyAnswers(t *testing.T) {
@@ -389,4 +461,90 @@ func TestHeldBackUnsatisfiedFromAnOlderStateIsRecorded(t *testing.T) {
 	if r := ratingOf(t, out); r == nil || r.Comment != "路灯还是不亮" {
 		t.Errorf("the reason after the upgrade: %+v", r)
 	}
+}
+
+// 回头看: a sample of the cases rated 满意 is asked again some days later,
+// in one SMS; the answer is recorded as a revisit, nothing more is asked.
+func TestRevisitAsksSatisfiedCasesAgain(t *testing.T) {
+	m := surveyMachine()
+	m.set.RevisitShare, m.set.RevisitAfter = 1, 30*24*time.Hour
+	st, id, at := resolved(t, m)
+	out := m.Step(st, msgAt("1是", at.Add(time.Minute)))
+	if r := ratingOf(t, out); r == nil || r.Revisit || r.Rating != intake.RatingSatisfied {
+		t.Fatalf("the survey's answer: %+v", r)
+	}
+	due := at.Add(time.Minute + 30*24*time.Hour)
+	if w := m.WakeAt(st); !w.Equal(due) {
+		t.Fatalf("wake at %s, want %s", w, due)
+	}
+	if out := m.Step(st, Input{Kind: KindTick, Now: due.Add(-time.Second)}); len(out.Replies) != 0 {
+		t.Fatalf("asked early: %v", templates(out))
+	}
+	day := due.Add(3 * time.Hour) // the tick may come late; not in quiet hours
+	if h := day.In(t0.Location()).Hour(); h < 7 || h >= 22 {
+		day = time.Date(day.Year(), day.Month(), day.Day()+1, 10, 0, 0, 0, t0.Location())
+	}
+	out = m.Step(st, Input{Kind: KindTick, Now: day})
+	if templates(out) != "revisit" || !out.Replies[0].Bulk || Segments(out.Replies[0].Text) != 1 || !strings.Contains(out.Replies[0].Text, id) {
+		t.Fatalf("the revisit: %+v", out.Replies)
+	}
+	out = m.Step(st, msgAt("3否", day.Add(time.Hour)))
+	r := ratingOf(t, out)
+	if r == nil || !r.Revisit || r.Rating != intake.RatingUnsatisfied || r.Solved == nil || *r.Solved || templates(out) != "survey_thanks_unsatisfied" {
+		t.Fatalf("the revisit's answer: %+v, replies %v", r, templates(out))
+	}
+	if st.Survey != nil || st.Reason != nil || !m.WakeAt(st).IsZero() {
+		t.Errorf("something still pending: survey %+v reason %+v wake %s", st.Survey, st.Reason, m.WakeAt(st))
+	}
+}
+
+func TestRevisitOnlyForTheSampleAndTheSatisfied(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		share  float64
+		answer string
+		want   bool
+	}{{"off", 0, "1", false}, {"understood", 1, "2", false}, {"satisfied", 1, "1", true}} {
+		m := surveyMachine()
+		m.set.RevisitShare, m.set.RevisitAfter = c.share, 7*24*time.Hour
+		st, _, at := resolved(t, m)
+		m.Step(st, msgAt(c.answer, at.Add(time.Minute)))
+		if got := !st.Cases[0].RevisitAt.IsZero(); got != c.want {
+			t.Errorf("%s: revisit planned %v, want %v", c.name, got, c.want)
+		}
+	}
+	// about half the ids at a share of 0.5
+	m := surveyMachine()
+	m.set.RevisitShare, m.set.RevisitAfter = 0.5, time.Hour
+	n := 0
+	for i := range 1000 {
+		if m.sampled(fmt.Sprintf("MS-20260311-%05d", i)) {
+			n++
+		}
+	}
+	if n < 430 || n > 570 {
+		t.Errorf("%d of 1000 sampled at 0.5", n)
+	}
+	// unanswered: recorded as the revisit's no answer; reopened before: not asked
+	m.set.RevisitShare = 1
+	st, id, at := resolved(t, m)
+	m.Step(st, msgAt("1", at.Add(time.Minute)))
+	ask := st.Cases[0].RevisitAt.Add(time.Hour)
+	if h := ask.In(t0.Location()).Hour(); h < 7 || h >= 22 {
+		ask = time.Date(ask.Year(), ask.Month(), ask.Day()+1, 10, 0, 0, 0, t0.Location())
+	}
+	if out := m.Step(st, Input{Kind: KindTick, Now: ask}); templates(out) != "revisit" {
+		t.Fatalf("no revisit: %v", templates(out))
+	}
+	out := m.Step(st, Input{Kind: KindTick, Now: ask.Add(73 * time.Hour)})
+	if r := ratingOf(t, out); r == nil || !r.Revisit || r.Rating != "" {
+		t.Errorf("the unanswered revisit: %+v", r)
+	}
+	st2, id2, at2 := resolved(t, m)
+	m.Step(st2, msgAt("1", at2.Add(time.Minute)))
+	m.Step(st2, statusAt(id2, intake.StatusReopened, at2.Add(time.Hour)))
+	if !st2.Cases[0].RevisitAt.IsZero() {
+		t.Errorf("a reopened case is still to be revisited")
+	}
+	_ = id
 }

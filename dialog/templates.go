@@ -73,9 +73,12 @@ var Defaults = map[string]string{
 	"status_reopened":    "诉求{{.ID}}已重新办理（复核），承办单位将再次与您联系。",
 	"status_closed":      "诉求{{.ID}}已办结，感谢您的反映。",
 	// The satisfaction survey (回访), sent when a case is resolved.
-	"survey":                    "诉求{{.ID}}{{if .Summary}}（{{.Summary}}）{{end}}已办结{{if .Note}}：{{.Note}}{{end}}。请评价，回复：1满意 2理解 3不满意",
-	"survey_remind":             "诉求{{.ID}}已办结，请回复1满意 2理解 3不满意，您的评价很重要。",
-	"survey_unclear":            "请回复数字评价诉求{{.ID}}：1满意 2理解 3不满意。",
+	// The answer and whether the problem is solved in one SMS: "1是", "3否".
+	"survey":         "诉求{{.ID}}{{if .Summary}}（{{.Summary}}）{{end}}已办结{{if .Note}}：{{.Note}}{{end}}。回复1满意2理解3不满意，已解决加是，未解决加否",
+	"survey_remind":  "诉求{{.ID}}已办结，请回复1满意2理解3不满意，已解决加是，未解决加否。您的评价很重要。",
+	"survey_unclear": "请回复数字评价诉求{{.ID}}：1满意2理解3不满意，已解决加是，未解决加否，如“1是”。",
+	// 回头看: a satisfied case asked again some days later (survey.revisit_share).
+	"revisit":                   "诉求{{.ID}}{{if .Summary}}（{{.Summary}}）{{end}}办结后再次回访：回复1满意2理解3不满意，已解决加是，未解决加否",
 	"survey_reason":             "已记录您的评价：不满意，我们将督促复核。如方便，请回复不满意的原因。",
 	"survey_thanks":             "感谢您的评价！",
 	"survey_thanks_unsatisfied": "已记录您的意见，我们将督促承办单位复核并再次联系您。",

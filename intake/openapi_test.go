@@ -3,9 +3,11 @@ package intake
 import (
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/minsheng/minsheng/intake/understand"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -55,5 +57,18 @@ func TestOpenAPIDescribesEveryField(t *testing.T) {
 		if tag := rt.Field(i).Tag.Get("json"); hotProps[tag] == nil {
 			t.Errorf("Petition.hot_issue.%s is not in the OpenAPI schema", tag)
 		}
+	}
+	// the appeal types the bot sets are the contract's enum, no more, no less
+	at, _ := doc.Components.Schemas["Petition"].Properties["appeal_type"].(map[string]any)
+	enum, _ := at["enum"].([]any)
+	var got []string
+	for _, e := range enum {
+		got = append(got, e.(string))
+	}
+	slices.Sort(got)
+	want := slices.Clone(understand.AppealTypes)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("Petition.appeal_type enum %v, the bot sets %v", got, want)
 	}
 }

@@ -28,23 +28,27 @@ const (
 // Petition is one citizen appeal (诉求) in the shape the case backend receives.
 // The JSON field names are the backend contract (docs/backend-openapi.yaml); do not rename.
 type Petition struct {
-	SchemaVersion int          `json:"schema_version"`
-	Type          string       `json:"type,omitempty"`    // "petition" in the file backend
-	CaseID        string       `json:"case_id,omitempty"` // the backend's id, once it answered
-	ID            string       `json:"id"`
-	ReceivedAt    time.Time    `json:"received_at"`
-	Channel       string       `json:"channel"`
-	Citizen       Citizen      `json:"citizen"`
-	ReportedBy    *Reporter    `json:"reported_by"`
-	AddressedTo   Addressee    `json:"addressed_to"`
-	Description   string       `json:"description"`
-	Location      Location     `json:"location"`
-	Category      Category     `json:"category"`
-	Urgency       string       `json:"urgency"`
-	Contacts      []string     `json:"contacts"`
-	Attachments   []Attachment `json:"attachments"`
-	Transcript    []Turn       `json:"transcript"`
-	DuplicateOf   string       `json:"duplicate_of"`
+	SchemaVersion int       `json:"schema_version"`
+	Type          string    `json:"type,omitempty"`    // "petition" in the file backend
+	CaseID        string    `json:"case_id,omitempty"` // the backend's id, once it answered
+	ID            string    `json:"id"`
+	ReceivedAt    time.Time `json:"received_at"`
+	Channel       string    `json:"channel"`
+	Citizen       Citizen   `json:"citizen"`
+	ReportedBy    *Reporter `json:"reported_by"`
+	AddressedTo   Addressee `json:"addressed_to"`
+	Description   string    `json:"description"`
+	Location      Location  `json:"location"`
+	Category      Category  `json:"category"`
+	Urgency       string    `json:"urgency"`
+	// AppealType is what kind of appeal it is (诉求类型): consult (咨询),
+	// complaint (投诉), suggestion (建议), help (求助) or praise (表扬),
+	// read from the words (intake/understand.AppealType).
+	AppealType  string       `json:"appeal_type,omitempty"`
+	Contacts    []string     `json:"contacts"`
+	Attachments []Attachment `json:"attachments"`
+	Transcript  []Turn       `json:"transcript"`
+	DuplicateOf string       `json:"duplicate_of"`
 	// HotIssue is the hot issue (热点) the petition belongs to, nil when it
 	// names no place finer than a region. The outbox sets it on delivery.
 	HotIssue  *HotIssue `json:"hot_issue"`
@@ -209,6 +213,13 @@ type Rating struct {
 	// RecordedBy is the staff member who recorded the citizen's answer
 	// (电话测评 in a group chat); absent when the citizen answered.
 	RecordedBy *Reporter `json:"recorded_by,omitempty"`
+	// Solved is whether the citizen says the problem is solved ("1是",
+	// "满意 已解决" → true; "3否", "没解决" → false); absent when they did
+	// not say.
+	Solved *bool `json:"solved,omitempty"`
+	// Revisit marks the answer to a 回头看 re-survey, sent some days after
+	// a case the citizen was satisfied with; absent for the survey itself.
+	Revisit bool `json:"revisit,omitempty"`
 }
 
 // Case statuses the backend reports (POST /api/v1/cases/{case_id}/events).

@@ -28,6 +28,7 @@ var words = map[string]string{
 	"sms": "短信", "telegram": "Telegram", "console": "终端", "voice": "电话",
 	// the report's breakdowns
 	"official": "领导", "unit": "单位", "category": "类别", "channel": "渠道", "urgency": "紧急程度", "day": "日", "week": "周",
+	"type": "诉求类型", "county": "县区", // the report's breakdowns by appeal type and county
 	// the durable queues, where a delivery failed (bot.QueueNames)
 	"sendq": "回复群众", "sendbulk": "状态与回访消息", "outbox": "报送办件系统", "handover": "转交会话",
 	// what a page or an export is, in the audit trail
@@ -242,6 +243,7 @@ img.chart{width:760px;max-width:none}
 <div class="fig">不满意<b>{{pct .Survey.UnsatisfiedShare}}</b></div>
 <div class="fig">未答复<b>{{.Survey.NoAnswer}}</b></div>
 </div>{{end}}
+{{with .R.Totals.Rates}}<p id="r-rates">三率：响应率 {{if .Response.Of}}{{pct .Response.Share}}{{else}}—{{end}}（{{.Response.N}}/{{.Response.Of}}），解决率 {{if .Solved.Of}}{{pct .Solved.Share}}{{else}}—{{end}}（{{.Solved.N}}/{{.Solved.Of}}），满意率 {{if .Satisfied.Of}}{{pct .Satisfied.Share}}{{else}}—{{end}}（{{.Satisfied.N}}/{{.Satisfied.Of}}）</p>{{end}}
 <div class="chartbox"><img class="chart" alt="每日诉求与满意率" src="/office/chart.svg?{{.Query}}"></div>
 <p class="muted"><small>手机上可左右滑动看全图。</small></p>
 <h2>单位排名（至少 {{.R.Ranking.Min}} 件）</h2>

@@ -33,7 +33,7 @@ a backend's status event goes, so what is printed is what a citizen gets:
   /交办 [单位]   assigned, to the unit given, else the category's configured
                 unit, else 承办单位 (/assign)
   /办结 [说明]   resolved, with the note: the citizen gets the satisfaction
-                survey; answer it as the citizen (1满意 2理解 3不满意) (/resolve)
+                survey; answer it as the citizen ("1是": satisfied and solved) (/resolve)
   /帮助          these commands (/help)
 
 What the commands did is printed as "办理> …" (with --json: on stderr, so

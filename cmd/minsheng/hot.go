@@ -26,13 +26,14 @@ type hotFlags struct {
 func newHot(g *globals) *cobra.Command {
 	var f hotFlags
 	cmd := &cobra.Command{
-		Use:   "hot (--since YYYY-MM-DD [--until YYYY-MM-DD] | --period week|month|quarter | --data FILE.jsonl[.gz]) [--format text|json] [--top 10]",
+		Use:   "hot (--since YYYY-MM-DD [--until YYYY-MM-DD] | --period week|month|quarter|this-week|this-month|this-quarter | --data FILE.jsonl[.gz]) [--format text|json] [--top 10]",
 		Short: "Hot issues (热点): appeals from many citizens about one matter at one place, largest first",
 		Long: `List hot issues, the largest (most distinct citizens) first, each with its
 first three texts.
 
 With --since/--until (days in the configured time zone, --until included;
-or --period, the last full week, month or quarter): the hot issues of the
+or --period: the last full week, month or quarter, or this one to date):
+the text is Chinese, for the office; the hot issues of the
 petitions the bot delivered, as hot_issue on each petition says, read from
 Redis: those of two citizens or more with a petition in the period. Live
 ones (a petition within intake.hot_window) are there whole; ended ones for
@@ -74,7 +75,7 @@ over a sliding --window; times are read in the configured time zone.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.since, "since", "", "first day (YYYY-MM-DD, in timezone): the bot's petitions")
 	fl.StringVar(&f.until, "until", "", "last day, included (default: today with --since)")
-	fl.StringVar(&f.period, "period", "", "the last full week, month or quarter (instead of --since/--until)")
+	fl.StringVar(&f.period, "period", "", "week, month or quarter: the last full one; this-week, this-month or this-quarter: to date (instead of --since/--until)")
 	fl.StringVar(&f.data, "data", "", "appeals, JSON lines {id,user,title,text,time}, .gz or not")
 	fl.DurationVar(&f.window, "window", hot.DefaultWindow, "with --data: a cluster expires this long after its last appeal")
 	fl.StringVar(&f.format, "format", "text", "text or json")
@@ -97,7 +98,7 @@ func runHotFile(g *globals, f hotFlags, loc *time.Location) error {
 	if f.format == "json" {
 		return writeHotJSON(g.stdout, clusters)
 	}
-	fmt.Fprintf(g.stdout, "%d appeals, %d with a place finer than a region; window %s\n", len(items), placed, f.window)
+	fmt.Fprintf(g.stdout, "%d 条诉求，其中 %d 条有比区县更细的地点；热点窗口 %s\n", len(items), placed, hotWindow(f.window))
 	writeHotText(g.stdout, clusters, loc)
 	return nil
 }
@@ -126,8 +127,8 @@ func runHotStored(ctx context.Context, g *globals, cfg *config.Config, f hotFlag
 	if f.format == "json" {
 		return writeHotJSON(g.stdout, clusters)
 	}
-	fmt.Fprintf(g.stdout, "hot issues of two citizens or more, %s to %s (%s); window %s\n", p.Since.Format(time.DateOnly),
-		p.Until.Format(time.DateOnly), cfg.Timezone, cfg.Intake.HotWindow)
+	fmt.Fprintf(g.stdout, "热点（两位及以上群众反映）统计期：%s（%s）；热点窗口 %s\n",
+		periodLabel(f.period, p.Since.Format(time.DateOnly), p.Until.Format(time.DateOnly)), cfg.Timezone, hotWindow(cfg.Intake.HotWindow))
 	writeHotText(g.stdout, clusters, loc)
 	return nil
 }
@@ -152,15 +153,26 @@ func hotClusters(items []hot.Item, window time.Duration) ([]hot.Cluster, int) {
 	return out, placed
 }
 
+// hotWindow is a window for people: "7 天", "36 小时".
+func hotWindow(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d 天", int(d/(24*time.Hour)))
+	}
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d 小时", int(d/time.Hour))
+	}
+	return d.String()
+}
+
 // hotSample is how many member texts a listed cluster shows, and how long.
 const hotSample, hotSampleRunes = 3, 60
 
 func writeHotText(w io.Writer, cs []hot.Cluster, loc *time.Location) {
 	if len(cs) == 0 {
-		fmt.Fprintln(w, "(none)")
+		fmt.Fprintln(w, "（无）")
 	}
 	for i, k := range cs {
-		fmt.Fprintf(w, "%2d. %s  %d citizens, %d appeals, %s – %s  [%s]\n", i+1, k.Title, k.Citizens,
+		fmt.Fprintf(w, "%2d. %s  %d 位群众，%d 件诉求，%s 至 %s  [%s]\n", i+1, k.Title, k.Citizens,
 			len(k.Members), k.First.In(loc).Format(time.DateOnly), k.Last.In(loc).Format(time.DateOnly), k.ID)
 		for _, m := range k.Members[:min(hotSample, len(k.Members))] {
 			rs := []rune(m.Text)

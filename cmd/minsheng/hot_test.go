@@ -54,9 +54,9 @@ func TestHotCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("hot: exit %d %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "5 appeals, 4 with a place") ||
-		!strings.Contains(stdout, " 1. 丽发新城") || !strings.Contains(stdout, "2 citizens, 3 appeals") ||
-		!strings.Contains(stdout, " 2. 梅溪湖壹号御湾·停水  1 citizens") {
+	if !strings.Contains(stdout, "5 条诉求，其中 4 条有比区县更细的地点") ||
+		!strings.Contains(stdout, " 1. 丽发新城") || !strings.Contains(stdout, "2 位群众，3 件诉求") ||
+		!strings.Contains(stdout, " 2. 梅溪湖壹号御湾·停水  1 位群众") {
 		t.Errorf("hot text:\n%s", stdout)
 	}
 
@@ -157,8 +157,9 @@ func TestHotCommandOverStoredPetitions(t *testing.T) {
 		}
 	}
 	code, stdout, stderr := runCmd(t, ctx, "", "hot", "--since", "2026-03-01", "--until", "2026-03-31")
-	if code != 0 || !strings.Contains(stdout, " 1. 丽发新城小区·搅拌站  3 citizens, 3 appeals, 2026-03-02 – 2026-03-04") ||
-		!strings.Contains(stdout, " 2. 梅溪湖壹号御湾·停水  2 citizens") {
+	if code != 0 || !strings.Contains(stdout, "热点（两位及以上群众反映）统计期：2026-03-01 至 2026-03-31（Asia/Shanghai）；热点窗口 7 天") ||
+		!strings.Contains(stdout, " 1. 丽发新城小区·搅拌站  3 位群众，3 件诉求，2026-03-02 至 2026-03-04") ||
+		!strings.Contains(stdout, " 2. 梅溪湖壹号御湾·停水  2 位群众") {
 		t.Errorf("hot text: exit %d %s\n%s", code, stderr, stdout)
 	}
 }

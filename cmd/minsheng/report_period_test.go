@@ -18,6 +18,10 @@ func TestPeriodOf(t *testing.T) {
 		{period: "week", want: [2]string{"2026-04-06", "2026-04-12"}},
 		{period: "month", want: [2]string{"2026-03-01", "2026-03-31"}},
 		{period: "quarter", want: [2]string{"2026-01-01", "2026-03-31"}},
+		// to date: today's traffic is in them
+		{period: "this-week", want: [2]string{"2026-04-13", "2026-04-15"}},
+		{period: "this-month", want: [2]string{"2026-04-01", "2026-04-15"}},
+		{period: "this-quarter", want: [2]string{"2026-04-01", "2026-04-15"}},
 		{period: "year", err: true},
 		{period: "week", since: "2026-03-01", err: true},
 		{since: "2026-03-31", until: "2026-03-01", err: true},
@@ -34,6 +38,14 @@ func TestPeriodOf(t *testing.T) {
 		if err != nil || p.Since.Format("2006-01-02") != day(c.want[0]) || p.Until.Format("2006-01-02") != c.want[1] {
 			t.Errorf("%+v: %v–%v %v", c, p.Since, p.Until, err)
 		}
+	}
+	// a Monday: this week is today
+	if p, _ := periodOf("", "", "this-week", time.Date(2026, 4, 13, 8, 0, 0, 0, shanghai), shanghai); p.Since.Format("2006-01-02") != "2026-04-13" ||
+		p.Until.Format("2006-01-02") != "2026-04-13" {
+		t.Errorf("this week on a Monday: %v–%v", p.Since, p.Until)
+	}
+	if got := periodLabel("this-week", "2026-04-13", "2026-04-15"); got != "本周至今（2026-04-13 至 2026-04-15）" {
+		t.Errorf("label %q", got)
 	}
 	// January: the last quarter is the previous year's fourth
 	p, _ := periodOf("", "", "quarter", time.Date(2026, 1, 5, 0, 0, 0, 0, shanghai), shanghai)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -39,12 +41,17 @@ func (c *fakeClock) advance(t time.Time) { c.Set(t) }
 
 // The categories of the generated month: a keyword each (so the category
 // is known without the model) and the unit that handles it.
-var monthCategories = []struct{ code, name, keyword, problem, unit string }{
-	{"urban", "城乡建设", "路灯", "门口的路灯坏了一个月了，晚上很黑", "市住建局"},
-	{"env", "环境保护", "噪音", "楼下饭店夜里噪音太大，吵得睡不着", "市生态环境局"},
-	{"labor", "劳动和社会保障", "工资", "所在的公司拖欠工资三个月了", "市人社局"},
-	{"traffic", "交通运输", "公交站", "旁边的公交站牌被撞倒了没人修", "市交通运输局"},
+// named is the unit the backend names for a third of them (a petition
+// counts under the category's unit until then, under the named one after).
+var monthCategories = []struct{ code, name, keyword, problem, unit, named string }{
+	{"urban", "城乡建设", "路灯", "门口的路灯坏了一个月了，晚上很黑", "市住建局", "谯城区住建局"},
+	{"env", "环境保护", "噪音", "楼下饭店夜里噪音太大，吵得睡不着", "市生态环境局", "谯城区生态环境分局"},
+	{"labor", "劳动和社会保障", "工资", "所在的公司拖欠工资三个月了", "市人社局", "谯城区人社局"},
+	{"traffic", "交通运输", "公交站", "旁边的公交站牌被撞倒了没人修", "市交通运输局", "谯城区交通运输局"},
 }
+
+// monthCounties are the counties of the generated appeals (intake.places).
+var monthCounties = []string{"谯城区", "涡阳县"}
 
 const monthAdminToken = "office0123456789"
 
@@ -58,6 +65,17 @@ type appeal struct {
 	dup             bool   // the same text again an hour later
 	id              string // the petition id, once submitted
 	dupID           string
+	unit            string // the unit the backend names when it assigns
+	assigned        bool   // it is assigned (its counts move to unit)
+}
+
+// finalUnit is the unit a's petition counts under at the end: the named
+// one once assigned, else the category's.
+func (a *appeal) finalUnit() string {
+	if a.assigned {
+		return a.unit
+	}
+	return monthCategories[a.cat].unit
 }
 
 // step is one thing that happens at a time.
@@ -69,50 +87,105 @@ type step struct {
 	ev   string // status
 }
 
-// expected is the independent count: figures by event day, kept as
-// counters per day and per unit, from the generated steps alone.
+// expected is the independent count: what happened, by event day and
+// petition, from the generated steps alone; summed by dimension when asked
+// (a petition's unit is the one it ends under; its appeal type and county
+// are what the backend received).
 type expected struct {
-	byDay  map[string]report.Counts
-	byUnit map[string]map[string]report.Counts // day → unit → counts
+	entries []entry
+	info    map[string]petInfo // by petition id, from the backend's file
 	// pendingOnTime are statuses first reached, checked against the
 	// deadlines the backend got once the month has run.
 	pendingOnTime []onTime
 }
 
-func (e *expected) add(at time.Time, unit, metric string, n int64) {
-	day := at.In(shanghai).Format("2006-01-02")
-	if e.byDay[day] == nil {
-		e.byDay[day] = report.Counts{}
-		e.byUnit[day] = map[string]report.Counts{}
-	}
-	e.byDay[day][metric] += n
-	if unit != "" {
-		if e.byUnit[day][unit] == nil {
-			e.byUnit[day][unit] = report.Counts{}
-		}
-		e.byUnit[day][unit][metric] += n
-	}
+type entry struct {
+	at     time.Time
+	a      *appeal // nil: no petition
+	dup    bool    // about a's duplicate petition
+	metric string
+	n      int64
 }
 
-func (e *expected) sum(since, until string) (report.Counts, map[string]report.Counts) {
-	all, units := report.Counts{}, map[string]report.Counts{}
-	for day, c := range e.byDay {
+type petInfo struct{ appealType, county string }
+
+func (e *expected) add(at time.Time, a *appeal, metric string, n int64) {
+	e.entries = append(e.entries, entry{at: at, a: a, metric: metric, n: n})
+}
+
+func (e *expected) addDup(at time.Time, a *appeal, metric string, n int64) {
+	e.entries = append(e.entries, entry{at: at, a: a, dup: true, metric: metric, n: n})
+}
+
+// keptByTypeAndCounty: the metrics the appeal type and county dimensions keep.
+func keptByTypeAndCounty(metric string) bool {
+	switch metric {
+	case report.MPetitions, report.MDuplicates, report.MSurveys, report.MReopened, report.MReopenUnsat:
+		return true
+	}
+	for _, p := range []string{"st:", "ot:", "rate:", "solved:", "od:"} {
+		if strings.HasPrefix(metric, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// value is an entry's value of a dimension ("" = not counted there).
+func (e *expected) value(en entry, dim string) string {
+	if en.a == nil {
+		return ""
+	}
+	id := en.a.id
+	if en.dup {
+		id = en.a.dupID
+	}
+	switch dim {
+	case "u":
+		if en.dup {
+			return monthCategories[en.a.cat].unit // never assigned
+		}
+		return en.a.finalUnit()
+	case "t":
+		if keptByTypeAndCounty(en.metric) {
+			return e.info[id].appealType
+		}
+	case "cy":
+		if keptByTypeAndCounty(en.metric) {
+			return e.info[id].county
+		}
+	}
+	return ""
+}
+
+// sumBy adds up the entries of the days since…until by a dimension's value.
+func (e *expected) sumBy(dim, since, until string) map[string]report.Counts {
+	out := map[string]report.Counts{}
+	for _, en := range e.entries {
+		day := en.at.In(shanghai).Format("2006-01-02")
 		if day < since || day > until {
 			continue
 		}
-		for k, v := range c {
-			all[k] += v
-		}
-		for u, uc := range e.byUnit[day] {
-			if units[u] == nil {
-				units[u] = report.Counts{}
-			}
-			for k, v := range uc {
-				units[u][k] += v
+		v := ""
+		if dim != "a" {
+			if v = e.value(en, dim); v == "" {
+				continue
 			}
 		}
+		if out[v] == nil {
+			out[v] = report.Counts{}
+		}
+		out[v][en.metric] += en.n
 	}
-	return all, units
+	return out
+}
+
+func (e *expected) sum(since, until string) (report.Counts, map[string]report.Counts) {
+	all := e.sumBy("a", since, until)[""]
+	if all == nil {
+		all = report.Counts{}
+	}
+	return all, e.sumBy("u", since, until)
 }
 
 // workHours moves t into 09:00–17:00 of its day or the next.
@@ -143,7 +216,11 @@ func generateMonth(seed uint64) ([]*appeal, []step) {
 			n++
 			a := &appeal{phone: fmt.Sprintf("+86139%08d", 10000000+n), to: monthOfficials[r.IntN(3)], cat: r.IntN(len(monthCategories)), kind: "complete"}
 			c := monthCategories[a.cat]
-			a.text = fmt.Sprintf("谯城区汤陵街道幸福小区%d号楼%s", n, c.problem)
+			a.text = fmt.Sprintf("%s汤陵街道幸福小区%d号楼%s", monthCounties[n%5/4], n, c.problem) // one in five in 涡阳县
+			a.unit = c.unit
+			if n%3 == 0 {
+				a.unit = c.named
+			}
 			t0 := start.AddDate(0, 0, day).Add(8*time.Hour + time.Duration(r.IntN(10*60))*time.Minute)
 			if day == 30 && r.IntN(2) == 0 {
 				t0 = start.AddDate(0, 0, day).Add(23*time.Hour + 30*time.Minute) // late on the month's last day
@@ -170,6 +247,7 @@ func generateMonth(seed uint64) ([]*appeal, []step) {
 			}
 			t = workHours(t.Add(time.Duration(r.IntN(40))*time.Hour), r)
 			steps = append(steps, step{at: t, a: a, do: "status", ev: intake.StatusAssigned})
+			a.assigned = true
 			if r.IntN(100) >= 85 {
 				continue
 			}
@@ -195,7 +273,13 @@ func surveySteps(r *rand.Rand, a *appeal, t time.Time, first bool) []step {
 	}
 	var out []step
 	unsat := false
-	switch x := r.IntN(100); {
+	x := r.IntN(100)
+	if monthCategories[a.cat].code == "traffic" {
+		x = 55 + x*45/100 // the bus stops' unit is seldom thanked: its bottom places make a streak
+	}
+	switch {
+	case x < 20:
+		out = append(out, answer("1是")) // satisfied, and solved
 	case x < 40:
 		out = append(out, answer("1"))
 	case x < 55:
@@ -205,7 +289,7 @@ func surveySteps(r *rand.Rand, a *appeal, t time.Time, first bool) []step {
 		out = append(out, s, step{at: s.at.Add(5 * time.Minute), a: a, do: "say", text: "还是不亮"})
 		unsat = true
 	case x < 75 && first:
-		out = append(out, answer("不满意，路灯还是不亮"))
+		out = append(out, answer("不满意，路灯还是没修好")) // not solved
 		unsat = true
 	default: // no answer: the reminder, then expiry
 		out = append(out, step{at: t.Add(24*time.Hour + time.Second), a: a, do: "tick"}, step{at: t.Add(72*time.Hour + time.Second), a: a, do: "expire"})
@@ -222,10 +306,19 @@ func surveySteps(r *rand.Rand, a *appeal, t time.Time, first bool) []step {
 func writeMonthConfig(t *testing.T, prefix string) string {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "timezone: Asia/Shanghai\nhttp:\n  admin_token: %q\nredis:\n  addr: %q\n  prefix: %q\nreport:\n  rank_min: 3\nintake:\n  categories:\n", monthAdminToken, redistest.Addr(), prefix)
+	fmt.Fprintf(&b, "timezone: Asia/Shanghai\nhttp:\n  admin_token: %q\nredis:\n  addr: %q\n  prefix: %q\nreport:\n  rank_min: 3\n  public_page: true\nintake:\n  places:\n", monthAdminToken, redistest.Addr(), prefix)
+	for _, c := range monthCounties {
+		fmt.Fprintf(&b, "    - {county: %s}\n", c)
+	}
+	fmt.Fprintf(&b, "  categories:\n")
 	for _, c := range monthCategories {
 		fmt.Fprintf(&b, "    - {code: %s, label: %s, name: %s, keywords: [%s], unit: %s}\n", c.code, c.name, c.name, c.keyword, c.unit)
 	}
+	// two of the three numbers are officials of the configuration; the third is not
+	// (at work at every hour of the month: no 会后联系 to count)
+	always := `schedule: {days: [1, 2, 3, 4, 5, 6, 7], from: "00:00", to: "23:59"}`
+	fmt.Fprintf(&b, "officials:\n  - {number: %q, name: 张三, title: 县长, %s}\n  - {number: %q, name: 李四, title: 副县长, %s}\n",
+		monthOfficials[0], always, monthOfficials[1], always)
 	path := filepath.Join(t.TempDir(), "minsheng.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
@@ -255,7 +348,7 @@ func runMonth(t *testing.T) *monthWorld {
 	rdb, prefix := redistest.Client(t)
 	mw := &monthWorld{cfgPath: writeMonthConfig(t, prefix), deadlines: map[string]intake.Deadlines{}, open: map[string]map[string]bool{},
 		petitions: petitions, unsat: map[string]bool{},
-		exp: &expected{byDay: map[string]report.Counts{}, byUnit: map[string]map[string]report.Counts{}}, units: map[string]string{}}
+		exp: &expected{info: map[string]petInfo{}}, units: map[string]string{}}
 	cfg, err := config.Load(mw.cfgPath)
 	if err != nil {
 		t.Fatal(err)
@@ -277,10 +370,9 @@ func runMonth(t *testing.T) *monthWorld {
 	go func() { defer close(done); _ = rt.Outbox.Run(octx) }() // the petitions file: the deadlines as the backend got them
 	t.Cleanup(func() { cancel(); <-done })
 
-	appeals, steps := generateMonth(20260301)
+	appeals, steps := generateMonth(20260303) // a month with every case (the manual 人工 among them)
 	mw.appeals = appeals
 	e := mw.exp
-	unitOf := func(a *appeal) string { return monthCategories[a.cat].unit }
 	conv := func(a *appeal) string { return bot.ConversationKey(bot.ChannelSMS, a.phone) }
 	lastCase := func(a *appeal) string {
 		st, err := rt.Pipeline.State(ctx, conv(a))
@@ -298,16 +390,16 @@ func runMonth(t *testing.T) *monthWorld {
 		a := s.a
 		switch s.do {
 		case "expire": // the survey unanswered: recorded as no answer
-			e.add(s.at, unitOf(a), report.Rated(""), 1)
+			e.add(s.at, a, report.Rated(""), 1)
 		case "tick":
 			if a.kind == "noplace" && a.id == "" {
 				if a.id = lastCase(a); a.id == "" {
 					t.Fatalf("an idle draft was not submitted after %s", s.at.Sub(firstSay(steps, a)))
 				}
-				e.add(firstSay(steps, a), unitOf(a), report.MPetitions, 1)
-				e.add(firstSay(steps, a), unitOf(a), report.MIncomplete, 1)
-				e.add(s.at, "", report.MCallbacks, 1)                        // staff call back
-				e.add(firstSay(steps, a), unitOf(a), report.MFirstReplyN, 1) // "where" was asked at once
+				e.add(firstSay(steps, a), a, report.MPetitions, 1)
+				e.add(firstSay(steps, a), a, report.MIncomplete, 1)
+				e.add(s.at, nil, report.MCallbacks, 1)               // staff call back
+				e.add(firstSay(steps, a), a, report.MFirstReplyN, 1) // "where" was asked at once
 			}
 		case "say":
 			seq++
@@ -316,45 +408,48 @@ func runMonth(t *testing.T) *monthWorld {
 			if _, err := rt.Pipeline.Handle(ctx, in); err != nil {
 				t.Fatal(err)
 			}
-			e.add(s.at, "", report.MMessages, 1)
+			e.add(s.at, nil, report.MMessages, 1)
 			switch {
 			case a.id == "" && a.kind == "complete":
 				a.id = lastCase(a)
-				e.add(s.at, unitOf(a), report.MPetitions, 1)
-				e.add(s.at, unitOf(a), report.MFirstReplyN, 1)
+				e.add(s.at, a, report.MPetitions, 1)
+				e.add(s.at, a, report.MFirstReplyN, 1)
 			case a.id == "" && a.kind == "manual" && s.text == "人工":
 				a.id = lastCase(a)
-				e.add(s.at.Add(-time.Minute), unitOf(a), report.MPetitions, 1)
-				e.add(s.at.Add(-time.Minute), unitOf(a), report.MCallbackReq, 1)
-				e.add(s.at.Add(-time.Minute), unitOf(a), report.MIncomplete, 1)  // still no place
-				e.add(s.at, "", report.MCallbacks, 1)                            // staff call back
-				e.add(s.at.Add(-time.Minute), unitOf(a), report.MFirstReplyN, 1) // "where" was asked at once
+				e.add(s.at.Add(-time.Minute), a, report.MPetitions, 1)
+				e.add(s.at.Add(-time.Minute), a, report.MCallbackReq, 1)
+				e.add(s.at.Add(-time.Minute), a, report.MIncomplete, 1)  // still no place
+				e.add(s.at, nil, report.MCallbacks, 1)                   // staff call back
+				e.add(s.at.Add(-time.Minute), a, report.MFirstReplyN, 1) // "where" was asked at once
 			case a.dup && a.dupID == "" && s.text == a.text:
 				a.dupID = lastCase(a)
-				e.add(s.at, unitOf(a), report.MPetitions, 1)
-				e.add(s.at, unitOf(a), report.MDuplicates, 1)
-				e.add(s.at, unitOf(a), report.MFirstReplyN, 1)
-			case s.text == "1" || s.text == "2" || s.text == "不满意，路灯还是不亮":
-				r := map[string]string{"1": intake.RatingSatisfied, "2": intake.RatingUnderstood}[s.text]
+				e.addDup(s.at, a, report.MPetitions, 1)
+				e.addDup(s.at, a, report.MDuplicates, 1)
+				e.addDup(s.at, a, report.MFirstReplyN, 1)
+			case s.text == "1" || s.text == "1是" || s.text == "2" || s.text == "不满意，路灯还是没修好":
+				r := map[string]string{"1": intake.RatingSatisfied, "1是": intake.RatingSatisfied, "2": intake.RatingUnderstood}[s.text]
 				if r == "" {
 					r = intake.RatingUnsatisfied
+				}
+				if solved, said := map[string]bool{"1是": true, "不满意，路灯还是没修好": false}[s.text]; said {
+					e.add(s.at, a, report.Solved(solved), 1)
 				}
 				ratingOf[a] = r
 				if r == intake.RatingUnsatisfied {
 					mw.unsat[a.id] = true
 				}
-				e.add(s.at, unitOf(a), report.Rated(r), 1)
+				e.add(s.at, a, report.Rated(r), 1)
 			case s.text == "3":
 				ratingOf[a], reasonWait[a] = intake.RatingUnsatisfied, true
 				mw.unsat[a.id] = true
-				e.add(s.at, unitOf(a), report.Rated(intake.RatingUnsatisfied), 1)
+				e.add(s.at, a, report.Rated(intake.RatingUnsatisfied), 1)
 			}
 		case "status":
 			if a.id == "" {
 				t.Fatalf("status for an appeal never submitted: %+v", a)
 			}
 			res, err := rt.Pipeline.Status(ctx, outbox.Delivered{PetitionID: a.id, CaseID: a.id, Conversation: conv(a)},
-				intake.StatusEvent{CaseID: a.id, Status: s.ev, Unit: unitOf(a), At: s.at})
+				intake.StatusEvent{CaseID: a.id, Status: s.ev, Unit: a.unit, At: s.at})
 			if err != nil || res.Duplicate {
 				t.Fatalf("status: %v %+v", err, res)
 			}
@@ -364,19 +459,19 @@ func runMonth(t *testing.T) *monthWorld {
 			reached := mw.open[a.id]
 			switch s.ev {
 			case intake.StatusReopened:
-				e.add(s.at, unitOf(a), report.MReopened, 1)
+				e.add(s.at, a, report.MReopened, 1)
 				if ratingOf[a] == intake.RatingUnsatisfied {
-					e.add(s.at, unitOf(a), report.MReopenUnsat, 1)
+					e.add(s.at, a, report.MReopenUnsat, 1)
 				}
 			default:
 				if !reached[s.ev] {
-					e.add(s.at, unitOf(a), report.Reached(s.ev), 1)
+					e.add(s.at, a, report.Reached(s.ev), 1)
 					// on time: checked against the backend's deadlines at the end
 					e.pendingOnTime = append(e.pendingOnTime, onTime{a: a, status: s.ev, at: s.at})
 				}
 				reached[s.ev] = true
 				if s.ev == intake.StatusResolved {
-					e.add(s.at, unitOf(a), report.MSurveys, 1)
+					e.add(s.at, a, report.MSurveys, 1)
 				}
 			}
 		}
@@ -406,6 +501,33 @@ func runMonth(t *testing.T) *monthWorld {
 			t.Fatal(err)
 		}
 		mw.deadlines[pet.ID] = pet.Deadlines
+		e.info[pet.ID] = petInfo{appealType: pet.AppealType, county: pet.Location.County}
+	}
+	// open petitions past a deadline: late for that step, on the deadline's day
+	for _, a := range appeals {
+		for _, p := range []struct {
+			id  string
+			dup bool
+		}{{a.id, false}, {a.dupID, true}} {
+			if p.id == "" {
+				continue
+			}
+			r, d := mw.open[p.id], mw.deadlines[p.id]
+			for _, st := range []struct {
+				status string
+				by     time.Time
+				done   bool
+			}{
+				{intake.StatusAssigned, d.AssignBy, r[intake.StatusAssigned] || r[intake.StatusContacted] || r[intake.StatusResolved]},
+				{intake.StatusContacted, d.ContactBy, r[intake.StatusContacted] || r[intake.StatusResolved]},
+				{intake.StatusResolved, d.ResolveBy, r[intake.StatusResolved]},
+			} {
+				if !st.done && st.by.Before(monthReportAt) {
+					en := entry{at: st.by, a: a, dup: p.dup, metric: report.OverdueMetric(st.status), n: 1}
+					e.entries = append(e.entries, en)
+				}
+			}
+		}
 	}
 	for _, o := range e.pendingOnTime {
 		d := mw.deadlines[o.a.id]
@@ -414,7 +536,7 @@ func runMonth(t *testing.T) *monthWorld {
 			t.Fatalf("no deadline for %s of %s", o.status, o.a.id)
 		}
 		if !o.at.After(by) {
-			e.add(o.at, unitOf(o.a), report.OnTime(o.status), 1)
+			e.add(o.at, o.a, report.OnTime(o.status), 1)
 		}
 	}
 	for _, c := range monthCategories {
@@ -422,6 +544,10 @@ func runMonth(t *testing.T) *monthWorld {
 	}
 	return mw
 }
+
+// monthReportAt is when the month's reports are read: every deadline of
+// March has passed.
+var monthReportAt = time.Date(2026, 5, 31, 12, 0, 0, 0, shanghai)
 
 type onTime struct {
 	a      *appeal
@@ -479,14 +605,72 @@ func TestReportOfAGeneratedMonth(t *testing.T) {
 		f.Assigned.OnTime == f.Assigned.Reached || f.Resolved.OnTime == 0 {
 		t.Fatalf("the generated month misses a case: %+v", f)
 	}
-	if len(march.Groups) != len(monthCategories) {
-		t.Fatalf("by unit: %d groups", len(march.Groups))
+	// a petition counts under one unit: the named one once there is one
+	if len(march.Groups) != len(units) || len(units) != 2*len(monthCategories) {
+		t.Fatalf("by unit: %d groups, want %d", len(march.Groups), len(units))
 	}
 	for _, g := range march.Groups {
 		check("unit "+g.Key, g.Figures, units[g.Key])
 	}
+	var unitPetitions int64
+	for _, g := range march.Groups {
+		unitPetitions += g.Figures.Petitions
+	}
+	if unitPetitions != march.Totals.Petitions {
+		t.Errorf("by unit: %d petitions, %d in all", unitPetitions, march.Totals.Petitions)
+	}
 	if want := report.Rank(units, 5, 3); !equalJSON(march.Ranking, want) || len(march.Ranking.SatisfactionTop) == 0 {
 		t.Errorf("ranking %+v, want %+v", march.Ranking, want)
+	}
+	if want := report.Rank(mw.exp.sumBy("cy", "2026-03-01", "2026-03-31"), report.CountyRankN, 3); !equalJSON(march.Counties, want) ||
+		len(march.Counties.SatisfactionTop) == 0 {
+		t.Errorf("counties' ranking %+v, want %+v", march.Counties, want)
+	}
+	// open cases past their deadline are late
+	if f.Resolved.OpenOverdue == 0 || f.Resolved.OnTimeShare >= report.FiguresOf(report.Counts{report.Reached(intake.StatusResolved): f.Resolved.Reached,
+		report.OnTime(intake.StatusResolved): f.Resolved.OnTime}).Resolved.OnTimeShare {
+		t.Errorf("open overdue cases do not lower the on-time share: %+v", f.Resolved)
+	}
+	if f.Rates.Solved.Of == 0 || f.Survey.Solved == 0 || f.Survey.NotSolved == 0 || f.Rates.Response.Of == 0 {
+		t.Errorf("the three rates: %+v (survey %+v)", f.Rates, f.Survey)
+	}
+	// by appeal type and by county
+	for _, by := range []struct{ flag, dim string }{{"type", "t"}, {"county", "cy"}} {
+		rep := report1("--since", "2026-03-01", "--until", "2026-03-31", "--by", by.flag)
+		want := mw.exp.sumBy(by.dim, "2026-03-01", "2026-03-31")
+		if len(rep.Groups) != len(want) || len(want) < 2 {
+			t.Errorf("by %s: %d groups, want %d", by.flag, len(rep.Groups), len(want))
+		}
+		for _, g := range rep.Groups {
+			check(by.flag+" "+g.Key, g.Figures, want[g.Key])
+		}
+	}
+	// the bottom places of the second half of March that the first half
+	// held too are marked
+	half := report1("--since", "2026-03-16", "--until", "2026-03-31")
+	if half.Before.Since != "2026-02-28" || half.Before.Until != "2026-03-15" {
+		t.Errorf("the second half compares with %+v", half.Before)
+	}
+	wantHalf := report.Rank(mw.exp.sumBy("u", "2026-03-16", "2026-03-31"), 5, 3)
+	wantHalf.MarkStreaks(report.Rank(mw.exp.sumBy("u", "2026-02-28", "2026-03-15"), 5, 3))
+	if !equalJSON(half.Ranking, wantHalf) {
+		t.Errorf("second half's ranking %+v, want %+v", half.Ranking, wantHalf)
+	}
+	streaks := 0
+	for _, e := range append(half.Ranking.SatisfactionBottom, half.Ranking.OnTimeBottom...) {
+		if e.Streak {
+			streaks++
+		}
+	}
+	if streaks == 0 {
+		t.Errorf("no bottom place held twice running: %+v", half.Ranking)
+	}
+	_, text, _ := runCmd(t, ctx, "", "report", "--config", mw.cfgPath, "--since", "2026-03-16", "--until", "2026-03-31", "--at", "2026-05-31T12:00:00+08:00")
+	if os.Getenv("REPORT_TEXT_OUT") != "" {
+		_ = os.WriteFile(os.Getenv("REPORT_TEXT_OUT"), []byte(text), 0o644)
+	}
+	if !strings.Contains(text, "⚠连续两期后位") || !strings.Contains(text, "县区排名") {
+		t.Errorf("text report lacks the streak mark or the counties:\n%s", text)
 	}
 	var over report.Overdue
 	for _, a := range mw.appeals {
@@ -537,10 +721,59 @@ func TestReportOfAGeneratedMonth(t *testing.T) {
 		b, _ := os.ReadFile(png)
 		_ = os.WriteFile(os.Getenv("REPORT_CHART_OUT"), b, 0o644)
 	}
+	for _, want := range []string{"统计期：2026-03-01 至 2026-03-31", "三率：响应率", "解决率", "满意率", "响应率 = "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text report lacks %q:\n%s", want, out)
+		}
+	}
+	// the CSV opens in a spreadsheet as Chinese: a byte order mark, Chinese headers and labels
 	code, out, _ = runCmd(t, ctx, "", "report", "--config", mw.cfgPath, "--since", "2026-03-01", "--until", "2026-03-31", "--format", "csv", "--by", "channel")
 	rows := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(rows) != 3 || !strings.HasPrefix(rows[1], fmt.Sprintf("total,%d,%d,%d,", march.Totals.Messages, march.Totals.NoMatter, march.Totals.Petitions)) || !strings.HasPrefix(rows[2], "sms,") {
+	if code != 0 || len(rows) != 3 || !strings.HasPrefix(rows[0], "\uFEFF分组,编码,收到信息,") ||
+		!strings.HasPrefix(rows[1], fmt.Sprintf("合计,total,%d,%d,%d,", march.Totals.Messages, march.Totals.NoMatter, march.Totals.Petitions)) || !strings.HasPrefix(rows[2], "短信,sms,") {
 		t.Fatalf("csv: exit %d\n%s", code, out)
+	}
+	// labels a clerk reads: officials by title and name, categories, urgency, appeal types
+	for by, want := range map[string][]string{"official": {"[按领导] 县长张三", "[按领导] 其他号码 +8613800000003"}, "category": {"] 城乡建设"},
+		"urgency": {"] 一般"}, "type": {"[按诉求类型] 投诉"}, "county": {"[按县区] 涡阳县"}} {
+		_, out, _ := runCmd(t, ctx, "", "report", "--config", mw.cfgPath, "--since", "2026-03-01", "--until", "2026-03-31", "--by", by)
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("--by %s lacks %q:\n%s", by, w, out)
+			}
+		}
+		if by == "official" && strings.Contains(out, "] +86138") {
+			t.Errorf("an official shown by number:\n%s", out)
+		}
+	}
+	// this month to date, today included, and the output says which period it is
+	_, out, _ = runCmd(t, ctx, "", "report", "--config", mw.cfgPath, "--period", "this-month", "--at", "2026-03-20T20:00:00+08:00")
+	if c, _ := mw.exp.sum("2026-03-01", "2026-03-20"); !strings.Contains(out, "统计期：本月至今（2026-03-01 至 2026-03-20）") ||
+		!strings.Contains(out, fmt.Sprintf("诉求 %d 件", c[report.MPetitions])) {
+		t.Errorf("this month to date:\n%s", out)
+	}
+	// the public page (report.public_page) has the month's figures, and no citizen's number
+	srv := httptest.NewServer(mw.rt.Server.Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/public/?month=2026-03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), fmt.Sprintf(`id="p-unique">%d<`, march.Totals.WithoutDuplicates)) ||
+		!strings.Contains(string(page), "县区排名") || strings.Contains(string(page), "+86139") || strings.Contains(string(page), "139****") {
+		t.Errorf("public page: %d\n%.600s", resp.StatusCode, page)
+	}
+	// shares of nothing: "—", not 0.0%
+	_, out, _ = runCmd(t, ctx, "", "report", "--config", mw.cfgPath, "--since", "2025-01-01", "--until", "2025-01-31")
+	for _, want := range []string{"首次答复：—（0 件）", "满意 —", "按时 —", "响应率 —（0/0）"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("an empty period lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "0.0%") {
+		t.Errorf("a share of nothing printed as 0.0%%:\n%s", out)
 	}
 	// an empty period
 	if empty := report1("--since", "2025-01-01", "--until", "2025-01-31"); empty.Totals != (report.Figures{}) {

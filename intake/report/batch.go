@@ -29,22 +29,103 @@ import (
 //	ifx key                     skip the operations up to the next end
 //	                            unless key exists
 //	end                         ends what a once or an ifx guards
-//	count rec day month metric n o u c ch g condField condAt mask
-//	                            HINCRBY metric in the day (day…day+5) and
-//	                            month (month…month+5) hashes of each
+//	count rec day month metric n o u c ch g t cy condField condAt mask
+//	                            HINCRBY metric in the day (day…day+7) and
+//	                            month (month…month+7) hashes of each
 //	                            dimension; a dimension's value is the one
 //	                            given, else the record's (rec ≠ 0), else it
 //	                            is skipped. condField ≠ "": only when the
 //	                            record's field (a deadline, unix s) ≥ condAt.
 //	                            mask: "1" at a dimension's place to count it.
+//	move rec unit nz (from offset)×nz
+//	                            before the record's unit becomes unit (a
+//	                            unit the backend named): what the record
+//	                            counted under its unit — the petition and
+//	                            its duplicate, incomplete and call-back
+//	                            flags on the day received, the steps
+//	                            reached (and on time) on their days, the
+//	                            rating and solved answer on the rating's
+//	                            day — moves from the old unit to the new
+//	                            one in the day and month hashes that still
+//	                            exist. Days are the time zone's: nz zone
+//	                            periods from unix from with their UTC
+//	                            offset (s), as Go's time zone data has them.
 //	expire key at               EXPIREAT, only when a count of this run
 //	                            created a field in the key (a new key is
 //	                            such): a counter hash gets its expiry once,
 //	                            not from every batch
 const Lua = `
+-- the civil date of a count of days since 1970-01-01 (H. Hinnant's
+-- civil_from_days)
+local function report_civil(z)
+  z = z + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  if m <= 2 then y = y + 1 end
+  return y, m, d
+end
+
+-- moves a record's counts from its unit to unit (op move, see Batch.MoveUnit)
+local function report_move(rec, unit, zones)
+  if unit == '' or redis.call('EXISTS', rec) == 0 then return end
+  local h = {}
+  local raw = redis.call('HGETALL', rec)
+  for i = 1, #raw, 2 do h[raw[i]] = raw[i + 1] end
+  local old = h['u'] or ''
+  if old == unit then return end
+  local tag = string.match(rec, '^(.*)rep:p:')
+  if not tag then return end
+  local function keys(at)
+    local off = zones[1][2]
+    for _, z in ipairs(zones) do if at >= z[1] then off = z[2] end end
+    local y, m, d = report_civil(math.floor((at + off) / 86400))
+    return tag .. string.format('rep:d:%04d%02d%02d:u', y, m, d), tag .. string.format('rep:m:%04d%02d:u', y, m)
+  end
+  local moves = {}
+  local r = tonumber(h['r'] or '')
+  if r then
+    table.insert(moves, {'pet', r})
+    if (h['d'] or '') ~= '' then table.insert(moves, {'dup', r}) end
+    local flags = ',' .. (h['f'] or '') .. ','
+    if string.find(flags, ',incomplete,', 1, true) then table.insert(moves, {'inc', r}) end
+    if string.find(flags, ',callback_requested,', 1, true) then table.insert(moves, {'cbr', r}) end
+  end
+  for s, dl in pairs({assigned = 'da', contacted = 'dc', resolved = 'dr'}) do
+    local at = tonumber(h['t:' .. s] or '')
+    if at then
+      table.insert(moves, {'st:' .. s, at})
+      local due = tonumber(h[dl] or '')
+      if due and due >= at then table.insert(moves, {'ot:' .. s, at}) end
+    end
+  end
+  local ra = tonumber(h['ra'] or '')
+  if ra and h['rt'] then
+    table.insert(moves, {'rate:' .. h['rt'], ra})
+    if h['sv'] == 'y' then table.insert(moves, {'solved:yes', ra}) end
+    if h['sv'] == 'n' then table.insert(moves, {'solved:no', ra}) end
+  end
+  for _, mv in ipairs(moves) do
+    local dk, mk = keys(mv[2])
+    for _, k in ipairs({dk, mk}) do
+      if redis.call('EXISTS', k) == 1 then
+        if old ~= '' and redis.call('HEXISTS', k, old .. '|' .. mv[1]) == 1 then
+          if redis.call('HINCRBY', k, old .. '|' .. mv[1], -1) <= 0 then redis.call('HDEL', k, old .. '|' .. mv[1]) end
+        end
+        redis.call('HINCRBY', k, unit .. '|' .. mv[1], 1)
+      end
+    end
+  end
+end
+
 local function report_apply(kb, a)
   local n = tonumber(ARGV[a]); a = a + 1
-  local dims = {'a', 'o', 'u', 'c', 'ch', 'g'}
+  local dims = {'a', 'o', 'u', 'c', 'ch', 'g', 't', 'cy'}
   local skipping = false
   -- fields of petition records read by count operations, until an
   -- operation that writes: a commit counts one petition several times
@@ -95,21 +176,31 @@ local function report_apply(kb, a)
     elseif op == 'end' then
       size = 1
       skipping = false
+    elseif op == 'move' then
+      local nz = tonumber(ARGV[a + 3])
+      size = 4 + 2 * nz
+      if not skipping then
+        local zones = {}
+        for i = 0, nz - 1 do
+          table.insert(zones, {tonumber(ARGV[a + 4 + 2 * i]), tonumber(ARGV[a + 5 + 2 * i])})
+        end
+        report_move(KEYS[kb + tonumber(ARGV[a + 1])], ARGV[a + 2], zones)
+      end
     elseif op == 'expire' then
       size = 3
       local k = kb + tonumber(ARGV[a + 1])
       if created[k] then redis.call('EXPIREAT', KEYS[k], ARGV[a + 2]) end
     else -- count
-      size = 14
-      local mask = ARGV[a + 13]
+      size = 16
+      local mask = ARGV[a + 15]
       local ri = tonumber(ARGV[a + 1])
       local rec = ri > 0 and KEYS[kb + ri] or nil
       local day, month = kb + tonumber(ARGV[a + 2]), kb + tonumber(ARGV[a + 3])
       local ok = not skipping
-      local cond = ARGV[a + 11]
+      local cond = ARGV[a + 13]
       if ok and cond ~= '' then
         local dl = rec and tonumber(field(rec, cond) or '') or nil
-        ok = dl ~= nil and dl >= tonumber(ARGV[a + 12])
+        ok = dl ~= nil and dl >= tonumber(ARGV[a + 14])
       end
       if ok then
         for d, name in ipairs(dims) do
@@ -250,8 +341,9 @@ func (b *Batch) end() {
 	b.n++
 }
 
-// dimValues are the values of the dimensions o, u, c, ch, g ("" = the record's).
-type dimValues struct{ o, u, c, ch, g string }
+// dimValues are the values of the dimensions o, u, c, ch, g, t, cy ("" =
+// the record's).
+type dimValues struct{ o, u, c, ch, g, t, cy string }
 
 // count adds n to metric on day at, in every dimension; rec "" = no record.
 func (b *Batch) count(at time.Time, rec string, metric string, n int64, v dimValues, condField string, condAt int64) {
@@ -259,7 +351,7 @@ func (b *Batch) count(at time.Time, rec string, metric string, n int64, v dimVal
 	day, month := local.Format("20060102"), local.Format("200601")
 	dayEnd := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, b.loc())
 	monthEnd := time.Date(local.Year(), local.Month()+1, 1, 0, 0, 0, 0, b.loc())
-	// a day's (a month's) six hashes are always added together, so they
+	// a day's (a month's) hashes of every dimension are always added together, so they
 	// are consecutive keys
 	dayBase, monthBase := 0, 0
 	for i, d := range Dims {
@@ -278,7 +370,7 @@ func (b *Batch) count(at time.Time, rec string, metric string, n int64, v dimVal
 	if rec != "" {
 		ri = b.key(rec)
 	}
-	b.args = append(b.args, "count", ri, dayBase, monthBase, metric, n, v.o, v.u, v.c, v.ch, v.g, condField, condAt, dimMask(metric))
+	b.args = append(b.args, "count", ri, dayBase, monthBase, metric, n, v.o, v.u, v.c, v.ch, v.g, v.t, v.cy, condField, condAt, dimMask(metric))
 	b.n++
 }
 
@@ -337,6 +429,12 @@ func (b *Batch) Petition(p *intake.Petition, firstReply time.Duration) {
 		"r", received.Unix(), "o", p.AddressedTo.Number, "c", p.Category.Code, "cn", p.Category.Name,
 		"ch", p.Channel, "g", p.Urgency, "f", strings.Join(p.Flags, ","), "d", p.DuplicateOf,
 		"m", MaskPhone(phone), "s", summary(p.Description, 19), "st", "submitted",
+	}
+	if p.AppealType != "" {
+		fields = append(fields, "t", p.AppealType)
+	}
+	if p.Location.County != "" {
+		fields = append(fields, "cy", p.Location.County)
 	}
 	if unit != "" {
 		fields = append(fields, "u", unit)
@@ -414,6 +512,7 @@ func (b *Batch) Status(petitionID string, ev intake.StatusEvent, lastRating stri
 	fields := []any{"st", ev.Status}
 	if ev.Unit != "" {
 		fields = append(fields, "u", ev.Unit)
+		b.MoveUnit(petitionID, ev.Unit, at)
 	}
 	b.cmdx("HSET", rec, fields...)
 	b.args = append(b.args, "hcat", b.key(rec), "h", statusCode(ev.Status)+strconv.FormatInt(at.Unix(), 10)+";")
@@ -446,6 +545,45 @@ func (b *Batch) Status(petitionID string, ev intake.StatusEvent, lastRating stri
 	}
 }
 
+// MoveUnit moves what a petition counted under its unit to unit, when
+// unit is another (a unit the backend named, or a reassignment): a
+// petition counts under one unit, the named one once there is one. What
+// moves: the petition (its duplicate, incomplete and call-back flags) on
+// its day, the steps reached and on time on theirs, the rating and the
+// solved answer on the rating's day. Surveys sent and reopenings stay
+// where they were counted. at is now, for the time zone's periods.
+func (b *Batch) MoveUnit(petitionID, unit string, at time.Time) {
+	zones := b.r.zones(at)
+	b.args = append(b.args, "move", b.key(recordKey(b.tag, petitionID)), unit, len(zones)/2)
+	b.args = append(b.args, zones...)
+	b.n++
+}
+
+// zones are the time zone's periods over the records' lifetime around at,
+// as (start unix, UTC offset s) pairs, the first from before the oldest
+// record kept.
+func (r *Recorder) zones(at time.Time) []any {
+	loc := r.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	from, to := at.Add(-r.retention()-48*time.Hour).In(loc), at.Add(48*time.Hour)
+	var out []any
+	for t := from; t.Before(to); {
+		_, off := t.Zone()
+		start, end := t.ZoneBounds()
+		if len(out) == 0 || start.Before(from) {
+			start = from
+		}
+		out = append(out, start.Unix(), off)
+		if end.IsZero() || !end.After(t) {
+			break
+		}
+		t = end.In(loc)
+	}
+	return out
+}
+
 // SurveySent counts a survey sent on day at (unit: the status event's,
 // "" = the record's). Status counts it too; alone, it is for a survey sent
 // by a conversation other than the one that recorded the status (a
@@ -457,11 +595,28 @@ func (b *Batch) SurveySent(petitionID string, at time.Time, unit string) {
 // Rating records a survey answer (rating "" = no answer) and counts it.
 // prev is the rating of this petition whose reason was awaited ("" for
 // none): the same rating again only brings the reason; another one is a
-// changed mind, counted instead of prev.
-func (b *Batch) Rating(r *intake.Rating, prev string) {
+// changed mind, counted instead of prev. It is Answer with nothing said
+// before about the problem being solved.
+func (b *Batch) Rating(r *intake.Rating, prev string) { b.Answer(r, prev, nil) }
+
+// Answer is Rating, with prevSolved what the earlier record of this answer
+// said of the problem being solved (nil: nothing): the solved answer is
+// counted like the rating, once per survey answered.
+func (b *Batch) Answer(r *intake.Rating, prev string, prevSolved *bool) {
 	rec := recordKey(b.tag, r.PetitionID)
 	fields := []any{"ra", r.At.Unix(), "rt", orNone(r.Rating)}
+	if r.Solved != nil {
+		fields = append(fields, "sv", map[bool]string{true: "y", false: "n"}[*r.Solved])
+	}
 	b.cmdx("HSET", rec, fields...)
+	switch {
+	case r.Solved == nil:
+	case prev == "" || prevSolved == nil:
+		b.count(r.At, rec, Solved(*r.Solved), 1, dimValues{}, "", 0)
+	case *prevSolved != *r.Solved:
+		b.count(r.At, rec, Solved(*prevSolved), -1, dimValues{}, "", 0)
+		b.count(r.At, rec, Solved(*r.Solved), 1, dimValues{}, "", 0)
+	}
 	if r.Comment != "" && r.Rating != "" {
 		// the reason apart: long text would make the record a hash table
 		b.args = append(b.args, "ifx", b.key(rec)) // not for a record past retention
@@ -482,6 +637,19 @@ func (b *Batch) Rating(r *intake.Rating, prev string) {
 	if prev == intake.RatingUnsatisfied && r.Rating != prev {
 		b.cmd("ZREM", unsatIndex(b.tag), r.PetitionID)
 	}
+}
+
+// RevisitSent counts a 回头看 re-survey sent about a petition.
+func (b *Batch) RevisitSent(petitionID string, at time.Time) {
+	b.count(at, recordKey(b.tag, petitionID), MRevisits, 1, dimValues{}, "", 0)
+}
+
+// RevisitAnswer records the answer to a 回头看 re-survey (rating "" = no
+// answer) apart from the survey's: the record's "rv", counted as such.
+func (b *Batch) RevisitAnswer(r *intake.Rating) {
+	rec := recordKey(b.tag, r.PetitionID)
+	b.cmdx("HSET", rec, "rv", orNone(r.Rating))
+	b.count(r.At, rec, RevisitRated(r.Rating), 1, dimValues{}, "", 0)
 }
 
 // RecheckRequested records that the office asked for a 复核 of a case

@@ -42,6 +42,47 @@ type Figures struct {
 	ReopenedUnsat     int64   `json:"reopened_after_unsatisfied"`
 	RecheckRequested  int64   `json:"recheck_requested"` // 复核 asked from the office page
 	Survey            Survey  `json:"survey"`
+	// Rates are the three rates side by side (响应率, 解决率, 满意率).
+	Rates Rates `json:"rates"`
+	// Revisit is 回头看: satisfied cases asked again some days later,
+	// counted apart from the survey.
+	Revisit Revisit `json:"revisit"`
+}
+
+// Rates are the three rates the offices publish, each a share with what it
+// is of (Of 0: a share of nothing, printed "—"):
+//
+//   - Response (响应率): the petitions contacted by their contact deadline,
+//     of those contacted in the period and those still not contacted whose
+//     deadline fell in the period.
+//   - Solved (解决率): answers saying the problem is solved, of the answers
+//     that said whether it is.
+//   - Satisfied (满意率): 满意, of the survey's answers.
+type Rates struct {
+	Response  Rate `json:"response"`
+	Solved    Rate `json:"solved"`
+	Satisfied Rate `json:"satisfied"`
+}
+
+// Rate is N of Of.
+type Rate struct {
+	N     int64   `json:"n"`
+	Of    int64   `json:"of"`
+	Share float64 `json:"share"`
+}
+
+func rate(n, of int64) Rate { return Rate{N: n, Of: of, Share: share(n, of)} }
+
+// Revisit is 回头看: re-surveys of satisfied cases some days after their
+// survey, sent and answered, and the shares of the answers.
+type Revisit struct {
+	Sent           int64   `json:"sent"`
+	Answered       int64   `json:"answered"`
+	Satisfied      int64   `json:"satisfied"`
+	Understood     int64   `json:"understood"`
+	Unsatisfied    int64   `json:"unsatisfied"`
+	NoAnswer       int64   `json:"no_answer"`
+	SatisfiedShare float64 `json:"satisfied_share"` // of answered
 }
 
 // Timing is the time to the bot's first answer to a petition's citizen.
@@ -54,12 +95,19 @@ type Timing struct {
 	P90Seconds    int64   `json:"p90_seconds"`
 }
 
-// Step is a promised step of handling reached, and how many by its deadline.
+// Step is a promised step of handling reached, and how many by its
+// deadline. OpenOverdue are the petitions that have not reached it though
+// its deadline fell in the period and has passed: they count as not on
+// time, so that cases still open and late do not flatter the share.
 type Step struct {
 	Reached     int64   `json:"reached"`
 	OnTime      int64   `json:"on_time"`
-	OnTimeShare float64 `json:"on_time_share"` // of reached
+	OpenOverdue int64   `json:"open_overdue"`
+	OnTimeShare float64 `json:"on_time_share"` // of reached + open_overdue
 }
+
+// Due is what an on-time share is of: reached, and open past the deadline.
+func (s Step) Due() int64 { return s.Reached + s.OpenOverdue }
 
 // Survey is the satisfaction survey (回访): sent, answered, and the shares
 // of answers (满意 / 理解 / 不满意; no answer is a share of surveys closed).
@@ -74,6 +122,11 @@ type Survey struct {
 	UnderstoodShare  float64 `json:"understood_share"`  // of answered
 	UnsatisfiedShare float64 `json:"unsatisfied_share"` // of answered
 	NoAnswerShare    float64 `json:"no_answer_share"`   // of answered + no answer
+	// Solved and NotSolved are the answers that said whether the problem
+	// is solved ("1是", "3否", "没解决"); SolvedShare is of the two.
+	Solved      int64   `json:"solved"`
+	NotSolved   int64   `json:"not_solved"`
+	SolvedShare float64 `json:"solved_share"`
 }
 
 // FiguresOf computes the figures from summed counters.
@@ -89,8 +142,8 @@ func FiguresOf(c Counts) Figures {
 	f.CallbackReqShare = share(f.CallbackRequested, f.Petitions)
 	f.FirstReply = timingOf(c)
 	step := func(s string) Step {
-		st := Step{Reached: c[Reached(s)], OnTime: c[OnTime(s)]}
-		st.OnTimeShare = share(st.OnTime, st.Reached)
+		st := Step{Reached: c[Reached(s)], OnTime: c[OnTime(s)], OpenOverdue: c[OverdueMetric(s)]}
+		st.OnTimeShare = share(st.OnTime, st.Due())
 		return st
 	}
 	f.Assigned, f.Contacted, f.Resolved = step(intake.StatusAssigned), step(intake.StatusContacted), step(intake.StatusResolved)
@@ -100,7 +153,16 @@ func FiguresOf(c Counts) Figures {
 	s.Answered = s.Satisfied + s.Understood + s.Unsatisfied
 	s.SatisfiedShare, s.UnderstoodShare, s.UnsatisfiedShare = share(s.Satisfied, s.Answered), share(s.Understood, s.Answered), share(s.Unsatisfied, s.Answered)
 	s.NoAnswerShare = share(s.NoAnswer, s.Answered+s.NoAnswer)
+	s.Solved, s.NotSolved = c[Solved(true)], c[Solved(false)]
+	s.SolvedShare = share(s.Solved, s.Solved+s.NotSolved)
 	f.Survey = s
+	f.Rates = Rates{Response: rate(f.Contacted.OnTime, f.Contacted.Due()), Solved: rate(s.Solved, s.Solved+s.NotSolved),
+		Satisfied: rate(s.Satisfied, s.Answered)}
+	v := Revisit{Sent: c[MRevisits], Satisfied: c[RevisitRated(intake.RatingSatisfied)], Understood: c[RevisitRated(intake.RatingUnderstood)],
+		Unsatisfied: c[RevisitRated(intake.RatingUnsatisfied)], NoAnswer: c[RevisitRated("")]}
+	v.Answered = v.Satisfied + v.Understood + v.Unsatisfied
+	v.SatisfiedShare = share(v.Satisfied, v.Answered)
+	f.Revisit = v
 	return f
 }
 
@@ -182,16 +244,21 @@ type Ranking struct {
 	OnTimeBottom       []RankEntry `json:"on_time_bottom"`
 }
 
-// RankEntry is one unit in a ranking: its share and what it is a share of.
+// RankEntry is one unit (or county) in a ranking: its share and what it
+// is a share of. Streak marks a bottom place held in the period before as
+// well (连续两期后位: 约谈 follows).
 type RankEntry struct {
-	Unit  string  `json:"unit"`
-	Share float64 `json:"share"`
-	Of    int64   `json:"of"`
+	Unit   string  `json:"unit"`
+	Share  float64 `json:"share"`
+	Of     int64   `json:"of"`
+	Streak bool    `json:"streak,omitempty"`
 }
 
-// Rank orders units by satisfaction share (满意 of answered) and by
-// on-time resolution, keeping the top and bottom n of those with at least
-// min answers (resolved cases); ties go by count, then name.
+// Rank orders units (or counties) by satisfaction share (满意 of answered)
+// and by on-time resolution (resolved by the deadline, of those resolved
+// and those open past it), keeping the top and bottom n of those with at
+// least min answers (resolved or overdue cases); ties go by count, then
+// name.
 func Rank(units map[string]Counts, n, min int) Ranking {
 	r := Ranking{Min: min, N: n}
 	var sat, ot []RankEntry
@@ -203,13 +270,29 @@ func Rank(units map[string]Counts, n, min int) Ranking {
 		if f.Survey.Answered >= int64(min) && f.Survey.Answered > 0 {
 			sat = append(sat, RankEntry{Unit: u, Share: f.Survey.SatisfiedShare, Of: f.Survey.Answered})
 		}
-		if f.Resolved.Reached >= int64(min) && f.Resolved.Reached > 0 {
-			ot = append(ot, RankEntry{Unit: u, Share: f.Resolved.OnTimeShare, Of: f.Resolved.Reached})
+		if due := f.Resolved.Due(); due >= int64(min) && due > 0 {
+			ot = append(ot, RankEntry{Unit: u, Share: f.Resolved.OnTimeShare, Of: due})
 		}
 	}
 	r.SatisfactionTop, r.SatisfactionBottom = topBottom(sat, n)
 	r.OnTimeTop, r.OnTimeBottom = topBottom(ot, n)
 	return r
+}
+
+// MarkStreaks marks the bottom places of r that prev's bottom places hold
+// too (the same ranking of the period before).
+func (r *Ranking) MarkStreaks(prev Ranking) {
+	mark := func(cur, before []RankEntry) {
+		for i := range cur {
+			for _, b := range before {
+				if b.Unit == cur[i].Unit {
+					cur[i].Streak = true
+				}
+			}
+		}
+	}
+	mark(r.SatisfactionBottom, prev.SatisfactionBottom)
+	mark(r.OnTimeBottom, prev.OnTimeBottom)
 }
 
 func topBottom(es []RankEntry, n int) (top, bottom []RankEntry) {
@@ -222,8 +305,10 @@ func topBottom(es []RankEntry, n int) (top, bottom []RankEntry) {
 		}
 		return es[i].Unit < es[j].Unit
 	})
-	top = append([]RankEntry{}, es[:min(n, len(es))]...)
-	for i := len(es) - 1; i >= 0 && len(bottom) < n; i-- {
+	// with fewer than 2n ranked, the top takes the better half and the
+	// bottom the rest: no one is at both ends
+	top = append([]RankEntry{}, es[:min(n, (len(es)+1)/2)]...)
+	for i := len(es) - 1; i >= len(top) && len(bottom) < n; i-- {
 		bottom = append(bottom, es[i])
 	}
 	return top, bottom

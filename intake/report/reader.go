@@ -226,33 +226,66 @@ func (r *Reader) Dead(ctx context.Context, p Period) (DeadLetters, error) {
 
 // Report is the figures of a period, as `minsheng report` prints them.
 type Report struct {
-	Since       string      `json:"since"` // first day, in the time zone
-	Until       string      `json:"until"` // last day, included
-	Timezone    string      `json:"timezone"`
+	Since    string `json:"since"` // first day, in the time zone
+	Until    string `json:"until"` // last day, included
+	Timezone string `json:"timezone"`
+	// Period names the period when it was asked by name (week, month,
+	// quarter: the last full one; this-week, this-month, this-quarter: to
+	// date), "" for days given.
+	Period      string      `json:"period,omitempty"`
 	Totals      Figures     `json:"totals"`
 	By          string      `json:"by,omitempty"`
 	Groups      []Group     `json:"groups,omitempty"`
 	OverdueNow  Overdue     `json:"overdue_now"`
 	DeadLetters DeadLetters `json:"dead_letters"`
 	Ranking     Ranking     `json:"ranking"`
+	// Counties is the counties' ranking (top and bottom CountyRankN), from
+	// the county each petition names (location.county).
+	Counties Ranking `json:"county_ranking"`
+	// Before is the period the streaks compare with: the month(s) before a
+	// period of whole months, else as many days before.
+	Before struct {
+		Since string `json:"since"`
+		Until string `json:"until"`
+	} `json:"streak_period"`
 }
 
+// CountyRankN is how many counties the county ranking shows at each end
+// (Fuyang publishes its counties' top and bottom 3 every month).
+const CountyRankN = 3
+
 // Dimensions a report may be broken down by, and their counter dimension.
-var byDims = map[string]string{"official": "o", "unit": "u", "category": "c", "channel": "ch", "urgency": "g"}
+var byDims = map[string]string{"official": "o", "unit": "u", "category": "c", "channel": "ch", "urgency": "g", "type": "t", "county": "cy"}
 
 // ByOptions are the breakdowns a report accepts.
-var ByOptions = []string{"official", "unit", "category", "channel", "urgency", "day", "week"}
+var ByOptions = []string{"official", "unit", "category", "channel", "urgency", "type", "county", "day", "week"}
 
 // Build reads a period's report: the totals, a breakdown (by: "" for
-// none), the ranking of units (top and bottom n with at least min),
-// what is overdue at now and the dead letters.
+// none), the rankings of units (top and bottom n with at least min) and
+// counties (CountyRankN), each bottom place held in the period before too
+// marked, what is overdue at now and the dead letters. Open petitions past
+// a deadline that fell in the period count as not on time for that step.
 func (r *Reader) Build(ctx context.Context, p Period, by string, n, rankMin int, now time.Time) (*Report, error) {
 	loc := r.loc()
 	rep := &Report{Since: date(p.Since, loc).Format("2006-01-02"), Until: date(p.Until, loc).Format("2006-01-02"), Timezone: loc.String(), By: by}
+	dim := ""
+	switch by {
+	case "", "day", "week":
+	default:
+		var ok bool
+		if dim, ok = byDims[by]; !ok {
+			return nil, fmt.Errorf("unknown breakdown %q (one of %v)", by, ByOptions)
+		}
+	}
+	od, err := r.overdue(ctx, p, now)
+	if err != nil {
+		return nil, err
+	}
 	all, err := r.Sum(ctx, p, "a")
 	if err != nil {
 		return nil, err
 	}
+	od.addTo(all, "a")
 	rep.Totals = FiguresOf(all[""])
 	switch by {
 	case "":
@@ -273,19 +306,21 @@ func (r *Reader) Build(ctx context.Context, p Period, by string, n, rankMin int,
 				keys = append(keys, k)
 			}
 			groups[k].add(daily[i])
+			for _, e := range od.entries {
+				if e.day.Equal(d) {
+					groups[k][OverdueMetric(e.status)]++
+				}
+			}
 		}
 		for _, k := range keys {
 			rep.Groups = append(rep.Groups, Group{Key: k, Figures: FiguresOf(groups[k])})
 		}
 	default:
-		dim, ok := byDims[by]
-		if !ok {
-			return nil, fmt.Errorf("unknown breakdown %q (one of %v)", by, ByOptions)
-		}
 		vals, err := r.Sum(ctx, p, dim)
 		if err != nil {
 			return nil, err
 		}
+		od.addTo(vals, dim)
 		keys := make([]string, 0, len(vals))
 		for k := range vals {
 			keys = append(keys, k)
@@ -295,11 +330,34 @@ func (r *Reader) Build(ctx context.Context, p Period, by string, n, rankMin int,
 			rep.Groups = append(rep.Groups, Group{Key: k, Figures: FiguresOf(vals[k])})
 		}
 	}
-	units, err := r.Sum(ctx, p, "u")
+	rank := func(p Period, od *overdue) (units, counties Ranking, err error) {
+		u, err := r.Sum(ctx, p, "u")
+		if err != nil {
+			return units, counties, err
+		}
+		od.addTo(u, "u")
+		cy, err := r.Sum(ctx, p, "cy")
+		if err != nil {
+			return units, counties, err
+		}
+		od.addTo(cy, "cy")
+		return Rank(u, n, rankMin), Rank(cy, CountyRankN, rankMin), nil
+	}
+	if rep.Ranking, rep.Counties, err = rank(p, od); err != nil {
+		return nil, err
+	}
+	before := p.before(loc)
+	rep.Before.Since, rep.Before.Until = before.Since.Format("2006-01-02"), before.Until.Format("2006-01-02")
+	odBefore, err := r.overdue(ctx, before, now)
 	if err != nil {
 		return nil, err
 	}
-	rep.Ranking = Rank(units, n, rankMin)
+	units, counties, err := rank(before, odBefore)
+	if err != nil {
+		return nil, err
+	}
+	rep.Ranking.MarkStreaks(units)
+	rep.Counties.MarkStreaks(counties)
 	if rep.OverdueNow, err = r.OverdueNow(ctx, now); err != nil {
 		return nil, err
 	}
@@ -307,6 +365,113 @@ func (r *Reader) Build(ctx context.Context, p Period, by string, n, rankMin int,
 		return nil, err
 	}
 	return rep, nil
+}
+
+// before is the period the streaks compare with: as many whole months
+// before a period of whole months, else as many days before.
+func (p Period) before(loc *time.Location) Period {
+	s, u := date(p.Since, loc), date(p.Until, loc)
+	if s.Day() == 1 && u.AddDate(0, 0, 1).Day() == 1 {
+		months := (u.Year()-s.Year())*12 + int(u.Month()-s.Month()) + 1
+		first := s.AddDate(0, -months, 0)
+		return Period{Since: first, Until: s.AddDate(0, 0, -1)}
+	}
+	days := int(u.Sub(s).Hours()/24+0.5) + 1
+	return Period{Since: s.AddDate(0, 0, -days), Until: s.AddDate(0, 0, -1)}
+}
+
+// overdue is the open petitions whose deadline for a step fell in a
+// period and has passed: each with the record's dimension values.
+type overdue struct {
+	entries []overdueEntry
+}
+
+type overdueEntry struct {
+	status string
+	day    time.Time // the deadline's day
+	dims   map[string]string
+}
+
+// addTo counts the overdue petitions into counters by dim's value.
+func (o *overdue) addTo(vals map[string]Counts, dim string) {
+	for _, e := range o.entries {
+		v := ""
+		if dim != "a" {
+			if v = e.dims[dim]; v == "" {
+				continue
+			}
+		}
+		c := vals[v]
+		if c == nil {
+			c = Counts{}
+			vals[v] = c
+		}
+		c[OverdueMetric(e.status)]++
+	}
+}
+
+// recordDims are the record fields of the dimensions other than all.
+var recordDims = []string{"o", "u", "c", "ch", "g", "t", "cy"}
+
+// overdue reads the open petitions whose deadline for each step fell in
+// the period before now: the due indexes' entries, the records' dimension
+// values (one pipeline each).
+func (r *Reader) overdue(ctx context.Context, p Period, now time.Time) (*overdue, error) {
+	loc := r.loc()
+	from := date(p.Since, loc).Unix()
+	to := min(date(p.Until, loc).AddDate(0, 0, 1).Unix(), now.Unix()) // exclusive
+	out := &overdue{}
+	if to <= from {
+		return out, nil
+	}
+	pipe := r.Redis.Pipeline()
+	type q struct {
+		status string
+		cmd    *redis.ZSliceCmd
+	}
+	var qs []q
+	for _, s := range dueStatuses {
+		for sh := 0; sh < Shards; sh++ {
+			qs = append(qs, q{s, pipe.ZRangeByScoreWithScores(ctx, r.tag(sh)+dueIndex[s],
+				&redis.ZRangeBy{Min: strconv.FormatInt(from, 10), Max: "(" + strconv.FormatInt(to, 10)})})
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		return nil, fmt.Errorf("read overdue petitions: %w", err)
+	}
+	type pending struct {
+		status string
+		day    time.Time
+		cmd    *redis.SliceCmd
+	}
+	var ps []pending
+	pipe = r.Redis.Pipeline()
+	for _, x := range qs {
+		for _, z := range x.cmd.Val() {
+			id := z.Member.(string)
+			b, err := (&Recorder{Prefix: r.Prefix}).BatchFor(id)
+			if err != nil {
+				continue
+			}
+			ps = append(ps, pending{x.status, date(time.Unix(int64(z.Score), 0), loc), pipe.HMGet(ctx, recordKey(b.tag, id), recordDims...)})
+		}
+	}
+	if len(ps) == 0 {
+		return out, nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		return nil, fmt.Errorf("read overdue petitions' records: %w", err)
+	}
+	for _, x := range ps {
+		dims := map[string]string{}
+		for i, v := range x.cmd.Val() {
+			if s, ok := v.(string); ok {
+				dims[recordDims[i]] = s
+			}
+		}
+		out.entries = append(out.entries, overdueEntry{status: x.status, day: x.day, dims: dims})
+	}
+	return out, nil
 }
 
 // weekStart is the Monday of d's week.

@@ -33,8 +33,9 @@ type Recorder struct {
 }
 
 // Dims are the dimensions every counter is kept by: all, official,
-// unit, category, channel, urgency. Their order is the Lua's.
-var Dims = []string{"a", "o", "u", "c", "ch", "g"}
+// unit, category, channel, urgency, appeal type, county. Their order is
+// the Lua's.
+var Dims = []string{"a", "o", "u", "c", "ch", "g", "t", "cy"}
 
 // Counter metrics (fields of the per-day hashes, after "<value>|" for a
 // dimension other than all).
@@ -59,7 +60,32 @@ const (
 	mOnTime        = "ot:"       // + status: first reached by its deadline
 	mRated         = "rate:"     // + rating (none = no answer)
 	mFirstReplyB   = "ftr_b"     // + bucket index
+	mSolved        = "solved:"   // + yes | no: the citizen said the problem is (not) solved
+	mOverdue       = "od:"       // + status: open and past its deadline (read, never written)
+	MRevisits      = "rv"        // 回头看: re-surveys sent after a satisfied case
+	mRevisitRated  = "rv:"       // + rating (none = no answer) of a re-survey
 )
+
+// Solved names the metric of a survey answer that says the problem is
+// solved (true) or not (false).
+func Solved(yes bool) string {
+	if yes {
+		return mSolved + "yes"
+	}
+	return mSolved + "no"
+}
+
+// OverdueMetric names the pseudo-metric of open petitions past their deadline
+// for status in a period: the reader adds it, the counters never hold it.
+func OverdueMetric(status string) string { return mOverdue + status }
+
+// RevisitRated names the metric of a 回头看 answer.
+func RevisitRated(rating string) string {
+	if rating == "" {
+		rating = "none"
+	}
+	return mRevisitRated + rating
+}
 
 // Reached, OnTime and Rated name the metrics of a status or a rating.
 func Reached(status string) string { return mReached + status }
@@ -75,9 +101,9 @@ func Rated(rating string) string {
 // breakdowns the offices read. Counters are most of a year's memory (each
 // dimension value × metric × shard × day), so no more than these.
 var dimsOf = map[string]string{
-	MMessages: "o ch", MNoMatter: "o ch", MPetitions: "o u c ch g", MDuplicates: "o u c ch", MIncomplete: "o u c ch", MCallbackReq: "o u c ch",
+	MMessages: "o ch", MNoMatter: "o ch", MPetitions: "o u c ch g t cy", MDuplicates: "o u c ch t cy", MIncomplete: "o u c ch", MCallbackReq: "o u c ch",
 	MBusy: "o", MAutoReplies: "o", MCallbacks: "o", MCallbacksDone: "o",
-	MReopened: "u c", MReopenUnsat: "u c", MSurveys: "o u c", MReopenReq: "o u c",
+	MReopened: "u c t cy", MReopenUnsat: "u c t cy", MSurveys: "o u c t cy", MReopenReq: "o u c", MRevisits: "u c cy",
 }
 
 // dimMask is the Lua's mask of the dimensions metric is kept by ("1" =
@@ -86,12 +112,16 @@ func dimMask(metric string) string {
 	dims, ok := dimsOf[metric]
 	switch {
 	case ok:
-	case strings.HasPrefix(metric, mReached), strings.HasPrefix(metric, mOnTime), strings.HasPrefix(metric, mRated):
-		dims = "o u c ch g"
+	case strings.HasPrefix(metric, mReached), strings.HasPrefix(metric, mOnTime), strings.HasPrefix(metric, mRated),
+		strings.HasPrefix(metric, mSolved):
+		dims = "o u c ch g t cy"
+	case strings.HasPrefix(metric, mRevisitRated):
+		dims = "u c cy"
 	default:
 		dims = "" // the time to first reply: all only
 	}
-	mask := []byte("100000")
+	mask := []byte(strings.Repeat("0", len(Dims)))
+	mask[0] = '1'
 	for i, d := range Dims[1:] {
 		if strings.Contains(" "+dims+" ", " "+d+" ") {
 			mask[i+1] = '1'

@@ -269,3 +269,76 @@ func ratingKind(r string) rateKind {
 	}
 	return rkUnsatisfied
 }
+
+// Words that say whether the problem is solved, matched on the compacted
+// folded answer. A "not solved" word wins over everything else.
+var (
+	solvedWords = newLexicon("已解决", "解决了", "已经解决", "问题解决", "已处理好", "处理好了", "已修好",
+		"修好了", "已修复", "修复了", "已经修好", "搞定了", "已落实", "办好了", "已办好")
+	notSolvedWords = newLexicon("没解决", "没有解决", "未解决", "还没解决", "没能解决", "不解决", "未能解决",
+		"解决不了", "问题还在", "问题依旧", "问题依然", "问题没解决", "还是没修", "没修好", "没有修好", "还没修",
+		"没修", "没有修", "没人修", "老样子", "还是老样子", "照旧", "没处理", "未处理", "没有处理", "没落实",
+		"未落实", "没有落实", "没办好", "没效果", "没有效果")
+	// solvedNegators before a "solved" word make it "not solved" ("并未
+	// 解决了" is caught by its own words; "不算已解决", "谈不上修好了").
+	solvedNegators = []string{"不", "没", "未", "无", "不算", "谈不上", "算不上", "并非"}
+)
+
+// ParseSolved reads whether a survey answer says the problem is solved.
+// The survey asks for 是 or 否 after the rating ("1是", "3 否", "满意，
+// 是"; or alone: "是", "是的"), and words say it too: "已解决", "修好了"
+// → solved; "没解决", "问题还在", "没修好", "老样子" → not solved, whatever
+// else the answer says. ok is false when the answer says neither.
+func ParseSolved(text string) (solved, ok bool) {
+	c := []rune(compactRunes(textnorm.Fold(text)))
+	for i := range c {
+		if notSolvedWords.longestAt(c, i) > 0 {
+			return false, true
+		}
+	}
+	// the answer token: after the choice prefix, the digit and the rating
+	// words, 是 or 否
+	rest := c
+	for _, p := range []string{"我选择", "我选", "选择", "选", "回复", "答"} {
+		if strings.HasPrefix(string(rest), p) {
+			rest = rest[len([]rune(p)):]
+			break
+		}
+	}
+	for len(rest) > 0 {
+		switch {
+		case rest[0] >= '1' && rest[0] <= '3', rest[0] == '和', rest[0] == '并', rest[0] == '且':
+			rest = rest[1:]
+			continue
+		}
+		n := 0
+		for l := min(rateVocabMax, len(rest)); l > 0; l-- {
+			if k, found := rateVocab[string(rest[:l])]; found && k != rkNegator && k != rkQuestion && k != rkContrast {
+				n = l
+				break
+			}
+		}
+		if n == 0 {
+			break
+		}
+		rest = rest[n:]
+	}
+	switch {
+	case len(rest) > 0 && rest[0] == '是' && !strings.HasPrefix(string(rest), "是否"):
+		return true, true
+	case len(rest) > 0 && rest[0] == '否':
+		return false, true
+	}
+	for i := range c {
+		if n := solvedWords.longestAt(c, i); n > 0 {
+			before := string(c[max(0, i-3):i])
+			for _, neg := range solvedNegators {
+				if strings.HasSuffix(before, neg) {
+					return false, true
+				}
+			}
+			return true, true
+		}
+	}
+	return false, false
+}

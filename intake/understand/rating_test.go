@@ -141,3 +141,31 @@ func TestParseRatingWords(t *testing.T) {
 		}
 	}
 }
+
+// The survey asks, beside the rating, whether the problem is solved:
+// 是 or 否 after the digit, or words.
+func TestParseSolved(t *testing.T) {
+	yes, no, none := 1, 0, -1
+	for text, want := range map[string]int{
+		"1是": yes, "1 是": yes, "1，是": yes, "１是": yes, "满意 已解决": yes, "满意，是": yes, "是": yes, "是的": yes,
+		"非常满意，问题已解决，谢谢": yes, "2是": yes, "修好了": yes, "已經解決": yes, "我选1是": yes,
+		"3否": no, "3 否": no, "否": no, "没解决": no, "不满意，问题还在": no, "1是，可是又坏了没人修": no, "满意，但没修好": no,
+		"2否": no, "路灯还是老样子": no, "谈不上修好了": no, "还没解决呢": no,
+		"1": none, "满意": none, "3": none, "不是很满意": none, "是否能再来看看": none, "谢谢": none, "": none, "不满意": none,
+	} {
+		s, ok := ParseSolved(text)
+		got := none
+		if ok {
+			got = map[bool]int{true: yes, false: no}[s]
+		}
+		if got != want {
+			t.Errorf("ParseSolved(%q) = %d, want %d (1 solved, 0 not, -1 not said)", text, got, want)
+		}
+	}
+	// the rating reads the same answers as before
+	for text, want := range map[string]string{"1是": Satisfied, "3否": Unsatisfied, "2否": Understood, "满意 已解决": Satisfied, "没解决": Unsatisfied} {
+		if got, ok := ParseRating(text, nil); !ok || got != want {
+			t.Errorf("ParseRating(%q) = %q %v, want %q", text, got, ok, want)
+		}
+	}
+}

@@ -31,6 +31,7 @@ func full() *intake.Petition {
 		Location:    intake.Location{Text: "幸福小区3号楼", County: "谯城区", Town: "汤陵街道"},
 		Category:    intake.Category{Code: "urban", Name: "城乡建设", Confidence: 0.82, Subcategory: "市政设施"},
 		Urgency:     intake.UrgencyUrgent,
+		AppealType:  "help",
 		Contacts:    []string{"+8613912345678"},
 		Attachments: []intake.Attachment{{Kind: "image", URL: "https://example.org/a.jpg", Type: "image/jpeg", FileID: "AgAD"}},
 		Transcript:  []intake.Turn{{At: t0, From: "citizen", Text: "路灯坏了"}},
@@ -82,8 +83,9 @@ func records(t *testing.T) (*intake.Petition, *intake.Supplement, *intake.Rating
 	p := full()
 	s := &intake.Supplement{Type: "supplement", PetitionID: p.ID, CaseID: "CASE-A", Text: "又坏了一盏", At: t0.Add(time.Hour),
 		Attachments: p.Attachments, Urgency: intake.UrgencyUrgent, Emergency: true}
+	solved := true
 	r := &intake.Rating{Type: "rating", PetitionID: p.ID, CaseID: "CASE-A", Rating: intake.RatingUnsatisfied, Comment: "路灯还是不亮",
-		At: t0.Add(48 * time.Hour), RecordedBy: p.ReportedBy}
+		At: t0.Add(48 * time.Hour), RecordedBy: p.ReportedBy, Solved: &solved, Revisit: true}
 	o := &intake.ReopenRequest{Type: "reopen_requested", PetitionID: p.ID, CaseID: "CASE-A", Reason: "路灯还是不亮", RequestedBy: "office", At: t0.Add(50 * time.Hour)}
 	for name, v := range map[string]any{"Petition": p, "Supplement": s, "Rating": r, "ReopenRequest": o} {
 		if z := zeroFields(reflect.ValueOf(v), name); len(z) > 0 {
