@@ -122,6 +122,21 @@ func TestServeMeetingAutoReplyCallAndCallBackList(t *testing.T) {
 		t.Errorf("SMS after the call: %+v", m)
 	}
 
+	// Both citizens are on the list before the meeting ends: the call's
+	// item goes through the call-back queue, and the list sent at the end
+	// holds the items written by then (an item written later is on the
+	// office page and its reminder, not on that message).
+	testwait.For(t, "two items on the call-back list", func() bool {
+		req, _ := http.NewRequest(http.MethodGet, srv.base+"/api/v1/officials/"+mayor+"/callbacks", nil)
+		req.Header.Set("Authorization", "Bearer "+admin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Count(string(b), `"id"`) >= 2
+	})
 	if code := availability(admin, `{"state":"available"}`); code != 200 {
 		t.Fatalf("available: %d", code)
 	}
