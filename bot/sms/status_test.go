@@ -103,9 +103,10 @@ func TestStoredOutboundDropsWhatItsKeyTells(t *testing.T) {
 			t.Errorf("%s kept in %d bytes, whole %d", m.Key, len(kept), len(whole))
 		}
 	}
-	m := bot.Outbound{Key: "sms:+8613912345678:3", Channel: "sms", Conversation: "sms:+8613912345678", To: "+8613912345678", Text: "x"}
-	if st := storedOutbound(m); st.To != "" || st.Conversation != "" {
-		t.Errorf("recipient and conversation kept: %+v", st)
+	m := bot.Outbound{Key: "sms:+8613912345678:3", Channel: "sms", Conversation: "sms:+8613912345678", To: "+8613912345678", Text: "x",
+		Vars: map[string]string{"id": "MS-20261208-KYR72"}}
+	if st := storedOutbound(m); st.To != "" || st.Conversation != "" || st.Vars != nil {
+		t.Errorf("recipient, conversation or template variables kept (Twilio sends the text): %+v", st)
 	}
 }
 
